@@ -1,0 +1,1 @@
+namespace ActorTrainer.Actors; internal static class Placeholder { }

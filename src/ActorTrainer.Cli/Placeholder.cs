@@ -1,0 +1,1 @@
+namespace ActorTrainer.Cli; internal static class Placeholder { }
