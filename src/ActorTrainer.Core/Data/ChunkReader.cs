@@ -75,6 +75,16 @@ public sealed class ChunkReader
         return new ChunkRead(p.Epoch, p.Chunk, ResetState: p.Chunk == 0);
     }
 
+    /// <summary>Chunks read so far counted across epochs: Epoch·ChunksPerStream + Chunk (e.g. WorkerSnapshot.NextChunk).</summary>
+    public long AbsolutePosition => Position.Epoch * Layout.ChunksPerStream + Position.Chunk;
+
+    /// <summary>Continues from an <see cref="AbsolutePosition"/> (≥ 0).</summary>
+    public void Restore(long absolutePosition)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(absolutePosition);
+        Restore(new ChunkPosition(absolutePosition / Layout.ChunksPerStream, (int)(absolutePosition % Layout.ChunksPerStream)));
+    }
+
     /// <summary>Continues from a saved position. ArgumentOutOfRangeException if it does not fit this layout.</summary>
     public void Restore(ChunkPosition position)
     {

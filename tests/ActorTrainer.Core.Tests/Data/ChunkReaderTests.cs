@@ -85,6 +85,20 @@ public class ChunkReaderTests
         }
     }
 
+    [Fact]
+    public void Absolute_position_counts_chunks_across_epochs_and_restores()
+    {
+        var layout = new StreamLayout(40, 2, 4); // 4 chunks per stream
+        var reader = new ChunkReader(Identity(40), layout, 0, 2);
+        var chunk = Chunk.ForTokens(2, 4);
+        for (int i = 0; i < 6; i++) reader.Next(chunk);
+        Assert.Equal(6, reader.AbsolutePosition);
+        var other = new ChunkReader(Identity(40), layout, 0, 2);
+        other.Restore(6);
+        Assert.Equal(new ChunkPosition(1, 2), other.Position);
+        Assert.Throws<ArgumentOutOfRangeException>(() => other.Restore(-1L));
+    }
+
     [Theory]
     [InlineData(-1, 0)]
     [InlineData(0, -1)]
