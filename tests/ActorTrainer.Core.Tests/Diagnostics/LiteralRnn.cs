@@ -54,11 +54,11 @@ internal sealed class LiteralRnn
 
     public double[] Step(double[] hPrev, int token) => PreActivation(hPrev, token).Select(Act).ToArray();
 
-    /// <summary>h_{−1} = 0, then h_t for t = 0..n−1; returns states[t+1] = h_t, states[0] = h_{−1}.</summary>
-    public double[][] States(int[] tokens, int n)
+    /// <summary>h_{−1} = h0 (default 0), then h_t for t = 0..n−1; returns states[t+1] = h_t, states[0] = h_{−1}.</summary>
+    public double[][] States(int[] tokens, int n, double[]? h0 = null)
     {
         var hs = new double[n + 1][];
-        hs[0] = new double[H];
+        hs[0] = h0 is null ? new double[H] : (double[])h0.Clone();
         for (int t = 0; t < n; t++) hs[t + 1] = Step(hs[t], tokens[t]);
         return hs;
     }
@@ -158,5 +158,28 @@ internal sealed class LiteralRnn
             for (int i = 0; i < H; i++) jac[i * H + j] = (up[i] - down[i]) / (2 * eps);
         }
         return jac;
+    }
+
+    /// <summary>
+    /// ‖∂L_{T−1}/∂h_{T−1−k}‖₂ by central differences, for inputs tokens[0..T−1] from h0 and the last step's target:
+    /// perturb h_{T−1−k}, rerun steps T−k..T−1, take the CE of the last output.
+    /// </summary>
+    public double LastLossGradientNormFd(int[] tokens, int T, int target, int k, double[]? h0 = null, double eps = 1e-6)
+    {
+        var hs = States(tokens, T, h0);
+        double sq = 0;
+        for (int j = 0; j < H; j++)
+        {
+            double Run(double delta)
+            {
+                var h = (double[])hs[T - k].Clone(); // h_{T−1−k}
+                h[j] += delta;
+                for (int s = T - k; s <= T - 1; s++) h = Step(h, tokens[s]);
+                return CrossEntropy(h, target).Loss;
+            }
+            double d = (Run(eps) - Run(-eps)) / (2 * eps);
+            sq += d * d;
+        }
+        return Math.Sqrt(sq);
     }
 }
