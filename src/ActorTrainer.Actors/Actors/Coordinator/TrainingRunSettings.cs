@@ -22,10 +22,12 @@ public sealed record TrainingRunSettings
     public int ValidateEvery { get; }
     /// <summary>Abort as diverged once more non-finite gradients than this are reported.</summary>
     public long MaxNonFiniteReports { get; }
+    /// <summary>Per worker: pushes awaiting the server's answer before it stops computing (flow control).</summary>
+    public int MaxInFlight { get; }
 
     public TrainingRunSettings(
         ConsistencyMode mode, long maxUpdates, string modelShape = "", int staleness = 0,
-        int validateEvery = 0, long maxNonFiniteReports = 100)
+        int validateEvery = 0, long maxNonFiniteReports = 100, int maxInFlight = 1)
     {
         ArgumentNullException.ThrowIfNull(modelShape);
         if (!Enum.IsDefined(mode)) throw new ArgumentOutOfRangeException(nameof(mode), mode, "unknown consistency mode");
@@ -34,6 +36,8 @@ public sealed record TrainingRunSettings
         if (validateEvery < 0) throw new ArgumentOutOfRangeException(nameof(validateEvery), validateEvery, "validation interval must be ≥ 0");
         if (maxNonFiniteReports < 0)
             throw new ArgumentOutOfRangeException(nameof(maxNonFiniteReports), maxNonFiniteReports, "non-finite report limit must be ≥ 0");
+        if (maxInFlight <= 0) throw new ArgumentOutOfRangeException(nameof(maxInFlight), maxInFlight, "in-flight limit must be positive");
+        MaxInFlight = maxInFlight;
         Mode = mode; MaxUpdates = maxUpdates; ModelShape = modelShape; Staleness = staleness;
         ValidateEvery = validateEvery; MaxNonFiniteReports = maxNonFiniteReports;
     }
@@ -52,5 +56,5 @@ public sealed record TrainingRunSettings
         observerSnapshotEvery: snapshotsForValidation ? ValidateEvery : 0,
         maxNonFiniteReports: MaxNonFiniteReports);
 
-    public WorkerSettings ToWorkerSettings() => new(Mode, ModelShape, Staleness);
+    public WorkerSettings ToWorkerSettings() => new(Mode, ModelShape, Staleness, MaxInFlight);
 }

@@ -17,11 +17,17 @@ public sealed record WorkerSettings
     /// computer's parameter count it forms the worker's fingerprint.</summary>
     public string ModelShape { get; }
 
-    public WorkerSettings(ConsistencyMode mode, string modelShape, int staleness = 0)
+    /// <summary>Flow control: at most this many pushes awaiting the server's answer. Without it a
+    /// worker faster than the server floods its mailbox with ever staler gradients (async diverges,
+    /// ssp rejects nearly everything). 1 = compute the next chunk on weights that include the last push.</summary>
+    public int MaxInFlight { get; }
+
+    public WorkerSettings(ConsistencyMode mode, string modelShape, int staleness = 0, int maxInFlight = 1)
     {
         ArgumentNullException.ThrowIfNull(modelShape);
         if (!Enum.IsDefined(mode)) throw new ArgumentOutOfRangeException(nameof(mode), mode, "unknown consistency mode");
         if (staleness < 0) throw new ArgumentOutOfRangeException(nameof(staleness), staleness, "staleness bound must be ≥ 0");
-        Mode = mode; ModelShape = modelShape; Staleness = staleness;
+        if (maxInFlight <= 0) throw new ArgumentOutOfRangeException(nameof(maxInFlight), maxInFlight, "in-flight limit must be positive");
+        Mode = mode; ModelShape = modelShape; Staleness = staleness; MaxInFlight = maxInFlight;
     }
 }

@@ -21,7 +21,8 @@ public enum WorkerPhase { Registering, Running, Stopped }
 /// When it may compute again:
 /// - sync: only on weights newer than those of its last push (one gradient per round);
 /// - async: always, on the newest weights it holds;
-/// - ssp: while its weights are at most s versions behind the newest version it has heard of.
+/// - ssp: while its weights are at most s versions behind the newest version it has heard of;
+/// - every mode: while fewer than MaxInFlight pushes await the server's answer (flow control).
 /// A non-finite gradient is never pushed; it is reported and the worker moves on.
 /// Not thread-safe: one actor owns it.
 /// </summary>
@@ -32,6 +33,7 @@ public sealed class WorkerState
     private float[]? _w;              // (P) local copy of W, shared read-only with the server's message
     private long _waitBeyondVersion = -1; // sync: compute only when LocalVersion > this
     private bool _tickPending;
+    private int _inFlight;            // pushes not yet answered by GradientApplied/GradientRejected
 
     public WorkerState(int workerId, IGradientComputer computer, WorkerSettings settings)
     {
@@ -56,6 +58,8 @@ public sealed class WorkerState
     public long ChunksComputed { get; private set; }
     public long GradientsPushed { get; private set; }
     public long NonFiniteSkipped { get; private set; }
+    /// <summary>Pushes awaiting the server's answer.</summary>
+    public int InFlight => _inFlight;
 
     /// <summary>The first message: ask the server to register.</summary>
     public IReadOnlyList<WorkerOutput> Start() => [new(WorkerTarget.Server, new RegisterWorker(WorkerId, Fingerprint))];
@@ -80,9 +84,11 @@ public sealed class WorkerState
                 TakeWeights(m.Version, m.Weights);
                 break;
             case GradientApplied m:
+                Answered();
                 HearOf(m.Version);
                 break;
             case GradientRejected m:
+                Answered();
                 HearOf(m.CurrentVersion);
                 if (m.Reason == RejectionReason.TrainingFinished) Stop("training finished");
                 // Sync: the open round still waits for this worker, so it may compute again once it
@@ -111,6 +117,8 @@ public sealed class WorkerState
         LocalVersion = version;
     }
 
+    private void Answered() => _inFlight = Math.Max(0, _inFlight - 1);
+
     private void HearOf(long version) => KnownServerVersion = Math.Max(KnownServerVersion, version);
 
     private void Stop(string reason)
@@ -123,7 +131,7 @@ public sealed class WorkerState
     /// <summary>The consistency mode's rule for computing on the local weights now.</summary>
     public bool MayCompute()
     {
-        if (Phase != WorkerPhase.Running || _w is null) return false;
+        if (Phase != WorkerPhase.Running || _w is null || _inFlight >= _settings.MaxInFlight) return false;
         return _settings.Mode switch
         {
             ConsistencyMode.Sync => LocalVersion > _waitBeyondVersion,
@@ -152,6 +160,7 @@ public sealed class WorkerState
             return;
         }
         GradientsPushed++;
+        _inFlight++;
         _waitBeyondVersion = LocalVersion;
         outbox.Add(new(WorkerTarget.Server, new PushGradient(
             WorkerId, LocalVersion, outcome.ChunkIndex, grad, outcome.Loss, outcome.GradNorm, outcome.Clipped, outcome.Tokens)));

@@ -27,7 +27,9 @@ public sealed class WorkerActorTests : TestKit
         Assert.Equal((2, 0L, 0L), (first.WorkerId, first.BaseVersion, first.ChunkId));
         Assert.Equal([3f, 4f], first.Gradient);
 
+        // what the server sends when the round closes: the new weights, then the ack
         worker.Tell(new WeightsPublished(1, 1, [1f, 1f]), server);
+        worker.Tell(new GradientApplied(2, 0, 0, 1, 0), server);
         var second = server.ExpectMsg<PushGradient>();
         Assert.Equal((1L, 1L), (second.BaseVersion, second.ChunkId));
 

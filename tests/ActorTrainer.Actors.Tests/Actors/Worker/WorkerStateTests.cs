@@ -15,10 +15,10 @@ public sealed class WorkerStateTests
 
     private static float[] WeightsAt(long version) => Enumerable.Repeat((float)version, P).ToArray();
 
-    private static (WorkerState State, FakeGradientComputer Computer) Worker(ConsistencyMode mode, int staleness = 0)
+    private static (WorkerState State, FakeGradientComputer Computer) Worker(ConsistencyMode mode, int staleness = 0, int maxInFlight = 1)
     {
         var computer = new FakeGradientComputer(new float[P]);
-        return (new WorkerState(4, computer, new WorkerSettings(mode, Shape, staleness)), computer);
+        return (new WorkerState(4, computer, new WorkerSettings(mode, Shape, staleness, maxInFlight)), computer);
     }
 
     private static IReadOnlyList<WorkerOutput> Registered(WorkerState s, long version = 0) =>
@@ -60,7 +60,7 @@ public sealed class WorkerStateTests
     [Fact]
     public void Chunk_loop_carries_the_computer_state_and_pushes_every_chunk_with_its_base_version()
     {
-        var (s, c) = Worker(ConsistencyMode.Async);
+        var (s, c) = Worker(ConsistencyMode.Async, maxInFlight: 3);
         var pushes = Drain(s, Registered(s, version: 2), maxTicks: 3).Cast<PushGradient>().ToList();
 
         Assert.Equal([0L, 1L, 2L], pushes.Select(p => p.ChunkId));
@@ -102,6 +102,7 @@ public sealed class WorkerStateTests
         var (s, c) = Worker(ConsistencyMode.Async);
         var tick = Registered(s);
         s.Handle(new ComputeNextChunk(4));                       // chunk 0 on version 0
+        s.Handle(new GradientApplied(4, 0, 0, 1, 0));
         s.Handle(new WeightsPublished(1, 1, WeightsAt(1)));
         s.Handle(new WeightsPublished(2, 2, WeightsAt(2)));
         s.Handle(new WeightsPublished(1, 1, WeightsAt(1)));      // late duplicate: ignored
@@ -117,6 +118,22 @@ public sealed class WorkerStateTests
         var (s, _) = Worker(ConsistencyMode.Async);
         Registered(s);
         Assert.DoesNotContain(s.Handle(new WeightsPublished(1, 1, WeightsAt(1))), o => o.To == WorkerTarget.Self);
+    }
+
+    [Fact]
+    public void A_worker_keeps_at_most_max_in_flight_pushes_unanswered()
+    {
+        var (s, _) = Worker(ConsistencyMode.Async, maxInFlight: 2);
+        var pushes = Drain(s, Registered(s), maxTicks: 5);
+        Assert.Equal(2, pushes.Count);
+        Assert.Equal(2, s.InFlight);
+        Assert.False(s.MayCompute());
+
+        var outbox = s.Handle(new GradientApplied(4, 0, 0, 1, 0));
+        Assert.Equal([new WorkerOutput(WorkerTarget.Self, new ComputeNextChunk(4))], outbox);
+        Assert.Single(Drain(s, outbox, maxTicks: 5));
+        // a rejection answers a push too
+        Assert.Single(Drain(s, s.Handle(new GradientRejected(4, 1, 0, RejectionReason.TooStale, "stale", 1)), maxTicks: 5));
     }
 
     [Fact]
