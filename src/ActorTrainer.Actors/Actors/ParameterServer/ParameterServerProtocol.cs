@@ -57,7 +57,8 @@ public sealed record StopTraining(string Reason) : ITrainerMessage;
 /// Metrics of one applied update. Async/ssp: one contributor. Sync: every active worker's gradient,
 /// averaged in worker-id order; <paramref name="Loss"/> and <paramref name="GradNorm"/> are then the
 /// contributors' means, <paramref name="Clipped"/> whether any was clipped, <paramref name="Staleness"/>
-/// the largest. <paramref name="WorkerIds"/> and <paramref name="ChunkIds"/> are parallel, in worker-id order.
+/// the largest. <paramref name="WorkerIds"/> and <paramref name="ChunkIds"/> are parallel, in worker-id order;
+/// like every array in these messages they are not copied and never touched after sending.
 /// </summary>
 public sealed record UpdateApplied(
     long UpdateNumber, long Version, int[] WorkerIds, long[] ChunkIds,

@@ -49,12 +49,17 @@ public sealed class ParameterServerActorTests : TestKit
 
         a.Send(server, new PushGradient(0, 0, 0, [1f, 1f, 1f], 0.5f, 1.7, false, 8));
 
+        var copies = new List<float[]>();
         foreach (var worker in new[] { a, b })
         {
             var published = worker.ExpectMsg<WeightsPublished>();
             Assert.Equal(1, published.Version);
             Assert.Equal([0f, 1f, 2f], published.Weights);
+            copies.Add(published.Weights);
         }
+        // one array was sent to both; with serialize-messages on each got its own deserialized copy,
+        // which shows the test config really routes local messages through the serializers
+        Assert.NotSame(copies[0], copies[1]);
         Assert.Equal(1, a.ExpectMsg<GradientApplied>().Version);
         var update = observer.ExpectMsg<UpdateApplied>();
         Assert.Equal([0], update.WorkerIds);
