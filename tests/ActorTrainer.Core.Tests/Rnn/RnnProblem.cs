@@ -16,8 +16,11 @@ internal sealed record RnnProblem(ModelSpec Spec, Chunk Seq, float[] W, float[] 
     public double[] H0D => Numeric.ToDouble(H0);
 
     /// <param name="rho">Spectral radius of Whh: near 1 so gradients travel far and truncation matters.</param>
-    public static RnnProblem Create(Activation phi, LossKind loss, int v, int h, int o, int b, int n, int seed, double rho = 0.9)
+    /// <param name="tokenInputs">Token (one-hot) inputs; default: tokens for cross-entropy, dense for MSE.</param>
+    public static RnnProblem Create(Activation phi, LossKind loss, int v, int h, int o, int b, int n, int seed, double rho = 0.9,
+        bool? tokenInputs = null)
     {
+        bool tokens = tokenInputs ?? loss == LossKind.SoftmaxCrossEntropy;
         var spec = new ModelSpec(new ModelShape(v, h, o), phi, loss);
         var rng = new Random(seed);
         float[] w = Initializer.Create(spec.Shape, seed, new InitOptions(Scale: 1.5, WhhSpectralRadius: rho));
@@ -28,7 +31,7 @@ internal sealed record RnnProblem(ModelSpec Spec, Chunk Seq, float[] W, float[] 
         var h0 = new float[b * h];
         for (int i = 0; i < h0.Length; i++) h0[i] = U(rng, 0.5f);
 
-        Chunk seq = loss == LossKind.SoftmaxCrossEntropy ? Chunk.ForTokens(b, n) : Chunk.ForVectors(b, n, v, o);
+        Chunk seq = Chunk.Mixed(b, n, tokens, v, loss == LossKind.SoftmaxCrossEntropy, o);
         if (seq.InputTokens is { } xt) for (int i = 0; i < xt.Length; i++) xt[i] = rng.Next(v);
         if (seq.InputVectors is { } xv) for (int i = 0; i < xv.Length; i++) xv[i] = U(rng, 1f);
         if (seq.TargetTokens is { } yt) for (int i = 0; i < yt.Length; i++) yt[i] = rng.Next(o);
@@ -50,9 +53,8 @@ internal sealed record RnnProblem(ModelSpec Spec, Chunk Seq, float[] W, float[] 
     }
 
     /// <summary>A chunk buffer of the sequence's kinds with room for maxT steps.</summary>
-    public Chunk NewChunk(int maxT) => Spec.Loss == LossKind.SoftmaxCrossEntropy
-        ? Chunk.ForTokens(B, maxT)
-        : Chunk.ForVectors(B, maxT, Spec.Shape.V, Spec.Shape.O);
+    public Chunk NewChunk(int maxT) =>
+        Chunk.Mixed(B, maxT, Seq.InputTokens is not null, Spec.Shape.V, Seq.TargetTokens is not null, Spec.Shape.O);
 
     /// <summary>Steps [t0, t0+T) as a fresh sequence of its own.</summary>
     public Chunk SubSequence(int t0, int T)
@@ -67,10 +69,14 @@ internal sealed record RnnProblem(ModelSpec Spec, Chunk Seq, float[] W, float[] 
     /// and returns the SUM loss and the SUM gradient (each chunk's mean gradient × B·T) and the last h.
     /// </summary>
     public (double Loss, double[] Grad, float[] HLast) RunEngine(TruncationScheme scheme, params int[] chunkLengths)
+        => RunEngine(scheme, chunkLengths.Max(), chunkLengths);
+
+    /// <inheritdoc cref="RunEngine(TruncationScheme, int[])"/>
+    public (double Loss, double[] Grad, float[] HLast) RunEngine(TruncationScheme scheme, int maxT, int[] chunkLengths)
     {
         Assert.Equal(N, chunkLengths.Sum());
-        var engine = new BpttEngine(Spec, scheme, B, chunkLengths.Max());
-        Chunk chunk = NewChunk(chunkLengths.Max());
+        var engine = new BpttEngine(Spec, scheme, B, maxT);
+        Chunk chunk = NewChunk(maxT);
         float[] h = (float[])H0.Clone();
         var g = new float[Spec.Shape.Count];
         var sum = new double[Spec.Shape.Count];

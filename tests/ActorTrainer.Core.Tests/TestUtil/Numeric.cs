@@ -12,14 +12,27 @@ internal static class Numeric
     public static void AssertClose(ReadOnlySpan<double> expected, ReadOnlySpan<double> actual, double rtol, string what, double floor = 1e-3)
     {
         Assert.True(expected.Length == actual.Length, $"{what}: length {actual.Length}, expected {expected.Length}");
+        int i = FirstMismatch(expected, actual, rtol, floor);
+        if (i < 0) return;
+        double max = MaxAbs(expected), err = Math.Abs(actual[i] - expected[i]);
+        Assert.Fail($"{what}[{i}]: expected {expected[i]:R}, got {actual[i]:R} (error {err:g3} > tolerance " +
+                    $"{rtol * Math.Max(Math.Abs(expected[i]), floor * max):g3}; max |expected| {max:g3})");
+    }
+
+    /// <summary>Whether <see cref="AssertClose(ReadOnlySpan{double}, ReadOnlySpan{double}, double, string, double)"/> would fail:
+    /// for asserting that a comparison can tell two results apart.</summary>
+    public static bool Differ(ReadOnlySpan<double> expected, ReadOnlySpan<double> actual, double rtol, double floor = 1e-3)
+        => FirstMismatch(expected, actual, rtol, floor) >= 0;
+
+    private static int FirstMismatch(ReadOnlySpan<double> expected, ReadOnlySpan<double> actual, double rtol, double floor)
+    {
         double max = MaxAbs(expected);
         for (int i = 0; i < expected.Length; i++)
         {
-            double e = expected[i], a = actual[i];
-            double err = Math.Abs(a - e), tol = rtol * Math.Max(Math.Abs(e), floor * max);
-            if (!(err <= tol))
-                Assert.Fail($"{what}[{i}]: expected {e:R}, got {a:R} (error {err:g3} > tolerance {tol:g3}; max |expected| {max:g3})");
+            double err = Math.Abs(actual[i] - expected[i]), tol = rtol * Math.Max(Math.Abs(expected[i]), floor * max);
+            if (!(err <= tol)) return i;
         }
+        return -1;
     }
 
     public static void AssertClose(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, double rtol, string what, double floor = 1e-3)
