@@ -20,6 +20,8 @@ public sealed class Evaluator
     public Evaluator(ModelSpec spec, int batch, int chunkLength)
     {
         ArgumentNullException.ThrowIfNull(spec);
+        if (batch <= 0) throw new ArgumentOutOfRangeException(nameof(batch), batch, "B must be positive.");
+        if (chunkLength <= 0) throw new ArgumentOutOfRangeException(nameof(chunkLength), chunkLength, "T must be positive.");
         _engine = new BpttEngine(spec, new TruncationScheme.Subsequence(chunkLength), batch, chunkLength);
         Spec = spec; B = batch; T = chunkLength;
         _chunk = spec.Loss == LossKind.SoftmaxCrossEntropy
