@@ -43,7 +43,13 @@ public sealed partial class BpttEngine
 
     /// <summary>Bound on the floats held by the stored history (hidden states, their deltas and dense
     /// inputs); a Full history that would exceed it throws <see cref="InvalidOperationException"/>.</summary>
-    public long MaxHistoryFloats { get; set; } = DefaultMaxHistoryFloats;
+    public long MaxHistoryFloats
+    {
+        get => _maxHistoryFloats;
+        set => _maxHistoryFloats = value > 0 ? value
+            : throw new ArgumentOutOfRangeException(nameof(value), value, "MaxHistoryFloats must be positive.");
+    }
+    private long _maxHistoryFloats = DefaultMaxHistoryFloats;
 
     private readonly ModelShape _shape;
     private readonly int V, H, O;
@@ -70,13 +76,11 @@ public sealed partial class BpttEngine
         ArgumentNullException.ThrowIfNull(scheme);
         if (batch <= 0) throw new ArgumentOutOfRangeException(nameof(batch), batch, "B must be positive.");
         if (maxChunk <= 0) throw new ArgumentOutOfRangeException(nameof(maxChunk), maxChunk, "MaxT must be positive.");
-        _k = scheme switch
+        _k = scheme switch                    // the records validate k themselves
         {
             TruncationScheme.Full => 0,
-            TruncationScheme.KStep ks when ks.K >= 0 => ks.K,
-            TruncationScheme.Subsequence ss when ss.K >= 1 => ss.K,
-            TruncationScheme.KStep or TruncationScheme.Subsequence =>
-                throw new ArgumentOutOfRangeException(nameof(scheme), scheme, "Truncation depth k must be ≥ 0 for KStep and ≥ 1 for Subsequence."),
+            TruncationScheme.KStep ks => ks.K,
+            TruncationScheme.Subsequence ss => ss.K,
             _ => throw new ArgumentException($"Unknown truncation scheme {scheme}.", nameof(scheme)),
         };
         Spec = spec; Scheme = scheme; B = batch; MaxT = maxChunk;

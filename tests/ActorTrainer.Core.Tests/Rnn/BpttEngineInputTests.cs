@@ -100,8 +100,7 @@ public class BpttEngineInputTests
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new BpttEngine(P.Spec, new TruncationScheme.Full(), 0, 4));
         Assert.Throws<ArgumentOutOfRangeException>(() => new BpttEngine(P.Spec, new TruncationScheme.Full(), 2, 0));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new BpttEngine(P.Spec, new TruncationScheme.KStep(-1), 2, 4));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new BpttEngine(P.Spec, new TruncationScheme.Subsequence(0), 2, 4));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new BpttEngine(P.Spec, new TruncationScheme.Full(), 2, 4).MaxHistoryFloats = 0);
     }
 
     [Theory]
