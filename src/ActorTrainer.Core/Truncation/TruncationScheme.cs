@@ -19,6 +19,9 @@ public abstract record TruncationScheme
     /// <summary>k-truncated BPTT: f(t) = max(0, t − k); every L_t backpropagates exactly k steps (sliding window).</summary>
     public sealed record KStep(int K) : TruncationScheme
     {
+        /// <summary>k ≥ 0 (k = 0: no gradient through time at all).</summary>
+        public int K { get; init; } = K >= 0 ? K : throw new ArgumentOutOfRangeException(nameof(K), K, "KStep needs k ≥ 0.");
+
         public override int EarliestStep(int t) => Math.Max(0, t - K);
         public override string ToString() => $"k({K})";
     }
@@ -26,6 +29,9 @@ public abstract record TruncationScheme
     /// <summary>Subsequence-truncated BPTT: f(t) = k·⌊t/k⌋; chunks of k, h carried forward as a constant.</summary>
     public sealed record Subsequence(int K) : TruncationScheme
     {
+        /// <summary>k ≥ 1, the subsequence (chunk) length.</summary>
+        public int K { get; init; } = K >= 1 ? K : throw new ArgumentOutOfRangeException(nameof(K), K, "Subsequence needs k ≥ 1.");
+
         public override int EarliestStep(int t) => K * (t / K);
         public override string ToString() => $"subsequence({K})";
     }
