@@ -71,7 +71,7 @@ internal static unsafe class GemmBlocked
     {
         for (int i = 0; i < mr; i++, tile += ldt, c += ldc)
             for (int j = 0; j < nr; j++)
-                c[j] = beta == 0f ? tile[j] : tile[j] + c[j];
+                c[j] = beta == 0f ? tile[j] : tile[j] + beta * c[j];
     }
 
     private static int RoundUp(int x, int multiple) => (x + multiple - 1) / multiple * multiple;
