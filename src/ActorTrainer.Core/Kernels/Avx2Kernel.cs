@@ -8,12 +8,14 @@ internal readonly unsafe struct Avx2Kernel : IMicroKernel
 {
     public static int MR => 6;
     public static int NR => 16;
+    public static bool Simd => true;
 
     public static void Run(int kc, float* a, float* b, nint bStride, float* c, nint ldc, float beta, int mr)
     {
-        // acc: row i of the tile is (c{i}a | c{i}b), 8 lanes each
-        Vector256<float> c0a = default, c0b = default; Vector256<float> c1a = default, c1b = default; Vector256<float> c2a = default, c2b = default; Vector256<float> c3a = default, c3b = default;
-        Vector256<float> c4a = default, c4b = default; Vector256<float> c5a = default, c5b = default;
+        // acc (MR×NR): row i is (c{i}a | c{i}b), 8 lanes each
+        Vector256<float> c0a = default, c0b = default, c1a = default, c1b = default;
+        Vector256<float> c2a = default, c2b = default, c3a = default, c3b = default;
+        Vector256<float> c4a = default, c4b = default, c5a = default, c5b = default;
         for (int p = 0; p < kc; p++, a += 6, b += bStride)
         {
             // rank-1 update: acc += a[:, p] ⊗ b[p, :]

@@ -24,6 +24,7 @@ internal static unsafe class GemmBlocked
         where TK : struct, IMicroKernel
     {
         int mrMax = TK.MR, nrMax = TK.NR;
+        bool simd = TK.Simd;
         int mcMax = MCPanels * mrMax;
         int ncMax = NC / nrMax * nrMax;
         float* ap = GemmWorkspace.A(mcMax * KC);                                   // (MC×KC) packed α·op(A)
@@ -37,11 +38,11 @@ internal static unsafe class GemmBlocked
             {
                 int kc = Math.Min(KC, k - pc);
                 float betaBlock = pc == 0 ? beta : 1f;
-                GemmPacking.PackB(tb, b, ldb, pc, kc, jc, nc, nrMax, bp);
+                GemmPacking.PackB(tb, b, ldb, pc, kc, jc, nc, nrMax, bp, simd);
                 for (int ic = 0; ic < m; ic += mcMax)
                 {
                     int mc = Math.Min(mcMax, m - ic);
-                    GemmPacking.PackA(ta, a, lda, ic, mc, pc, kc, alpha, mrMax, ap);
+                    GemmPacking.PackA(ta, a, lda, ic, mc, pc, kc, alpha, mrMax, ap, simd);
                     for (int jr = 0; jr < nc; jr += nrMax)
                     {
                         int nr = Math.Min(nrMax, nc - jr);

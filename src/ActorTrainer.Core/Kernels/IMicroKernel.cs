@@ -12,6 +12,9 @@ internal unsafe interface IMicroKernel
     /// <summary>Columns of the C tile (B panel width).</summary>
     static abstract int NR { get; }
 
+    /// <summary>Whether packing may use AVX registers too (false keeps the scalar path portable).</summary>
+    static abstract bool Simd { get; }
+
     /// <summary>
     /// acc(MR×NR) = Σ_p a[p·MR + i] · b[p·bStride + j] over p &lt; kc; then for rows i &lt; mr:
     /// C[i·ldc + j] = acc + β·C (β = 0 does not read C; β = 1 adds). All NR columns are stored.

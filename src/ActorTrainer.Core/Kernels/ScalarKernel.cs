@@ -5,6 +5,7 @@ internal readonly unsafe struct ScalarKernel : IMicroKernel
 {
     public static int MR => 4;
     public static int NR => 4;
+    public static bool Simd => false;
 
     public static void Run(int kc, float* a, float* b, nint bStride, float* c, nint ldc, float beta, int mr)
     {
