@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace ActorTrainer.Core.Kernels;
 
 /// <summary>
@@ -15,11 +16,13 @@ public static unsafe class Gemm
     /// sizes or a leading dimension shorter than its row, <see cref="ArgumentException"/> when a span
     /// is shorter than the matrix it must hold.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Sgemm(Transpose ta, Transpose tb, int m, int n, int k, float alpha,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
         => Sgemm(GemmIsas.Best, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 
     /// <summary>As the public overload, forced onto one instruction set (tests run every path).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Sgemm(GemmIsa isa, Transpose ta, Transpose tb, int m, int n, int k, float alpha,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
     {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace ActorTrainer.Core.Kernels;
 
 /// <summary>
@@ -18,6 +19,8 @@ internal static unsafe class GemmBlocked
     private const int KC = 256;
     private const int NC = 2048;
     private const int MCPanels = 16; // MC = 16·MR
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
 
     public static void Run<TK>(Transpose ta, Transpose tb, int m, int n, int k, float alpha,
         float* a, nint lda, float* b, nint ldb, float beta, float* c, nint ldc)

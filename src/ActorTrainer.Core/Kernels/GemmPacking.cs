@@ -16,6 +16,7 @@ internal static unsafe class GemmPacking
     /// <summary>
     /// Ap ← α·op(A)[i0 : i0+mc, p0 : p0+kc] as ⌈mc/MR⌉ panels of (kc×MR); rows past mc are zero.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackA(Transpose ta, float* a, nint lda, int i0, int mc, int p0, int kc, float alpha, int mr, float* ap, bool simd)
     {
         for (int ir = 0; ir < mc; ir += mr, ap += mr * kc)
@@ -49,6 +50,7 @@ internal static unsafe class GemmPacking
     /// <summary>
     /// Bp ← op(B)[p0 : p0+kc, j0 : j0+nc] as ⌈nc/NR⌉ panels of (kc×NR); columns past nc are zero.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackB(Transpose tb, float* b, nint ldb, int p0, int kc, int j0, int nc, int nr, float* bp, bool simd)
     {
         for (int jr = 0; jr < nc; jr += nr, bp += nr * kc)

@@ -1,4 +1,6 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace ActorTrainer.Core.Kernels;
 
@@ -6,10 +8,12 @@ namespace ActorTrainer.Core.Kernels;
 /// The m = 1 case of <see cref="Gemm"/>: c (1×n) = α·x·op(B) + β·c with x = op(A) (1×k). Nothing is
 /// packed: B is streamed once, which is all a matrix–vector product can do (it is bandwidth-bound).
 /// tb = No  ("axpy" form): y[j] = Σ_p x[p]·B[p, j]  — rows of B scaled and summed, vectors along j.
-/// tb = Yes ("dot" form):  y[j] = Σ_p x[p]·B[j, p]  — dot products of x with rows of B, vectors along p.
+/// tb = Yes ("dot" form):  y[j] = Σ_p x[p]·B[j, p]  — dot products of x with rows of B, vectors along p,
+/// eight rows at a time, their eight horizontal sums reduced together into one ymm.
 /// </summary>
 internal static unsafe class Gemv
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(GemmIsa isa, Transpose ta, Transpose tb, int n, int k, float alpha,
         float* a, nint lda, float* b, nint ldb, float beta, float* c)
     {
@@ -19,20 +23,136 @@ internal static unsafe class Gemv
             x = GemmWorkspace.A(k);                             // gather the column a[p·lda]
             for (int p = 0; p < k; p++) x[p] = a[p * lda];
         }
-        if (isa == GemmIsa.Avx512)
+        bool wide = isa == GemmIsa.Avx512;
+        if (tb == Transpose.No)
         {
-            if (tb == Transpose.No) Axpy512(n, k, alpha, x, b, ldb, beta, c);
-            else Dot512(n, k, alpha, x, b, ldb, beta, c);
+            if (wide) Axpy512(n, k, alpha, x, b, ldb, beta, c);
+            else Axpy256(n, k, alpha, x, b, ldb, beta, c);
+        }
+        else if (k < (wide ? 16 : 8))
+            DotScalar(n, k, alpha, x, b, ldb, beta, c);
+        else
+            for (int j = 0; j < n; j += 8)
+            {
+                int rows = Math.Min(8, n - j);
+                var y = wide ? Dot8Rows512(k, x, b + j * ldb, ldb, rows) : Dot8Rows256(k, x, b + j * ldb, ldb, rows);
+                StoreDots(c + j, y, rows, alpha, beta);
+            }
+    }
+
+    // ---- dot form ------------------------------------------------------------------------------
+
+    /// <summary>
+    /// [Σ_p x[p]·row_i[p]] for the 8 rows row_i = r0 + i·ldb (rows past <paramref name="rows"/> repeat the
+    /// last one, so nothing outside B is read). Needs k ≥ 16. The last k mod 16 elements come from one
+    /// overlapping load at k−16 whose already-counted lanes are zeroed in x.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static Vector256<float> Dot8Rows512(int k, float* x, float* r0, nint ldb, int rows)
+    {
+        float* r1 = r0 + Math.Min(1, rows - 1) * ldb, r2 = r0 + Math.Min(2, rows - 1) * ldb;
+        float* r3 = r0 + Math.Min(3, rows - 1) * ldb, r4 = r0 + Math.Min(4, rows - 1) * ldb;
+        float* r5 = r0 + Math.Min(5, rows - 1) * ldb, r6 = r0 + Math.Min(6, rows - 1) * ldb;
+        float* r7 = r0 + Math.Min(7, rows - 1) * ldb;
+        Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default;
+        Vector512<float> s4 = default, s5 = default, s6 = default, s7 = default;
+        for (int p = 0; p < k; p += 16)
+        {
+            Vector512<float> xv;
+            if (p <= k - 16) xv = Vector512.Load(x + p);
+            else
+            {
+                // tail: one overlapping window [k−16, k); zero the lanes of x already summed
+                int seen = p - (k - 16);
+                p = k - 16;
+                xv = Vector512.Load(x + p) & Vector512.GreaterThanOrEqual(Vector512<int>.Indices, Vector512.Create(seen)).AsSingle();
+            }
+            s0 = Vector512.FusedMultiplyAdd(xv, Vector512.Load(r0 + p), s0);
+            s1 = Vector512.FusedMultiplyAdd(xv, Vector512.Load(r1 + p), s1);
+            s2 = Vector512.FusedMultiplyAdd(xv, Vector512.Load(r2 + p), s2);
+            s3 = Vector512.FusedMultiplyAdd(xv, Vector512.Load(r3 + p), s3);
+            s4 = Vector512.FusedMultiplyAdd(xv, Vector512.Load(r4 + p), s4);
+            s5 = Vector512.FusedMultiplyAdd(xv, Vector512.Load(r5 + p), s5);
+            s6 = Vector512.FusedMultiplyAdd(xv, Vector512.Load(r6 + p), s6);
+            s7 = Vector512.FusedMultiplyAdd(xv, Vector512.Load(r7 + p), s7);
+        }
+        // fold each 512-bit sum to 256 bits, then reduce the eight together
+        return Reduce8(s0.GetLower() + s0.GetUpper(), s1.GetLower() + s1.GetUpper(),
+                       s2.GetLower() + s2.GetUpper(), s3.GetLower() + s3.GetUpper(),
+                       s4.GetLower() + s4.GetUpper(), s5.GetLower() + s5.GetUpper(),
+                       s6.GetLower() + s6.GetUpper(), s7.GetLower() + s7.GetUpper());
+    }
+
+    /// <summary>As <see cref="Dot8Rows512"/> with ymm vectors; needs k ≥ 8.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static Vector256<float> Dot8Rows256(int k, float* x, float* r0, nint ldb, int rows)
+    {
+        float* r1 = r0 + Math.Min(1, rows - 1) * ldb, r2 = r0 + Math.Min(2, rows - 1) * ldb;
+        float* r3 = r0 + Math.Min(3, rows - 1) * ldb, r4 = r0 + Math.Min(4, rows - 1) * ldb;
+        float* r5 = r0 + Math.Min(5, rows - 1) * ldb, r6 = r0 + Math.Min(6, rows - 1) * ldb;
+        float* r7 = r0 + Math.Min(7, rows - 1) * ldb;
+        Vector256<float> s0 = default, s1 = default, s2 = default, s3 = default;
+        Vector256<float> s4 = default, s5 = default, s6 = default, s7 = default;
+        for (int p = 0; p < k; p += 8)
+        {
+            Vector256<float> xv;
+            if (p <= k - 8) xv = Vector256.Load(x + p);
+            else
+            {
+                // tail: one overlapping window [k−8, k); zero the lanes of x already summed
+                int seen = p - (k - 8);
+                p = k - 8;
+                xv = Vector256.Load(x + p) & Vector256.GreaterThanOrEqual(Vector256<int>.Indices, Vector256.Create(seen)).AsSingle();
+            }
+            s0 = Vector256.FusedMultiplyAdd(xv, Vector256.Load(r0 + p), s0);
+            s1 = Vector256.FusedMultiplyAdd(xv, Vector256.Load(r1 + p), s1);
+            s2 = Vector256.FusedMultiplyAdd(xv, Vector256.Load(r2 + p), s2);
+            s3 = Vector256.FusedMultiplyAdd(xv, Vector256.Load(r3 + p), s3);
+            s4 = Vector256.FusedMultiplyAdd(xv, Vector256.Load(r4 + p), s4);
+            s5 = Vector256.FusedMultiplyAdd(xv, Vector256.Load(r5 + p), s5);
+            s6 = Vector256.FusedMultiplyAdd(xv, Vector256.Load(r6 + p), s6);
+            s7 = Vector256.FusedMultiplyAdd(xv, Vector256.Load(r7 + p), s7);
+        }
+        return Reduce8(s0, s1, s2, s3, s4, s5, s6, s7);
+    }
+
+    /// <summary>[Σ u0, Σ u1, …, Σ u7]: horizontal sums of eight ymm vectors in one ymm.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Reduce8(Vector256<float> u0, Vector256<float> u1, Vector256<float> u2, Vector256<float> u3,
+        Vector256<float> u4, Vector256<float> u5, Vector256<float> u6, Vector256<float> u7)
+    {
+        // per 128-bit half: q0 = [Σu0 Σu1 Σu2 Σu3] over that half's four lanes, q1 likewise for u4…u7
+        var q0 = Avx.HorizontalAdd(Avx.HorizontalAdd(u0, u1), Avx.HorizontalAdd(u2, u3));
+        var q1 = Avx.HorizontalAdd(Avx.HorizontalAdd(u4, u5), Avx.HorizontalAdd(u6, u7));
+        return Avx.Permute2x128(q0, q1, 0x20) + Avx.Permute2x128(q0, q1, 0x31); // low halves + high halves
+    }
+
+    private static void StoreDots(float* c, Vector256<float> y, int rows, float alpha, float beta)
+    {
+        if (rows == 8)
+        {
+            var v = Vector256.Create(alpha) * y;
+            if (beta != 0f) v = Vector256.FusedMultiplyAdd(Vector256.Create(beta), Vector256.Load(c), v);
+            v.Store(c);
         }
         else
+            for (int i = 0; i < rows; i++) StoreOne(c + i, y.GetElement(i), alpha, beta);
+    }
+
+    /// <summary>k below one vector: plain loops.</summary>
+    private static void DotScalar(int n, int k, float alpha, float* x, float* b, nint ldb, float beta, float* c)
+    {
+        for (int j = 0; j < n; j++)
         {
-            if (tb == Transpose.No) Axpy256(n, k, alpha, x, b, ldb, beta, c);
-            else Dot256(n, k, alpha, x, b, ldb, beta, c);
+            float s = 0f;
+            for (int p = 0; p < k; p++) s += x[p] * b[j * ldb + p];
+            StoreOne(c + j, s, alpha, beta);
         }
     }
 
-    // ---- AVX-512 -------------------------------------------------------------------------------
+    // ---- axpy form -----------------------------------------------------------------------------
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Axpy512(int n, int k, float alpha, float* x, float* b, nint ldb, float beta, float* c)
     {
         int j = 0;
@@ -79,56 +199,7 @@ internal static unsafe class Gemv
         AxpyTail(j, n, k, alpha, x, b, ldb, beta, c);           // last n mod 16 columns: scalar
     }
 
-    private static void Dot512(int n, int k, float alpha, float* x, float* b, nint ldb, float beta, float* c)
-    {
-        int j = 0;
-        for (; j <= n - 8; j += 8)                              // 8 rows of B share each load of x
-        {
-            float* r0 = b + j * ldb;
-            Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default;
-            Vector512<float> s4 = default, s5 = default, s6 = default, s7 = default;
-            int p = 0;
-            for (; p <= k - 16; p += 16)
-            {
-                var xv = Vector512.Load(x + p);
-                s0 = Vector512.FusedMultiplyAdd(xv, Vector512.Load(r0 + p), s0);
-                s1 = Vector512.FusedMultiplyAdd(xv, Vector512.Load(r0 + ldb + p), s1);
-                s2 = Vector512.FusedMultiplyAdd(xv, Vector512.Load(r0 + 2 * ldb + p), s2);
-                s3 = Vector512.FusedMultiplyAdd(xv, Vector512.Load(r0 + 3 * ldb + p), s3);
-                s4 = Vector512.FusedMultiplyAdd(xv, Vector512.Load(r0 + 4 * ldb + p), s4);
-                s5 = Vector512.FusedMultiplyAdd(xv, Vector512.Load(r0 + 5 * ldb + p), s5);
-                s6 = Vector512.FusedMultiplyAdd(xv, Vector512.Load(r0 + 6 * ldb + p), s6);
-                s7 = Vector512.FusedMultiplyAdd(xv, Vector512.Load(r0 + 7 * ldb + p), s7);
-            }
-            StoreDot(c + j + 0, Vector512.Sum(s0) + DotTail(p, k, x, r0), alpha, beta);
-            StoreDot(c + j + 1, Vector512.Sum(s1) + DotTail(p, k, x, r0 + ldb), alpha, beta);
-            StoreDot(c + j + 2, Vector512.Sum(s2) + DotTail(p, k, x, r0 + 2 * ldb), alpha, beta);
-            StoreDot(c + j + 3, Vector512.Sum(s3) + DotTail(p, k, x, r0 + 3 * ldb), alpha, beta);
-            StoreDot(c + j + 4, Vector512.Sum(s4) + DotTail(p, k, x, r0 + 4 * ldb), alpha, beta);
-            StoreDot(c + j + 5, Vector512.Sum(s5) + DotTail(p, k, x, r0 + 5 * ldb), alpha, beta);
-            StoreDot(c + j + 6, Vector512.Sum(s6) + DotTail(p, k, x, r0 + 6 * ldb), alpha, beta);
-            StoreDot(c + j + 7, Vector512.Sum(s7) + DotTail(p, k, x, r0 + 7 * ldb), alpha, beta);
-        }
-        for (; j < n; j++)                                      // last n mod 8 rows one at a time
-        {
-            float* r = b + j * ldb;
-            Vector512<float> s = default;
-            int p = 0;
-            for (; p <= k - 16; p += 16)
-                s = Vector512.FusedMultiplyAdd(Vector512.Load(x + p), Vector512.Load(r + p), s);
-            StoreDot(c + j, Vector512.Sum(s) + DotTail(p, k, x, r), alpha, beta);
-        }
-    }
-
-    private static void Store512(float* c, Vector512<float> y, float alpha, float beta)
-    {
-        var v = Vector512.Create(alpha) * y;
-        if (beta != 0f) v = Vector512.FusedMultiplyAdd(Vector512.Create(beta), Vector512.Load(c), v);
-        v.Store(c);
-    }
-
-    // ---- AVX2 ----------------------------------------------------------------------------------
-
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Axpy256(int n, int k, float alpha, float* x, float* b, nint ldb, float beta, float* c)
     {
         int j = 0;
@@ -160,36 +231,23 @@ internal static unsafe class Gemv
         AxpyTail(j, n, k, alpha, x, b, ldb, beta, c);           // last n mod 8 columns: scalar
     }
 
-    private static void Dot256(int n, int k, float alpha, float* x, float* b, nint ldb, float beta, float* c)
+    /// <summary>Columns j0..n-1 of the axpy form, one dot product down a column of B each.</summary>
+    private static void AxpyTail(int j0, int n, int k, float alpha, float* x, float* b, nint ldb, float beta, float* c)
     {
-        int j = 0;
-        for (; j <= n - 4; j += 4)                              // 4 rows of B share each load of x
+        for (int j = j0; j < n; j++)
         {
-            float* r0 = b + j * ldb;
-            Vector256<float> s0 = default, s1 = default, s2 = default, s3 = default;
-            int p = 0;
-            for (; p <= k - 8; p += 8)
-            {
-                var xv = Vector256.Load(x + p);
-                s0 = Vector256.FusedMultiplyAdd(xv, Vector256.Load(r0 + p), s0);
-                s1 = Vector256.FusedMultiplyAdd(xv, Vector256.Load(r0 + ldb + p), s1);
-                s2 = Vector256.FusedMultiplyAdd(xv, Vector256.Load(r0 + 2 * ldb + p), s2);
-                s3 = Vector256.FusedMultiplyAdd(xv, Vector256.Load(r0 + 3 * ldb + p), s3);
-            }
-            StoreDot(c + j + 0, Vector256.Sum(s0) + DotTail(p, k, x, r0), alpha, beta);
-            StoreDot(c + j + 1, Vector256.Sum(s1) + DotTail(p, k, x, r0 + ldb), alpha, beta);
-            StoreDot(c + j + 2, Vector256.Sum(s2) + DotTail(p, k, x, r0 + 2 * ldb), alpha, beta);
-            StoreDot(c + j + 3, Vector256.Sum(s3) + DotTail(p, k, x, r0 + 3 * ldb), alpha, beta);
+            float s = 0f;
+            float* col = b + j;
+            for (int p = 0; p < k; p++) s += x[p] * col[p * ldb];
+            StoreOne(c + j, s, alpha, beta);
         }
-        for (; j < n; j++)
-        {
-            float* r = b + j * ldb;
-            Vector256<float> s = default;
-            int p = 0;
-            for (; p <= k - 8; p += 8)
-                s = Vector256.FusedMultiplyAdd(Vector256.Load(x + p), Vector256.Load(r + p), s);
-            StoreDot(c + j, Vector256.Sum(s) + DotTail(p, k, x, r), alpha, beta);
-        }
+    }
+
+    private static void Store512(float* c, Vector512<float> y, float alpha, float beta)
+    {
+        var v = Vector512.Create(alpha) * y;
+        if (beta != 0f) v = Vector512.FusedMultiplyAdd(Vector512.Create(beta), Vector512.Load(c), v);
+        v.Store(c);
     }
 
     private static void Store256(float* c, Vector256<float> y, float alpha, float beta)
@@ -199,28 +257,6 @@ internal static unsafe class Gemv
         v.Store(c);
     }
 
-    // ---- scalar remainders (shared) ----------------------------------------------------------
-
-    /// <summary>Columns j0..n-1 of the axpy form, one dot product down a column of B each.</summary>
-    private static void AxpyTail(int j0, int n, int k, float alpha, float* x, float* b, nint ldb, float beta, float* c)
-    {
-        for (int j = j0; j < n; j++)
-        {
-            float s = 0f;
-            float* col = b + j;
-            for (int p = 0; p < k; p++) s += x[p] * col[p * ldb];
-            StoreDot(c + j, s, alpha, beta);
-        }
-    }
-
-    /// <summary>Σ x[p]·row[p] over the last k mod width elements, p0 ≤ p &lt; k.</summary>
-    private static float DotTail(int p0, int k, float* x, float* row)
-    {
-        float s = 0f;
-        for (int p = p0; p < k; p++) s += x[p] * row[p];
-        return s;
-    }
-
-    private static void StoreDot(float* c, float y, float alpha, float beta)
+    private static void StoreOne(float* c, float y, float alpha, float beta)
         => *c = beta == 0f ? alpha * y : alpha * y + beta * *c;
 }
