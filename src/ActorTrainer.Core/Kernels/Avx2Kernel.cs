@@ -10,7 +10,7 @@ internal readonly unsafe struct Avx2Kernel : IMicroKernel
     public static int NR => 16;
     public static bool Simd => true;
 
-    public static void Run(int kc, float* a, float* b, nint bStride, float* c, nint ldc, float beta, int mr)
+    public static void Run(int kc, float* a, float* b, nint bStride, float* c, nint ldc, float alpha, float beta, int mr)
     {
         // acc (MR×NR): row i is (c{i}a | c{i}b), 8 lanes each
         Vector256<float> c0a = default, c0b = default, c1a = default, c1b = default;
@@ -28,12 +28,13 @@ internal readonly unsafe struct Avx2Kernel : IMicroKernel
             var a4 = Vector256.Create(a[4]); c4a = Vector256.FusedMultiplyAdd(a4, b0, c4a); c4b = Vector256.FusedMultiplyAdd(a4, b1, c4b);
             var a5 = Vector256.Create(a[5]); c5a = Vector256.FusedMultiplyAdd(a5, b0, c5a); c5b = Vector256.FusedMultiplyAdd(a5, b1, c5b);
         }
-        Store(c, c0a, c0b, beta);
-        if (mr > 1) Store(c + 1 * ldc, c1a, c1b, beta);
-        if (mr > 2) Store(c + 2 * ldc, c2a, c2b, beta);
-        if (mr > 3) Store(c + 3 * ldc, c3a, c3b, beta);
-        if (mr > 4) Store(c + 4 * ldc, c4a, c4b, beta);
-        if (mr > 5) Store(c + 5 * ldc, c5a, c5b, beta);
+        var av = Vector256.Create(alpha);
+        Store(c, c0a * av, c0b * av, beta);
+        if (mr > 1) Store(c + 1 * ldc, c1a * av, c1b * av, beta);
+        if (mr > 2) Store(c + 2 * ldc, c2a * av, c2b * av, beta);
+        if (mr > 3) Store(c + 3 * ldc, c3a * av, c3b * av, beta);
+        if (mr > 4) Store(c + 4 * ldc, c4a * av, c4b * av, beta);
+        if (mr > 5) Store(c + 5 * ldc, c5a * av, c5b * av, beta);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -10,7 +10,7 @@ internal readonly unsafe struct Avx512Kernel : IMicroKernel
     public static int NR => 32;
     public static bool Simd => true;
 
-    public static void Run(int kc, float* a, float* b, nint bStride, float* c, nint ldc, float beta, int mr)
+    public static void Run(int kc, float* a, float* b, nint bStride, float* c, nint ldc, float alpha, float beta, int mr)
     {
         // acc (MR×NR): row i is (c{i}a | c{i}b), 16 lanes each
         Vector512<float> c0a = default, c0b = default, c1a = default, c1b = default;
@@ -31,14 +31,15 @@ internal readonly unsafe struct Avx512Kernel : IMicroKernel
             var a6 = Vector512.Create(a[6]); c6a = Vector512.FusedMultiplyAdd(a6, b0, c6a); c6b = Vector512.FusedMultiplyAdd(a6, b1, c6b);
             var a7 = Vector512.Create(a[7]); c7a = Vector512.FusedMultiplyAdd(a7, b0, c7a); c7b = Vector512.FusedMultiplyAdd(a7, b1, c7b);
         }
-        Store(c, c0a, c0b, beta);
-        if (mr > 1) Store(c + 1 * ldc, c1a, c1b, beta);
-        if (mr > 2) Store(c + 2 * ldc, c2a, c2b, beta);
-        if (mr > 3) Store(c + 3 * ldc, c3a, c3b, beta);
-        if (mr > 4) Store(c + 4 * ldc, c4a, c4b, beta);
-        if (mr > 5) Store(c + 5 * ldc, c5a, c5b, beta);
-        if (mr > 6) Store(c + 6 * ldc, c6a, c6b, beta);
-        if (mr > 7) Store(c + 7 * ldc, c7a, c7b, beta);
+        var av = Vector512.Create(alpha);
+        Store(c, c0a * av, c0b * av, beta);
+        if (mr > 1) Store(c + 1 * ldc, c1a * av, c1b * av, beta);
+        if (mr > 2) Store(c + 2 * ldc, c2a * av, c2b * av, beta);
+        if (mr > 3) Store(c + 3 * ldc, c3a * av, c3b * av, beta);
+        if (mr > 4) Store(c + 4 * ldc, c4a * av, c4b * av, beta);
+        if (mr > 5) Store(c + 5 * ldc, c5a * av, c5b * av, beta);
+        if (mr > 6) Store(c + 6 * ldc, c6a * av, c6b * av, beta);
+        if (mr > 7) Store(c + 7 * ldc, c7a * av, c7b * av, beta);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -17,7 +17,7 @@ internal unsafe interface IMicroKernel
 
     /// <summary>
     /// acc(MR×NR) = Σ_p a[p·MR + i] · b[p·bStride + j] over p &lt; kc; then for rows i &lt; mr:
-    /// C[i·ldc + j] = acc + β·C (β = 0 does not read C; β = 1 adds). All NR columns are stored.
+    /// C[i·ldc + j] = α·acc + β·C (β = 0 does not read C; β = 1 adds). All NR columns are stored.
     /// </summary>
-    static abstract void Run(int kc, float* a, float* b, nint bStride, float* c, nint ldc, float beta, int mr);
+    static abstract void Run(int kc, float* a, float* b, nint bStride, float* c, nint ldc, float alpha, float beta, int mr);
 }
