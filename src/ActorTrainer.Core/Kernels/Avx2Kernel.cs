@@ -10,6 +10,7 @@ internal readonly unsafe struct Avx2Kernel : IMicroKernel
     public static int NR => 16;
     public static bool Simd => true;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(int kc, float* a, float* b, nint bStride, float* c, nint ldc, float alpha, float beta, int mr)
     {
         // acc (MR×NR): row i is (c{i}a | c{i}b), 8 lanes each

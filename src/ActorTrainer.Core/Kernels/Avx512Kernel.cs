@@ -10,6 +10,7 @@ internal readonly unsafe struct Avx512Kernel : IMicroKernel
     public static int NR => 32;
     public static bool Simd => true;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(int kc, float* a, float* b, nint bStride, float* c, nint ldc, float alpha, float beta, int mr)
     {
         // acc (MR×NR): row i is (c{i}a | c{i}b), 16 lanes each

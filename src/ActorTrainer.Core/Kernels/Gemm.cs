@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+
 namespace ActorTrainer.Core.Kernels;
 
 /// <summary>
@@ -6,8 +7,14 @@ namespace ActorTrainer.Core.Kernels;
 /// row-major C (m×n) = α·op(A)·op(B) + β·C, op(A) m×k, op(B) k×n; A stored m×k (k×m when
 /// transposed) with row stride lda ≥ its row length, likewise B; β = 0 never reads C.
 /// Single-threaded, allocation-free after a thread's first call (packing buffers are per thread).
-/// Paths: m = 1 → vectorised GEMV without packing; otherwise a cache-blocked, packed GEMM
-/// around an AVX-512 (12×32), AVX2+FMA (6×16) or scalar (4×4) micro-kernel.
+/// <list type="bullet">
+/// <item>m = 1: <see cref="Gemv"/>, B streamed once, no packing (bandwidth-bound).</item>
+/// <item>otherwise <see cref="GemmBlocked"/>: GotoBLAS-style blocking and packing around an AVX-512
+/// 8×32, AVX2+FMA 6×16 or scalar 4×4 micro-kernel; for m ≤ 48 a non-transposed B is read in place.</item>
+/// </list>
+/// For the recurrent step C += hPrev·Whhᵀ with small B, transposing Whh into packed panels is a
+/// noticeable share of each call; a caller that keeps a transposed copy of Whh (once per weights
+/// version) and calls (No, No) instead avoids it.
 /// </summary>
 public static unsafe class Gemm
 {

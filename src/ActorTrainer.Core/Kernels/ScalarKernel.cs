@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace ActorTrainer.Core.Kernels;
 
 /// <summary>Portable 4×4 micro-kernel: 16 scalar accumulators. The fallback when no SIMD path runs.</summary>
@@ -7,6 +9,7 @@ internal readonly unsafe struct ScalarKernel : IMicroKernel
     public static int NR => 4;
     public static bool Simd => false;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(int kc, float* a, float* b, nint bStride, float* c, nint ldc, float alpha, float beta, int mr)
     {
         float c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace ActorTrainer.Core.Kernels;
@@ -16,6 +17,7 @@ internal static unsafe class ThinEdge
     /// C[i·ldc + j] = α·Σ_p a[p·8 + i]·b[p·bStride + j] + β·C (β = 0 does not read C) for i &lt; mr ≤ 8,
     /// j &lt; nr. <paramref name="a"/> is a packed A panel of height 8.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run8(int kc, float* a, float* b, nint bStride, float* c, nint ldc, float alpha, float beta, int mr, int nr)
     {
         for (int j = 0; j < nr; j++)
