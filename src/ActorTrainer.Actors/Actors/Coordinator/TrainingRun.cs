@@ -1,0 +1,78 @@
+using ActorTrainer.Actors.Hosting;
+using ActorTrainer.Actors.ParameterServer;
+using ActorTrainer.Core.Training;
+using Akka.Actor;
+using Akka.Configuration;
+
+namespace ActorTrainer.Actors.Coordinator;
+
+/// <summary>
+/// In-process host API: one parameter server and one worker per computer in an actor system, run
+/// until <see cref="TrainingRunSettings.MaxUpdates"/> updates are applied; returns the final W and
+/// the server's counters.
+/// </summary>
+public static class TrainingRun
+{
+    /// <summary>
+    /// Runs training in a private actor system (<see cref="TrainerHocon.Config"/>, logging at
+    /// WARNING), terminated before returning.
+    /// </summary>
+    /// <param name="computers">One per worker; worker i owns computers[i] for the whole run.</param>
+    /// <param name="initialWeights">W at version 0 (P); copied.</param>
+    /// <param name="updateRule">Applied by the server; owned by the run.</param>
+    /// <param name="cancellationToken">Cancelling stops the run early: the result then has
+    /// <see cref="CompletionReason.Stopped"/> and the weights reached so far.</param>
+    public static async Task<TrainingResult> RunAsync(
+        TrainingRunSettings settings, IReadOnlyList<IGradientComputer> computers, float[] initialWeights,
+        IUpdateRule updateRule, TrainingCallbacks? callbacks = null, CancellationToken cancellationToken = default)
+    {
+        var config = ConfigurationFactory.ParseString("akka.loglevel = WARNING\nakka.stdout-loglevel = WARNING")
+            .WithFallback(TrainerHocon.Config);
+        var system = ActorSystem.Create("actortrainer", config);
+        try
+        {
+            return await RunAsync(system, settings, computers, initialWeights, updateRule, callbacks, cancellationToken)
+                .ConfigureAwait(false);
+        }
+        finally
+        {
+            await system.Terminate().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Runs training in <paramref name="system"/>, which must include <see cref="TrainerHocon.Config"/>
+    /// (dispatchers and serializers). The system is left running.
+    /// </summary>
+    public static Task<TrainingResult> RunAsync(
+        ActorSystem system, TrainingRunSettings settings, IReadOnlyList<IGradientComputer> computers,
+        float[] initialWeights, IUpdateRule updateRule, TrainingCallbacks? callbacks = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(system);
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(computers);
+        ArgumentNullException.ThrowIfNull(initialWeights);
+        ArgumentNullException.ThrowIfNull(updateRule);
+        if (computers.Count == 0) throw new ArgumentException("a run needs at least one worker's computer", nameof(computers));
+        for (int i = 0; i < computers.Count; i++)
+        {
+            if (computers[i] is null) throw new ArgumentException($"computer {i} is null", nameof(computers));
+            if (computers[i].ParameterCount != initialWeights.Length)
+                throw new ArgumentException(
+                    $"computer {i} expects {computers[i].ParameterCount} parameters, the initial weights have {initialWeights.Length}",
+                    nameof(computers));
+        }
+
+        var completion = new TaskCompletionSource<TrainingResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var coordinator = system.ActorOf(
+            CoordinatorActor.Props(settings, computers.ToArray(), initialWeights.ToArray(), updateRule, callbacks ?? new(), completion),
+            $"training-{Guid.NewGuid():N}");
+        if (cancellationToken.CanBeCanceled)
+        {
+            var registration = cancellationToken.Register(() => coordinator.Tell(new StopTraining("cancelled")));
+            completion.Task.ContinueWith(_ => registration.Dispose(), TaskScheduler.Default);
+        }
+        return completion.Task;
+    }
+}

@@ -1,0 +1,60 @@
+using ActorTrainer.Actors.ParameterServer;
+using ActorTrainer.Actors.Worker;
+using ActorTrainer.Core.Rnn;
+using ActorTrainer.Core.Training;
+
+namespace ActorTrainer.Actors.Coordinator;
+
+/// <summary>
+/// Immutable, self-validating settings of one in-process training run; the server's and workers'
+/// settings are derived from it.
+/// </summary>
+public sealed record TrainingRunSettings
+{
+    public ConsistencyMode Mode { get; }
+    /// <summary>The run completes after this many applied updates.</summary>
+    public long MaxUpdates { get; }
+    /// <summary>Ssp staleness bound s (ignored by sync and async).</summary>
+    public int Staleness { get; }
+    /// <summary>Shape string both sides of registration must agree on (see <see cref="ModelFingerprint.Of"/>).</summary>
+    public string ModelShape { get; }
+    /// <summary>Run the validation hook every this many updates (0 = only on the final weights).</summary>
+    public int ValidateEvery { get; }
+    /// <summary>Abort as diverged once more non-finite gradients than this are reported.</summary>
+    public long MaxNonFiniteReports { get; }
+    /// <summary>Per worker: pushes awaiting the server's answer before it stops computing (flow control).</summary>
+    public int MaxInFlight { get; }
+
+    public TrainingRunSettings(
+        ConsistencyMode mode, long maxUpdates, string modelShape = "", int staleness = 0,
+        int validateEvery = 0, long maxNonFiniteReports = 100, int maxInFlight = 1)
+    {
+        ArgumentNullException.ThrowIfNull(modelShape);
+        if (!Enum.IsDefined(mode)) throw new ArgumentOutOfRangeException(nameof(mode), mode, "unknown consistency mode");
+        if (maxUpdates <= 0) throw new ArgumentOutOfRangeException(nameof(maxUpdates), maxUpdates, "max updates must be positive");
+        if (staleness < 0) throw new ArgumentOutOfRangeException(nameof(staleness), staleness, "staleness bound must be ≥ 0");
+        if (validateEvery < 0) throw new ArgumentOutOfRangeException(nameof(validateEvery), validateEvery, "validation interval must be ≥ 0");
+        if (maxNonFiniteReports < 0)
+            throw new ArgumentOutOfRangeException(nameof(maxNonFiniteReports), maxNonFiniteReports, "non-finite report limit must be ≥ 0");
+        if (maxInFlight <= 0) throw new ArgumentOutOfRangeException(nameof(maxInFlight), maxInFlight, "in-flight limit must be positive");
+        MaxInFlight = maxInFlight;
+        Mode = mode; MaxUpdates = maxUpdates; ModelShape = modelShape; Staleness = staleness;
+        ValidateEvery = validateEvery; MaxNonFiniteReports = maxNonFiniteReports;
+    }
+
+    /// <summary>The actor-side part of the CLI's settings, for a model spec.</summary>
+    public static TrainingRunSettings From(TrainSettings settings, ModelSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(spec);
+        return new(settings.Mode, settings.Updates, ModelFingerprint.Of(spec).Shape, settings.Staleness, settings.EvalEvery);
+    }
+
+    public ServerSettings ToServerSettings(int parameterCount, int workerCount, bool snapshotsForValidation) => new(
+        Mode, new ModelFingerprint(parameterCount, ModelShape), MaxUpdates, Staleness,
+        startQuorum: workerCount,
+        observerSnapshotEvery: snapshotsForValidation ? ValidateEvery : 0,
+        maxNonFiniteReports: MaxNonFiniteReports);
+
+    public WorkerSettings ToWorkerSettings() => new(Mode, ModelShape, Staleness, MaxInFlight);
+}

@@ -1,0 +1,13 @@
+namespace ActorTrainer.Actors.ParameterServer;
+
+/// <summary>
+/// How the parameter server turns a gradient into a change of W: w ← rule(w, g), in place.
+/// The rule owns its state (momentum, moments…) sized for one W; one instance per server.
+/// This is the seam to the core's optimizers: <c>OptimizerUpdateRule</c> (when
+/// ActorTrainer.Core.Optim lands) adapts <c>Optimizer.Step(w, g, state)</c> to it.
+/// </summary>
+public interface IUpdateRule
+{
+    /// <summary>Applies gradient g (P) to w (P) in place. g is read-only and not retained.</summary>
+    void Apply(Span<float> w, ReadOnlySpan<float> g);
+}

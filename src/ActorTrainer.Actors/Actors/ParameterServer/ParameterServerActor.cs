@@ -1,0 +1,94 @@
+using ActorTrainer.Actors.Hosting;
+using ActorTrainer.Actors.Worker;
+using Akka.Actor;
+
+namespace ActorTrainer.Actors.ParameterServer;
+
+/// <summary>
+/// Thin shell over <see cref="ParameterServerState"/>: receives, lets the state decide, delivers the
+/// outbox. Its own bookkeeping is only the address of each registered worker; it watches them, so a
+/// worker that dies becomes <see cref="WorkerLeft"/> (a sync round never waits for a dead worker).
+/// Runs on <see cref="TrainerHocon.ServerDispatcherId"/>.
+/// </summary>
+public sealed class ParameterServerActor : ReceiveActor
+{
+    private readonly ParameterServerState _state;
+    private readonly IActorRef _observer;
+    private readonly Dictionary<int, IActorRef> _workers = new();
+
+    /// <param name="initialWeights">W at version 0; copied.</param>
+    /// <param name="observer">Receives metrics and lifecycle events (the coordinator).</param>
+    public static Props Props(ServerSettings settings, float[] initialWeights, IUpdateRule rule, IActorRef observer) =>
+        Akka.Actor.Props.Create(() => new ParameterServerActor(settings, initialWeights, rule, observer))
+            .WithDispatcher(TrainerHocon.ServerDispatcherId);
+
+    public ParameterServerActor(ServerSettings settings, float[] initialWeights, IUpdateRule rule, IActorRef observer)
+    {
+        _state = new ParameterServerState(settings, initialWeights, rule);
+        _observer = observer;
+        Receive<RegisterWorker>(Handle);
+        Receive<PushGradient>(Handle);
+        Receive<NonFiniteGradientSkipped>(Handle);
+        Receive<WorkerLeft>(Handle);
+        Receive<StopTraining>(Handle);
+        Receive<Terminated>(Handle);
+    }
+
+    private void Handle(RegisterWorker m)
+    {
+        bool wasRegistered = _state.IsRegistered(m.WorkerId);
+        var outbox = _state.Handle(m);
+        if (!wasRegistered && _state.IsRegistered(m.WorkerId))
+        {
+            _workers[m.WorkerId] = Sender;
+            Context.Watch(Sender);
+        }
+        Deliver(outbox);
+    }
+
+    private void Handle(PushGradient m) => Deliver(_state.Handle(m));
+
+    private void Handle(NonFiniteGradientSkipped m) => Deliver(_state.Handle(m));
+
+    private void Handle(WorkerLeft m)
+    {
+        var outbox = _state.Handle(m);
+        if (_workers.Remove(m.WorkerId, out var worker)) Context.Unwatch(worker);
+        Deliver(outbox);
+    }
+
+    private void Handle(StopTraining m) => Deliver(_state.Handle(m));
+
+    private void Handle(Terminated t)
+    {
+        foreach (var (id, worker) in _workers)
+        {
+            if (!worker.Equals(t.ActorRef)) continue;
+            _workers.Remove(id);
+            Deliver(_state.Handle(new WorkerLeft(id, "terminated")));
+            return;
+        }
+    }
+
+    private void Deliver(IReadOnlyList<Outgoing> outbox)
+    {
+        foreach (var (to, message) in outbox)
+        {
+            switch (to.Audience)
+            {
+                case Audience.Worker:
+                    if (_workers.TryGetValue(to.WorkerId, out var worker)) worker.Tell(message, Self);
+                    break;
+                case Audience.AllWorkers:
+                    foreach (var w in _workers.Values) w.Tell(message, Self);
+                    break;
+                case Audience.Observer:
+                    _observer.Tell(message, Self);
+                    break;
+                case Audience.Sender:
+                    Sender.Tell(message, Self);
+                    break;
+            }
+        }
+    }
+}

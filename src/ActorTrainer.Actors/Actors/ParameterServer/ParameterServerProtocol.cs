@@ -1,0 +1,80 @@
+namespace ActorTrainer.Actors.ParameterServer;
+
+// Messages to and from the parameter server. Commands are imperative, replies and events past tense.
+//
+// ARRAYS ARE NOT COPIED. Akka passes local messages by reference, so a float[] in a message is
+// shared with the receiver(s): the sender never touches an array after sending it, and receivers
+// treat it as read-only (one published W may be shared by every worker and the observer).
+// Versions: the server's W starts at version 0 (or a restored version) and gains 1 per update.
+// Chunk ids: strictly increasing per worker (a computer's ChunkOutcome.ChunkIndex).
+
+/// <summary>Asks to join the run. Answered by <see cref="WorkerRegistered"/> (possibly deferred
+/// until the run's start quorum is reached) or <see cref="RegistrationRejected"/>.</summary>
+public sealed record RegisterWorker(int WorkerId, ModelFingerprint Fingerprint) : ITrainerMessage;
+
+/// <summary>The worker is in; <paramref name="Weights"/> is W at <paramref name="Version"/>.
+/// The array is not copied: neither side writes to it after sending.</summary>
+public sealed record WorkerRegistered(int WorkerId, long Version, float[] Weights) : ITrainerMessage;
+
+/// <summary>The worker may not join (fingerprint mismatch, duplicate id, run finished).</summary>
+public sealed record RegistrationRejected(int WorkerId, string Reason) : ITrainerEvent;
+
+/// <summary>
+/// A worker's clipped gradient of one chunk, computed on W at <paramref name="BaseVersion"/>.
+/// <paramref name="Loss"/> is the chunk's mean loss, <paramref name="GradNorm"/> the L2 norm before
+/// clipping, <paramref name="Tokens"/> the predictions the chunk covered. The gradient array is not
+/// copied: the worker allocates it per chunk and never touches it after sending.
+/// </summary>
+public sealed record PushGradient(
+    int WorkerId, long BaseVersion, long ChunkId, float[] Gradient,
+    float Loss, double GradNorm, bool Clipped, int Tokens) : ITrainerMessage;
+
+/// <summary>The gradient of (<paramref name="WorkerId"/>, <paramref name="ChunkId"/>) computed on
+/// <paramref name="BaseVersion"/> is in W at <paramref name="Version"/>; staleness = the server's
+/// version when it arrived − base version.</summary>
+public sealed record GradientApplied(int WorkerId, long ChunkId, long BaseVersion, long Version, long Staleness)
+    : ITrainerMessage;
+
+/// <summary>The gradient was refused and W is untouched; <paramref name="CurrentVersion"/> tells the
+/// worker how far the server has moved.</summary>
+public sealed record GradientRejected(
+    int WorkerId, long ChunkId, long BaseVersion, RejectionReason Reason, string Detail, long CurrentVersion)
+    : ITrainerEvent;
+
+/// <summary>W after update <paramref name="UpdateNumber"/>, at <paramref name="Version"/>; sent to
+/// every registered worker (and, every so many updates, to the observer for validation). The array
+/// is a fresh copy shared read-only by all receivers.</summary>
+public sealed record WeightsPublished(long Version, long UpdateNumber, float[] Weights) : ITrainerMessage;
+
+/// <summary>The worker is gone (it said so, or it terminated); in sync mode the open round stops
+/// waiting for it.</summary>
+public sealed record WorkerLeft(int WorkerId, string Reason) : ITrainerEvent;
+
+/// <summary>Ends the run now: the server applies nothing more and reports <see cref="TrainingCompleted"/>.</summary>
+public sealed record StopTraining(string Reason) : ITrainerMessage;
+
+/// <summary>
+/// Metrics of one applied update. Async/ssp: one contributor. Sync: every active worker's gradient,
+/// averaged in worker-id order; <paramref name="Loss"/> and <paramref name="GradNorm"/> are then the
+/// contributors' means, <paramref name="Clipped"/> whether any was clipped, <paramref name="Staleness"/>
+/// the largest. <paramref name="WorkerIds"/> and <paramref name="ChunkIds"/> are parallel, in worker-id order;
+/// like every array in these messages they are not copied and never touched after sending.
+/// </summary>
+public sealed record UpdateApplied(
+    long UpdateNumber, long Version, int[] WorkerIds, long[] ChunkIds,
+    float Loss, double GradNorm, bool Clipped, long Staleness, int Tokens) : ITrainerEvent;
+
+/// <summary>The run is over: final W (a copy, not touched again), why, and the server's counters.</summary>
+public sealed record TrainingCompleted(
+    CompletionReason Reason, string Detail, long Version, float[] Weights, ServerStats Stats) : ITrainerEvent;
+
+/// <summary>Why a run ended.</summary>
+public enum CompletionReason
+{
+    /// <summary>The requested number of updates was applied.</summary>
+    ReachedMaxUpdates,
+    /// <summary>Someone sent <see cref="StopTraining"/> (e.g. cancellation).</summary>
+    Stopped,
+    /// <summary>Too many non-finite gradients: training diverged.</summary>
+    Diverged,
+}

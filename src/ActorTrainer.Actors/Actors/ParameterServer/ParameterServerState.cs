@@ -1,0 +1,284 @@
+using System.Numerics.Tensors;
+using ActorTrainer.Core.Training;
+
+namespace ActorTrainer.Actors.ParameterServer;
+
+/// <summary>
+/// Everything the parameter server knows and decides, without Akka: W (P), the update rule, the
+/// version, the registered workers, the open sync round and the counters.
+/// <see cref="Handle"/> takes one message and returns what to send, in order; the actor shell only
+/// delivers it. Mutable (W is large, so it is updated in place, not copied per message); not
+/// thread-safe — one actor owns it.
+///
+/// Rules:
+/// - every push is validated (known worker, new chunk id, length P, all finite, base ≤ current);
+///   a refused push leaves W untouched and is counted by reason;
+/// - sync: the open round waits for one gradient from each registered worker, averages them in
+///   worker-id order (fixed summation order → deterministic W), applies once, publishes;
+///   a worker leaving drops its pending gradient and closes the round if everyone else is in;
+/// - async: every valid gradient is applied on arrival;
+/// - ssp: applied only if current − base ≤ s, else refused as too stale;
+/// - the staleness (current − base) of every applied gradient is recorded;
+/// - each update publishes a fresh copy of W to all registered workers.
+/// </summary>
+public sealed class ParameterServerState
+{
+    private readonly ServerSettings _settings;
+    private readonly IUpdateRule _rule;
+    private readonly float[] _w;                 // (P) the shared weights
+    private float[]? _roundSum;                  // (P) sync: sum of the round's gradients, lazily allocated
+    private readonly SortedDictionary<int, long> _lastChunk = new();   // registered worker → last chunk id seen
+    private readonly SortedDictionary<int, PushGradient> _round = new(); // sync: the open round's gradients
+    private readonly long[] _rejections = new long[Enum.GetValues<RejectionReason>().Length];
+    private readonly long[] _stalenessHistogram = new long[ServerStats.StalenessBuckets];
+    private long _gradientsApplied, _nonFiniteReports, _maxStaleness, _stalenessSum;
+    private bool _started;
+
+    /// <param name="initialWeights">W at <paramref name="initialVersion"/>; copied.</param>
+    public ParameterServerState(ServerSettings settings, ReadOnlySpan<float> initialWeights, IUpdateRule rule, long initialVersion = 0)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(rule);
+        if (initialWeights.Length != settings.Fingerprint.ParameterCount)
+            throw new ArgumentException(
+                $"initial weights have {initialWeights.Length} values but the model has {settings.Fingerprint.ParameterCount}",
+                nameof(initialWeights));
+        if (!TensorPrimitives.IsFiniteAll(initialWeights))
+            throw new ArgumentException("initial weights contain NaN or infinity", nameof(initialWeights));
+        if (initialVersion < 0) throw new ArgumentOutOfRangeException(nameof(initialVersion), initialVersion, "version must be ≥ 0");
+        _settings = settings;
+        _rule = rule;
+        _w = initialWeights.ToArray();
+        Version = initialVersion;
+    }
+
+    public ServerSettings Settings => _settings;
+    /// <summary>Version of W: initial version + updates applied.</summary>
+    public long Version { get; private set; }
+    /// <summary>Updates applied so far (a sync round counts once).</summary>
+    public long Updates { get; private set; }
+    public bool IsFinished { get; private set; }
+    /// <summary>Current W (P), read-only view; changes with every update.</summary>
+    public ReadOnlySpan<float> Weights => _w;
+    public bool IsRegistered(int workerId) => _lastChunk.ContainsKey(workerId);
+    public IReadOnlyCollection<int> RegisteredWorkers => _lastChunk.Keys;
+    /// <summary>Sync: workers whose gradient is in the open round.</summary>
+    public IReadOnlyCollection<int> OpenRound => _round.Keys;
+
+    public ServerStats Stats() => new(
+        Version, Updates, _gradientsApplied, (long[])_rejections.Clone(), _nonFiniteReports,
+        _maxStaleness, _stalenessSum, (long[])_stalenessHistogram.Clone());
+
+    /// <summary>Processes one message; returns what to send, in order.</summary>
+    public IReadOnlyList<Outgoing> Handle(ITrainerMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var outbox = new List<Outgoing>();
+        switch (message)
+        {
+            case RegisterWorker m: Register(m, outbox); break;
+            case PushGradient m: Push(m, outbox); break;
+            case Worker.NonFiniteGradientSkipped m: NonFiniteReported(m, outbox); break;
+            case WorkerLeft m: Leave(m, outbox); break;
+            case StopTraining m: Finish(CompletionReason.Stopped, m.Reason, outbox); break;
+            default:
+                throw new ArgumentException($"the parameter server does not handle {message.GetType().Name}", nameof(message));
+        }
+        return outbox;
+    }
+
+    // ---- registration -------------------------------------------------------------------------
+
+    private void Register(RegisterWorker m, List<Outgoing> outbox)
+    {
+        string? refusal =
+            IsFinished ? "training has finished"
+            : IsRegistered(m.WorkerId) ? $"worker id {m.WorkerId} is already registered"
+            : m.Fingerprint != _settings.Fingerprint ? $"model mismatch: worker has {m.Fingerprint}, server has {_settings.Fingerprint}"
+            : null;
+        if (refusal is not null)
+        {
+            var rejected = new RegistrationRejected(m.WorkerId, refusal);
+            outbox.Add(new(Recipient.Sender, rejected)); // not registered: only the sender knows where it is
+            outbox.Add(new(Recipient.Observer, rejected));
+            return;
+        }
+
+        _lastChunk[m.WorkerId] = long.MinValue;
+        if (_started)
+        {
+            outbox.Add(new(Recipient.Worker(m.WorkerId), new WorkerRegistered(m.WorkerId, Version, _w.ToArray())));
+        }
+        else if (_lastChunk.Count >= _settings.StartQuorum)
+        {
+            // Quorum reached: everyone starts from the same W, in worker-id order.
+            _started = true;
+            var snapshot = _w.ToArray(); // shared read-only by all receivers
+            foreach (int id in _lastChunk.Keys)
+                outbox.Add(new(Recipient.Worker(id), new WorkerRegistered(id, Version, snapshot)));
+        }
+    }
+
+    private void Leave(WorkerLeft m, List<Outgoing> outbox)
+    {
+        if (!_lastChunk.Remove(m.WorkerId)) return;
+        _round.Remove(m.WorkerId); // pending ⊆ registered: a sync round averages only present workers
+        outbox.Add(new(Recipient.Observer, m));
+        if (_settings.Mode == ConsistencyMode.Sync) TryCloseRound(outbox);
+    }
+
+    // ---- gradients ----------------------------------------------------------------------------
+
+    private void Push(PushGradient m, List<Outgoing> outbox)
+    {
+        if (IsFinished) { Reject(m, RejectionReason.TrainingFinished, "the run has completed", outbox); return; }
+        if (!_lastChunk.TryGetValue(m.WorkerId, out long lastChunk))
+        {
+            Reject(m, RejectionReason.UnknownWorker, $"worker {m.WorkerId} is not registered", outbox);
+            return;
+        }
+        if (m.ChunkId <= lastChunk)
+        {
+            Reject(m, RejectionReason.DuplicateChunk, $"chunk {m.ChunkId} is not after chunk {lastChunk}, the last received from worker {m.WorkerId}", outbox);
+            return;
+        }
+        _lastChunk[m.WorkerId] = m.ChunkId; // a chunk id is used once, whatever happens to its gradient
+
+        int p = _w.Length;
+        if (m.Gradient.Length != p)
+        {
+            Reject(m, RejectionReason.WrongLength, $"gradient has {m.Gradient.Length} values, W has {p}", outbox);
+            return;
+        }
+        if (!TensorPrimitives.IsFiniteAll<float>(m.Gradient))
+        {
+            Reject(m, RejectionReason.NonFinite, "gradient contains NaN or infinity", outbox);
+            return;
+        }
+        if (m.BaseVersion > Version)
+        {
+            Reject(m, RejectionReason.FutureVersion, $"base version {m.BaseVersion} is ahead of the server's {Version}", outbox);
+            return;
+        }
+
+        long staleness = Version - m.BaseVersion;
+        switch (_settings.Mode)
+        {
+            case ConsistencyMode.Sync:
+                if (staleness != 0)
+                    Reject(m, RejectionReason.TooStale, $"sync round is at version {Version}, gradient is on {m.BaseVersion}", outbox);
+                else if (_round.ContainsKey(m.WorkerId))
+                    Reject(m, RejectionReason.AlreadyInRound, $"worker {m.WorkerId} already contributed to the round on version {Version}", outbox);
+                else
+                {
+                    _round[m.WorkerId] = m;
+                    TryCloseRound(outbox);
+                }
+                break;
+            case ConsistencyMode.Async:
+                Apply([m], outbox);
+                break;
+            case ConsistencyMode.Ssp:
+                if (staleness > _settings.Staleness)
+                    Reject(m, RejectionReason.TooStale, $"staleness {staleness} exceeds the bound {_settings.Staleness}", outbox);
+                else
+                    Apply([m], outbox);
+                break;
+        }
+    }
+
+    /// <summary>Sync: apply once every registered worker has contributed to the open round.</summary>
+    private void TryCloseRound(List<Outgoing> outbox)
+    {
+        if (IsFinished || _round.Count == 0 || _round.Count < _lastChunk.Count) return;
+        var contributions = _round.Values.ToArray(); // ascending worker id
+        _round.Clear();
+        Apply(contributions, outbox);
+    }
+
+    /// <summary>W ← rule(W, mean of the contributions' gradients), then publish.</summary>
+    private void Apply(PushGradient[] contributions, List<Outgoing> outbox)
+    {
+        ReadOnlySpan<float> g;
+        if (contributions.Length == 1)
+        {
+            g = contributions[0].Gradient;
+        }
+        else
+        {
+            // Mean in ascending worker-id order: float addition is not associative, so a fixed
+            // order is what makes two sync runs bit-identical.
+            var sum = _roundSum ??= new float[_w.Length]; // (P)
+            contributions[0].Gradient.CopyTo(sum, 0);
+            for (int i = 1; i < contributions.Length; i++)
+                TensorPrimitives.Add(sum, contributions[i].Gradient, sum);
+            TensorPrimitives.Multiply(sum, 1f / contributions.Length, sum);
+            g = sum;
+        }
+
+        long versionOnArrival = Version;
+        _rule.Apply(_w, g);
+        Version++;
+        Updates++;
+
+        long maxStaleness = 0;
+        foreach (var c in contributions)
+        {
+            long staleness = versionOnArrival - c.BaseVersion;
+            maxStaleness = Math.Max(maxStaleness, staleness);
+            _gradientsApplied++;
+            _stalenessSum += staleness;
+            _maxStaleness = Math.Max(_maxStaleness, staleness);
+            _stalenessHistogram[Math.Min(staleness, ServerStats.StalenessBuckets - 1)]++;
+        }
+
+        // Weights first, then acks: a worker never learns of a version before it holds its weights.
+        var published = new WeightsPublished(Version, Updates, _w.ToArray());
+        outbox.Add(new(Recipient.AllWorkers, published));
+        foreach (var c in contributions)
+            outbox.Add(new(Recipient.Worker(c.WorkerId),
+                new GradientApplied(c.WorkerId, c.ChunkId, c.BaseVersion, Version, versionOnArrival - c.BaseVersion)));
+
+        outbox.Add(new(Recipient.Observer, new UpdateApplied(
+            Updates, Version,
+            contributions.Select(c => c.WorkerId).ToArray(),
+            contributions.Select(c => c.ChunkId).ToArray(),
+            Loss: contributions.Average(c => c.Loss),
+            GradNorm: contributions.Average(c => c.GradNorm),
+            Clipped: contributions.Any(c => c.Clipped),
+            Staleness: maxStaleness,
+            Tokens: contributions.Sum(c => c.Tokens))));
+
+        if (_settings.ObserverSnapshotEvery > 0 && Updates % _settings.ObserverSnapshotEvery == 0)
+            outbox.Add(new(Recipient.Observer, published));
+
+        if (Updates >= _settings.MaxUpdates)
+            Finish(CompletionReason.ReachedMaxUpdates, $"applied {Updates} updates", outbox);
+    }
+
+    private void NonFiniteReported(Worker.NonFiniteGradientSkipped m, List<Outgoing> outbox)
+    {
+        if (_lastChunk.TryGetValue(m.WorkerId, out long last) && m.ChunkId > last) _lastChunk[m.WorkerId] = m.ChunkId;
+        _nonFiniteReports++;
+        outbox.Add(new(Recipient.Observer, m));
+        if (!IsFinished && _nonFiniteReports > _settings.MaxNonFiniteReports)
+            Finish(CompletionReason.Diverged,
+                $"{_nonFiniteReports} non-finite gradients reported (limit {_settings.MaxNonFiniteReports})", outbox);
+    }
+
+    private void Reject(PushGradient m, RejectionReason reason, string detail, List<Outgoing> outbox)
+    {
+        _rejections[(int)reason]++;
+        var rejected = new GradientRejected(m.WorkerId, m.ChunkId, m.BaseVersion, reason, detail, Version);
+        outbox.Add(new(reason == RejectionReason.UnknownWorker ? Recipient.Sender : Recipient.Worker(m.WorkerId), rejected));
+        outbox.Add(new(Recipient.Observer, rejected));
+    }
+
+    private void Finish(CompletionReason reason, string detail, List<Outgoing> outbox)
+    {
+        if (IsFinished) return;
+        IsFinished = true;
+        _round.Clear();
+        outbox.Add(new(Recipient.Observer, new TrainingCompleted(reason, detail, Version, _w.ToArray(), Stats())));
+    }
+}

@@ -1,0 +1,22 @@
+namespace ActorTrainer.Actors.ParameterServer;
+
+/// <summary>Why the parameter server refused a gradient (W is never touched by a refused one).</summary>
+public enum RejectionReason
+{
+    /// <summary>The worker is not registered (never was, or has left).</summary>
+    UnknownWorker,
+    /// <summary>The chunk id is not above the last one received from that worker.</summary>
+    DuplicateChunk,
+    /// <summary>The gradient's length is not W's length.</summary>
+    WrongLength,
+    /// <summary>The gradient holds NaN or ±Inf.</summary>
+    NonFinite,
+    /// <summary>Computed on weights older than the mode allows (sync: any older; ssp: more than s).</summary>
+    TooStale,
+    /// <summary>The base version is newer than the server's: the worker cannot have seen it.</summary>
+    FutureVersion,
+    /// <summary>Sync: the worker already contributed to the open round.</summary>
+    AlreadyInRound,
+    /// <summary>The run has completed; nothing more is applied.</summary>
+    TrainingFinished,
+}

@@ -1,0 +1,61 @@
+using Akka.Configuration;
+
+namespace ActorTrainer.Actors.Hosting;
+
+/// <summary>
+/// The HOCON the trainer's actors need, for hosts to include (ConfigurationFactory.ParseString,
+/// then WithFallback their own): the dedicated dispatchers and the serializer bindings.
+/// </summary>
+public static class TrainerHocon
+{
+    /// <summary>Dispatcher of worker actors (and the coordinator, which runs validation).</summary>
+    public const string ComputeDispatcherId = "actortrainer.compute-dispatcher";
+
+    /// <summary>Dispatcher of the parameter server.</summary>
+    public const string ServerDispatcherId = "actortrainer.server-dispatcher";
+
+    /// <summary>Dedicated dispatchers: compute never runs on akka.actor.default-dispatcher.</summary>
+    public const string DispatchersHocon = """
+        actortrainer {
+          # One thread per actor: a worker's chunk (forward + backward, CPU-bound for milliseconds to
+          # seconds) never competes with mailbox handling on the default dispatcher's pool.
+          compute-dispatcher {
+            type = PinnedDispatcher
+            # one message per turn: weights that arrive during a chunk are taken before the next one
+            throughput = 1
+          }
+          # The parameter server applies an O(P) update per gradient; its own thread keeps it
+          # responsive however busy the workers are.
+          server-dispatcher {
+            type = PinnedDispatcher
+            throughput = 100
+          }
+        }
+        """;
+
+    /// <summary>
+    /// Serializers: the three tensor-carrying messages by exact type to TensorMessageSerializer
+    /// (raw little-endian floats), every other trainer message via its marker interface to Hyperion.
+    /// An exact-type binding always wins over an interface binding.
+    /// </summary>
+    public const string SerializationHocon = """
+        akka.actor {
+          serializers {
+            hyperion = "Akka.Serialization.HyperionSerializer, Akka.Serialization.Hyperion"
+            actortrainer-tensor = "ActorTrainer.Actors.Serialization.TensorMessageSerializer, ActorTrainer.Actors"
+          }
+          serialization-bindings {
+            "ActorTrainer.Actors.ITrainerMessage, ActorTrainer.Actors" = hyperion
+            "ActorTrainer.Actors.ParameterServer.PushGradient, ActorTrainer.Actors" = actortrainer-tensor
+            "ActorTrainer.Actors.ParameterServer.WeightsPublished, ActorTrainer.Actors" = actortrainer-tensor
+            "ActorTrainer.Actors.ParameterServer.WorkerRegistered, ActorTrainer.Actors" = actortrainer-tensor
+          }
+          serialization-identifiers {
+            "ActorTrainer.Actors.Serialization.TensorMessageSerializer, ActorTrainer.Actors" = 7301
+          }
+        }
+        """;
+
+    /// <summary>Dispatchers + serialization, ready to use as a fallback.</summary>
+    public static Config Config => ConfigurationFactory.ParseString(DispatchersHocon + "\n" + SerializationHocon);
+}

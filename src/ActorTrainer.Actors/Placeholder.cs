@@ -1,1 +1,0 @@
-namespace ActorTrainer.Actors; internal static class Placeholder { }

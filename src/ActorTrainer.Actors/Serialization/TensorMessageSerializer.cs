@@ -1,0 +1,159 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using System.Runtime.Serialization;
+using ActorTrainer.Actors.ParameterServer;
+using Akka.Actor;
+using Akka.Serialization;
+
+namespace ActorTrainer.Actors.Serialization;
+
+/// <summary>
+/// Serializer for the three messages that carry a whole W or gradient: <see cref="PushGradient"/>,
+/// <see cref="WeightsPublished"/>, <see cref="WorkerRegistered"/>. A fixed little-endian header,
+/// then the floats as one raw block copy (bit-exact: NaN payloads and signed zeros survive).
+///
+/// Layouts (all little-endian; N = float count, then N×4 bytes of IEEE-754 binary32):
+///   PushGradient     "PG1": i32 WorkerId, i64 BaseVersion, i64 ChunkId, f32 Loss, f64 GradNorm,
+///                           u8 Clipped, i32 Tokens, i32 N, floats
+///   WeightsPublished "WP1": i64 Version, i64 UpdateNumber, i32 N, floats
+///   WorkerRegistered "WR1": i32 WorkerId, i64 Version, i32 N, floats
+/// </summary>
+public sealed class TensorMessageSerializer : SerializerWithStringManifest
+{
+    /// <summary>Serializer id on the wire; also listed under akka.actor.serialization-identifiers.</summary>
+    public const int Id = 7301;
+
+    public const string PushGradientManifest = "PG1";
+    public const string WeightsPublishedManifest = "WP1";
+    public const string WorkerRegisteredManifest = "WR1";
+
+    private const int PushHeader = 4 + 8 + 8 + 4 + 8 + 1 + 4 + 4;
+    private const int PublishedHeader = 8 + 8 + 4;
+    private const int RegisteredHeader = 4 + 8 + 4;
+
+    public TensorMessageSerializer(ExtendedActorSystem system) : base(system) { }
+
+    public override int Identifier => Id;
+
+    public override string Manifest(object o) => o switch
+    {
+        PushGradient => PushGradientManifest,
+        WeightsPublished => WeightsPublishedManifest,
+        WorkerRegistered => WorkerRegisteredManifest,
+        _ => throw new ArgumentException($"{nameof(TensorMessageSerializer)} cannot serialize {o?.GetType().FullName ?? "null"}", nameof(o)),
+    };
+
+    public override byte[] ToBinary(object obj)
+    {
+        switch (obj)
+        {
+            case PushGradient m:
+            {
+                var bytes = Allocate(PushHeader, m.Gradient);
+                var s = bytes.AsSpan();
+                BinaryPrimitives.WriteInt32LittleEndian(s, m.WorkerId);
+                BinaryPrimitives.WriteInt64LittleEndian(s[4..], m.BaseVersion);
+                BinaryPrimitives.WriteInt64LittleEndian(s[12..], m.ChunkId);
+                BinaryPrimitives.WriteSingleLittleEndian(s[20..], m.Loss);
+                BinaryPrimitives.WriteDoubleLittleEndian(s[24..], m.GradNorm);
+                s[32] = m.Clipped ? (byte)1 : (byte)0;
+                BinaryPrimitives.WriteInt32LittleEndian(s[33..], m.Tokens);
+                WriteFloats(s[37..], m.Gradient);
+                return bytes;
+            }
+            case WeightsPublished m:
+            {
+                var bytes = Allocate(PublishedHeader, m.Weights);
+                var s = bytes.AsSpan();
+                BinaryPrimitives.WriteInt64LittleEndian(s, m.Version);
+                BinaryPrimitives.WriteInt64LittleEndian(s[8..], m.UpdateNumber);
+                WriteFloats(s[16..], m.Weights);
+                return bytes;
+            }
+            case WorkerRegistered m:
+            {
+                var bytes = Allocate(RegisteredHeader, m.Weights);
+                var s = bytes.AsSpan();
+                BinaryPrimitives.WriteInt32LittleEndian(s, m.WorkerId);
+                BinaryPrimitives.WriteInt64LittleEndian(s[4..], m.Version);
+                WriteFloats(s[12..], m.Weights);
+                return bytes;
+            }
+            default:
+                throw new ArgumentException($"{nameof(TensorMessageSerializer)} cannot serialize {obj?.GetType().FullName ?? "null"}", nameof(obj));
+        }
+    }
+
+    public override object FromBinary(byte[] bytes, string manifest)
+    {
+        ArgumentNullException.ThrowIfNull(bytes);
+        ReadOnlySpan<byte> s = bytes;
+        switch (manifest)
+        {
+            case PushGradientManifest:
+                Require(s, PushHeader, manifest);
+                return new PushGradient(
+                    WorkerId: BinaryPrimitives.ReadInt32LittleEndian(s),
+                    BaseVersion: BinaryPrimitives.ReadInt64LittleEndian(s[4..]),
+                    ChunkId: BinaryPrimitives.ReadInt64LittleEndian(s[12..]),
+                    Gradient: ReadFloats(s[37..], manifest),
+                    Loss: BinaryPrimitives.ReadSingleLittleEndian(s[20..]),
+                    GradNorm: BinaryPrimitives.ReadDoubleLittleEndian(s[24..]),
+                    Clipped: s[32] != 0,
+                    Tokens: BinaryPrimitives.ReadInt32LittleEndian(s[33..]));
+            case WeightsPublishedManifest:
+                Require(s, PublishedHeader, manifest);
+                return new WeightsPublished(
+                    Version: BinaryPrimitives.ReadInt64LittleEndian(s),
+                    UpdateNumber: BinaryPrimitives.ReadInt64LittleEndian(s[8..]),
+                    Weights: ReadFloats(s[16..], manifest));
+            case WorkerRegisteredManifest:
+                Require(s, RegisteredHeader, manifest);
+                return new WorkerRegistered(
+                    WorkerId: BinaryPrimitives.ReadInt32LittleEndian(s),
+                    Version: BinaryPrimitives.ReadInt64LittleEndian(s[4..]),
+                    Weights: ReadFloats(s[12..], manifest));
+            default:
+                throw new SerializationException($"{nameof(TensorMessageSerializer)} does not know manifest '{manifest}'");
+        }
+    }
+
+    private static byte[] Allocate(int header, float[] data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        long size = header + (long)data.Length * sizeof(float);
+        if (size > Array.MaxLength) throw new ArgumentException($"{data.Length} floats do not fit in one message", nameof(data));
+        return new byte[size];
+    }
+
+    /// <summary>Writes i32 N then the N floats' bytes, little-endian.</summary>
+    private static void WriteFloats(Span<byte> destination, float[] data)
+    {
+        BinaryPrimitives.WriteInt32LittleEndian(destination, data.Length);
+        var payload = destination[4..];
+        MemoryMarshal.AsBytes(data.AsSpan()).CopyTo(payload);
+        if (!BitConverter.IsLittleEndian) // host order is big-endian: swap each 4-byte word in place
+            BinaryPrimitives.ReverseEndianness(MemoryMarshal.Cast<byte, int>(payload), MemoryMarshal.Cast<byte, int>(payload));
+    }
+
+    /// <summary>Reads i32 N at <paramref name="source"/>[0] and the N floats after it, which must end the message.</summary>
+    private static float[] ReadFloats(ReadOnlySpan<byte> source, string manifest)
+    {
+        int n = BinaryPrimitives.ReadInt32LittleEndian(source);
+        var payload = source[4..];
+        if (n < 0 || (long)n * sizeof(float) != payload.Length)
+            throw new SerializationException(
+                $"{manifest}: header says {n} floats but {payload.Length} payload bytes follow");
+        var data = new float[n];
+        payload.CopyTo(MemoryMarshal.AsBytes(data.AsSpan()));
+        if (!BitConverter.IsLittleEndian)
+            BinaryPrimitives.ReverseEndianness(MemoryMarshal.Cast<float, int>(data.AsSpan()), MemoryMarshal.Cast<float, int>(data.AsSpan()));
+        return data;
+    }
+
+    private static void Require(ReadOnlySpan<byte> s, int header, string manifest)
+    {
+        if (s.Length < header)
+            throw new SerializationException($"{manifest}: message has {s.Length} bytes, its header alone needs {header}");
+    }
+}

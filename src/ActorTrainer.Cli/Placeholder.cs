@@ -1,1 +1,0 @@
-namespace ActorTrainer.Cli; internal static class Placeholder { }

@@ -1,0 +1,87 @@
+using ActorTrainer.Core.Rnn;
+
+namespace ActorTrainer.Core.Training;
+
+/// <summary>Consistency mode of the parameter server.</summary>
+public enum ConsistencyMode
+{
+    /// <summary>Bulk-synchronous: one gradient from each active worker, averaged, applied once.</summary>
+    Sync,
+    /// <summary>Downpour-style: each gradient applied on arrival.</summary>
+    Async,
+    /// <summary>Bounded staleness: applied only if current version − base version ≤ s.</summary>
+    Ssp,
+}
+
+/// <summary>Which f(t) the workers backpropagate with.</summary>
+public enum TruncationKind { Subsequence, K, Full }
+
+/// <summary>
+/// Every setting of a training run, read once (reference.conf, then hocon/ files, then environment
+/// variables, then command-line flags) into this immutable record. <see cref="Validate"/> returns
+/// the first problem as a user-facing sentence, or null.
+/// </summary>
+public sealed record TrainSettings
+{
+    /// <summary>Corpus file; null = the embedded default corpus.</summary>
+    public string? Corpus { get; init; }
+    public int Hidden { get; init; } = 128;
+    /// <summary>Streams per worker (B).</summary>
+    public int Batch { get; init; } = 16;
+    /// <summary>Chunk length k: steps forward between updates and the truncation depth.</summary>
+    public int Chunk { get; init; } = 25;
+    public TruncationKind Truncation { get; init; } = TruncationKind.Subsequence;
+    public Activation Activation { get; init; } = Activation.Tanh;
+    /// <summary>Global L2-norm clipping threshold; null = no norm clipping.</summary>
+    public float? ClipNorm { get; init; } = 5f;
+    /// <summary>Per-element clipping bound; null = none.</summary>
+    public float? ClipValue { get; init; }
+    public string Optimizer { get; init; } = "adam";
+    public float LearningRate { get; init; } = 0.002f;
+    /// <summary>Worker count; 0 = one per core.</summary>
+    public int Workers { get; init; }
+    public ConsistencyMode Mode { get; init; } = ConsistencyMode.Sync;
+    public int Staleness { get; init; } = 2;
+    /// <summary>Stop after this many applied updates.</summary>
+    public int Updates { get; init; } = 600;
+    public int Seed { get; init; } = 1;
+    /// <summary>Start from the weights of this safetensors checkpoint.</summary>
+    public string? Init { get; init; }
+    /// <summary>Resume the run in this directory.</summary>
+    public string? Resume { get; init; }
+    /// <summary>Run directory; null = ./runs/&lt;timestamp&gt;.</summary>
+    public string? Out { get; init; }
+    /// <summary>Fraction of the corpus held out for validation (taken from its end).</summary>
+    public double ValidationFraction { get; init; } = 0.1;
+    /// <summary>Evaluate validation loss every this many updates (0 = only at the end).</summary>
+    public int EvalEvery { get; init; } = 100;
+    /// <summary>Write a checkpoint every this many updates (0 = only at the end).</summary>
+    public int CheckpointEvery { get; init; } = 200;
+    /// <summary>Characters sampled at the end of the run.</summary>
+    public int SampleLength { get; init; } = 300;
+    public float Temperature { get; init; } = 0.8f;
+    /// <summary>Live progress display on stderr.</summary>
+    public bool Progress { get; init; } = true;
+
+    public int EffectiveWorkers => Workers > 0 ? Workers : Environment.ProcessorCount;
+
+    public string? Validate()
+    {
+        if (Hidden <= 0) return $"--hidden must be a positive integer (got {Hidden})";
+        if (Batch <= 0) return $"--batch must be a positive integer (got {Batch})";
+        if (Chunk <= 0) return $"--chunk must be a positive integer (got {Chunk})";
+        if (Workers < 0) return $"--workers must be a positive integer (got {Workers})";
+        if (Updates <= 0) return $"--updates must be a positive integer (got {Updates})";
+        if (Staleness < 0) return $"--staleness must be ≥ 0 (got {Staleness})";
+        if (!float.IsFinite(LearningRate) || LearningRate < 0) return $"--lr must be a finite, non-negative number (got {LearningRate})";
+        if (ClipNorm is { } c && (!float.IsFinite(c) || c <= 0)) return $"--clip-norm must be a finite, positive number (got {c})";
+        if (ClipValue is { } v && (!float.IsFinite(v) || v <= 0)) return $"--clip-value must be a finite, positive number (got {v})";
+        if (!(ValidationFraction >= 0 && ValidationFraction < 1)) return $"validation fraction must be in [0, 1) (got {ValidationFraction})";
+        if (EvalEvery < 0) return $"--eval-every must be ≥ 0 (got {EvalEvery})";
+        if (CheckpointEvery < 0) return $"--checkpoint-every must be ≥ 0 (got {CheckpointEvery})";
+        if (SampleLength < 0) return $"--sample must be ≥ 0 (got {SampleLength})";
+        if (!float.IsFinite(Temperature) || Temperature < 0) return $"--temperature must be a finite, non-negative number (got {Temperature})";
+        if (Init is not null && Resume is not null) return "--init and --resume cannot be combined: --resume restores the run's own weights";
+        return null;
+    }
+}

@@ -1,0 +1,35 @@
+using ActorTrainer.Actors.Coordinator;
+using ActorTrainer.Core.Rnn;
+using ActorTrainer.Core.Training;
+
+namespace ActorTrainer.Actors.Tests.Coordinator;
+
+public sealed class TrainingRunSettingsTests
+{
+    [Fact]
+    public void From_takes_the_run_settings_of_the_cli_and_the_model_shape_of_the_spec()
+    {
+        var cli = new TrainSettings { Mode = ConsistencyMode.Ssp, Updates = 321, Staleness = 3, EvalEvery = 40 };
+        var spec = new ModelSpec(new ModelShape(65, 128, 65), Activation.Tanh, LossKind.SoftmaxCrossEntropy);
+        var s = TrainingRunSettings.From(cli, spec);
+
+        Assert.Equal((ConsistencyMode.Ssp, 321L, 3, 40), (s.Mode, s.MaxUpdates, s.Staleness, s.ValidateEvery));
+        Assert.Equal("V=65,H=128,O=65,phi=Tanh,loss=SoftmaxCrossEntropy", s.ModelShape);
+        var server = s.ToServerSettings(spec.Shape.Count, workerCount: 4, snapshotsForValidation: true);
+        Assert.Equal((spec.Shape.Count, 4, 40), (server.Fingerprint.ParameterCount, server.StartQuorum, server.ObserverSnapshotEvery));
+        Assert.Equal(s.ModelShape, server.Fingerprint.Shape);
+        Assert.Equal(s.ModelShape, s.ToWorkerSettings().ModelShape);
+    }
+
+    [Theory]
+    [InlineData(0L, 0, 0, 1, "maxUpdates")]
+    [InlineData(10L, -1, 0, 1, "staleness")]
+    [InlineData(10L, 0, -5, 1, "validateEvery")]
+    [InlineData(10L, 0, 0, 0, "maxInFlight")]
+    public void Invalid_values_are_refused_naming_the_setting_and_value(long updates, int staleness, int validateEvery, int inFlight, string name)
+    {
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() =>
+            new TrainingRunSettings(ConsistencyMode.Sync, updates, "", staleness, validateEvery, maxInFlight: inFlight));
+        Assert.Equal(name, ex.ParamName);
+    }
+}

@@ -1,0 +1,87 @@
+using System.Collections;
+using ActorTrainer.Cli.CommandLine;
+using ActorTrainer.Cli.Settings;
+using ActorTrainer.Core.Training;
+
+namespace ActorTrainer.Cli.Tests.Settings;
+
+public class TrainSettingsLoaderTests
+{
+    private static TrainSettings Load(string[] args, IDictionary? env = null)
+    {
+        var a = new ArgList(args);
+        var s = TrainSettingsLoader.Load(a, env ?? new Hashtable());
+        a.RejectUnused("train");
+        return s;
+    }
+
+    [Fact]
+    public void Reference_conf_defaults_match_the_settings_record_defaults()
+    {
+        // The record's initialisers and reference.conf must agree, or the documented defaults lie.
+        Assert.Equal(new TrainSettings(), Load([]));
+    }
+
+    [Fact]
+    public void Flags_override_environment_which_overrides_config_files()
+    {
+        string file = Path.Combine(Path.GetTempPath(), $"at-{Guid.NewGuid():N}.conf");
+        File.WriteAllText(file, "actortrainer.train { hidden = 64, batch = 4, chunk = 10 }");
+        try
+        {
+            var env = new Hashtable { ["ACTORTRAINER_BATCH"] = "8", ["ACTORTRAINER_CHUNK"] = "12" };
+            var s = Load(["--config", file, "--chunk", "30"], env);
+            Assert.Equal(64, s.Hidden);  // from the file
+            Assert.Equal(8, s.Batch);    // env beats file
+            Assert.Equal(30, s.Chunk);   // flag beats env
+        }
+        finally { File.Delete(file); }
+    }
+
+    [Theory]
+    [InlineData("--hidden", "0", "--hidden must be a positive integer")]
+    [InlineData("--hidden", "abc", "'abc' is not an integer")]
+    [InlineData("--batch", "-1", "--batch must be a positive integer")]
+    [InlineData("--chunk", "0", "--chunk must be a positive integer")]
+    [InlineData("--lr", "NaN", "--lr must be a finite, non-negative number")]
+    [InlineData("--lr", "-0.1", "--lr must be a finite, non-negative number")]
+    [InlineData("--clip-norm", "Infinity", "--clip-norm must be a finite, positive number")]
+    [InlineData("--clip-norm", "-1", "--clip-norm must be a finite, positive number")]
+    [InlineData("--clip-value", "0", "--clip-value must be a finite, positive number")]
+    [InlineData("--mode", "eventual", "unknown value 'eventual'")]
+    [InlineData("--optimizer", "lion", "unknown value 'lion'")]
+    [InlineData("--truncation", "2", "unknown value '2'")]
+    public void Bad_values_are_rejected_with_a_message_naming_the_option(string flag, string value, string expected)
+    {
+        var e = Assert.Throws<UsageException>(() => Load([flag, value]));
+        Assert.Contains(expected, e.Message);
+    }
+
+    [Fact]
+    public void Unknown_option_is_rejected()
+    {
+        var e = Assert.Throws<UsageException>(() => Load(["--hiden", "3"]));
+        Assert.Contains("--hiden", e.Message);
+    }
+
+    [Fact]
+    public void Bad_environment_value_names_the_variable()
+    {
+        var e = Assert.Throws<UsageException>(() => Load([], new Hashtable { ["ACTORTRAINER_HIDDEN"] = "big" }));
+        Assert.Contains("ACTORTRAINER_HIDDEN", e.Message);
+    }
+
+    [Fact]
+    public void Clip_value_none_disables_clipping()
+    {
+        Assert.Null(Load(["--clip-norm", "none"]).ClipNorm);
+        Assert.Equal(0.5f, Load(["--clip-value", "0.5"]).ClipValue);
+    }
+
+    [Fact]
+    public void Missing_config_file_is_a_usage_error()
+    {
+        var e = Assert.Throws<UsageException>(() => Load(["--config", "/nonexistent/x.conf"]));
+        Assert.Contains("/nonexistent/x.conf", e.Message);
+    }
+}

@@ -1,0 +1,115 @@
+using ActorTrainer.Core.Data;
+
+namespace ActorTrainer.Core.Tests.Data;
+
+public sealed class CharCorpusTests : IDisposable
+{
+    private readonly string dir = Directory.CreateTempSubdirectory("corpus-tests-").FullName;
+
+    public void Dispose() => Directory.Delete(dir, recursive: true);
+
+    [Fact]
+    public void Validation_is_the_last_fraction_and_training_the_rest()
+    {
+        string text = string.Concat(Enumerable.Range(0, 100).Select(i => (char)('a' + i % 26)));
+        var c = CharCorpus.FromText(text, 0.1);
+        Assert.Equal(90, c.TrainTokens.Length);
+        Assert.Equal(10, c.ValidationTokens.Length);
+        Assert.Equal(text[..90], c.TrainingText);
+        Assert.Equal(text[90..], c.ValidationText);
+        Assert.Equal(text[90..], c.Vocabulary.Decode(c.ValidationTokens.Span));
+        Assert.Equal(text[..90], c.Vocabulary.Decode(c.TrainTokens.Span));
+    }
+
+    [Fact]
+    public void Vocabulary_covers_characters_that_only_occur_in_validation()
+    {
+        var c = CharCorpus.FromText("aaaaaaaaaaaaaaaaaaaZ", 0.1);
+        Assert.True(c.Vocabulary.Contains('Z'));
+        Assert.DoesNotContain(c.Vocabulary.Encode('Z'), c.TrainTokens.ToArray());
+        Assert.Contains(c.Vocabulary.Encode('Z'), c.ValidationTokens.ToArray());
+    }
+
+    [Fact]
+    public void Zero_fraction_keeps_everything_for_training()
+    {
+        var c = CharCorpus.FromText("hello", 0);
+        Assert.Equal(5, c.TrainTokens.Length);
+        Assert.True(c.ValidationTokens.IsEmpty);
+    }
+
+    [Theory]
+    [InlineData(-0.1)]
+    [InlineData(1.0)]
+    [InlineData(double.NaN)]
+    public void Fraction_outside_zero_to_one_is_rejected(double f)
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => CharCorpus.FromText("hello", f));
+    }
+
+    [Fact]
+    public void Reads_a_utf8_file()
+    {
+        string path = Path.Combine(dir, "t.txt");
+        File.WriteAllText(path, "héllo wörld\n");
+        var c = CharCorpus.FromFile(path, 0);
+        Assert.Equal("héllo wörld\n", c.Text);
+        Assert.Equal(Path.GetFullPath(path), c.Source);
+    }
+
+    [Fact]
+    public void Missing_file_gives_a_data_exception_with_the_full_path()
+    {
+        string path = Path.Combine(dir, "nope", "missing.txt");
+        var ex = Assert.Throws<DataException>(() => CharCorpus.FromFile(path));
+        Assert.Contains("not found", ex.Message);
+        Assert.Contains(path, ex.Message);
+    }
+
+    [Fact]
+    public void Empty_file_gives_a_data_exception()
+    {
+        string path = Path.Combine(dir, "empty.txt");
+        File.WriteAllText(path, "");
+        var ex = Assert.Throws<DataException>(() => CharCorpus.FromFile(path));
+        Assert.Contains("empty", ex.Message);
+        Assert.Contains(path, ex.Message);
+    }
+
+    [Fact]
+    public void Directory_instead_of_file_gives_a_data_exception()
+    {
+        var ex = Assert.Throws<DataException>(() => CharCorpus.FromFile(dir));
+        Assert.Contains("directory", ex.Message);
+    }
+
+    [Fact]
+    public void Unreadable_file_gives_a_data_exception()
+    {
+        // Root ignores permission bits, so make the file unreadable with an exclusive lock instead
+        // (.NET takes an advisory lock for FileShare.None on Unix and an OS share lock on Windows).
+        string path = Path.Combine(dir, "locked.txt");
+        File.WriteAllText(path, "abc");
+        using var holder = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
+        var ex = Assert.Throws<DataException>(() => CharCorpus.FromFile(path));
+        Assert.Contains("cannot read", ex.Message);
+        Assert.Contains(path, ex.Message);
+    }
+
+    [Fact]
+    public void Empty_text_is_rejected()
+    {
+        Assert.Throws<DataException>(() => CharCorpus.FromText(""));
+    }
+
+    [Fact]
+    public void Tiny_shakespeare_loads_with_its_whole_text_vocabulary()
+    {
+        string path = SharedData.TinyShakespeare();
+        var c = CharCorpus.FromFile(path);
+        string text = File.ReadAllText(path);
+        Assert.Equal(Vocabulary.FromText(text), c.Vocabulary);
+        Assert.Equal(text.Length, c.TrainTokens.Length + c.ValidationTokens.Length);
+        Assert.Equal((int)Math.Floor(text.Length * 0.1), c.ValidationTokens.Length);
+    }
+}
