@@ -27,13 +27,13 @@ internal static class TrainCommand
           --workers N            worker actors (one per core)
           --mode M               sync | async | ssp (sync)
           --staleness S          ssp bound on version lag (2)
-          --updates N            stop after N applied updates (600)
+          --updates N            stop after N applied updates (4000)
           --seed N               seed for initial weights and sampling (1)
           --init FILE            start from the weights of a .safetensors checkpoint
           --resume DIR           continue a run: weights, optimizer state, data position, hidden state
           --out DIR              run directory (default ./runs/<timestamp>); must be new or empty
-          --eval-every N         validation loss every N updates (100)
-          --checkpoint-every N   checkpoint every N updates (200)
+          --eval-every N         validation loss every N updates (200)
+          --checkpoint-every N   checkpoint every N updates (1000)
           --sample N             characters sampled at the end (300)
           --temperature X        sampling temperature (0.8)
           --progress on|off      live progress line on stderr (on)
