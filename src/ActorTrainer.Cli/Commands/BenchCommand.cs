@@ -102,12 +102,13 @@ internal static class BenchCommand
         var fp = ModelFingerprint.Of(setup.Spec).Shape;
         var warm = await TrainingRun.RunAsync(new TrainingRunSettings(settings.Mode, 5 * workers, fp), computers, w, rule);
         var sw = Stopwatch.StartNew();
+        int gen2 = GC.CollectionCount(2), gen0 = GC.CollectionCount(0);
         long tokens = 0;
         var cts = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
         var result = await TrainingRun.RunAsync(new TrainingRunSettings(settings.Mode, long.MaxValue / 2, fp), computers, warm.Weights, rule,
             new TrainingCallbacks { OnUpdate = u => Interlocked.Add(ref tokens, u.Tokens) }, cts.Token);
         double tokS = tokens / sw.Elapsed.TotalSeconds;
-        stdout.WriteLine(Invariant($"inproc workers={workers} mode={settings.Mode.ToString().ToLowerInvariant()} H={settings.Hidden} B={settings.Batch} K={settings.Chunk} tok/s={tokS:F0} updates={result.Stats.Updates}"));
+        stdout.WriteLine(Invariant($"inproc workers={workers} mode={settings.Mode.ToString().ToLowerInvariant()} H={settings.Hidden} B={settings.Batch} K={settings.Chunk} tok/s={tokS:F0} updates={result.Stats.Updates} gc0={GC.CollectionCount(0) - gen0} gc2={GC.CollectionCount(2) - gen2}"));
         return 0;
     }
 
