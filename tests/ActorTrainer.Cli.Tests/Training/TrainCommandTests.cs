@@ -1,10 +1,6 @@
 using System.Globalization;
-using ActorTrainer.Actors.Coordinator;
-using ActorTrainer.Actors.ParameterServer;
-using ActorTrainer.Cli.Training;
 using ActorTrainer.Core.Checkpoints;
 using ActorTrainer.Core.Reporting;
-using ActorTrainer.Core.Training;
 
 namespace ActorTrainer.Cli.Tests.Training;
 
@@ -74,29 +70,6 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Equal(WithoutTime(Path.Combine(Dir("full"), "metrics.csv")), WithoutTime(Path.Combine(Dir("part"), "metrics.csv")));
         Assert.Equal(SafetensorsFile.Read(Path.Combine(Dir("full"), "model.safetensors"))["W_hh"].Data,
                      SafetensorsFile.Read(Path.Combine(Dir("part"), "model.safetensors"))["W_hh"].Data);
-    }
-
-    [Fact]
-    public async Task Without_clipping_n_workers_of_b_streams_update_like_one_worker_of_n_b_streams()
-    {
-        static TrainSettings S(int workers, int batch) => new()
-        {
-            Hidden = 24, Batch = batch, Chunk = 8, Workers = workers, ClipNorm = null, Optimizer = "sgd", LearningRate = 0.5f, Seed = 3,
-        };
-        async Task<float[]> Train(TrainSettings s)
-        {
-            var setup = RunSetup.Create(s);
-            var computers = Enumerable.Range(0, setup.Workers).Select(setup.CreateComputer).ToList();
-            var run = new TrainingRunSettings(ConsistencyMode.Sync, 15, ModelFingerprint.Of(setup.Spec).Shape);
-            return (await TrainingRun.RunAsync(run, computers, setup.InitialWeights(), setup.CreateUpdateRule())).Weights;
-        }
-        float[] two = await Train(S(2, 3)), one = await Train(S(1, 6));
-        Assert.Equal(one.Length, two.Length);
-        double maxDiff = one.Zip(two, (a, b) => Math.Abs(a - b)).Max();
-        Assert.True(maxDiff < 1e-4, $"max |ΔW| = {maxDiff}");
-        // …and the comparison is sharp enough to see a different stream assignment.
-        float[] other = await Train(S(1, 6) with { Seed = 3, Batch = 6, Chunk = 9 });
-        Assert.True(one.Zip(other, (a, b) => Math.Abs(a - b)).Max() > 1e-3);
     }
 
     [Fact]
