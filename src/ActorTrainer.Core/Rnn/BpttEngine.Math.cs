@@ -123,14 +123,16 @@ public sealed partial class BpttEngine
             Gemm.Sgemm(Yes, No, H, V, rows, 1f, dA, H, _xVec.AsSpan(first * B * V, rows * V), V, 0f, dWxh, V); // dWxh = dA^T·X
         else
         {
-            dWxh.Clear();                                      // one-hot x: scatter-add dA rows into column x
+            // one-hot x: dWxh column x += dA row; accumulated as rows of dWxh^T (V×H), then transposed.
+            Span<float> dWxhT = _wxhT;
+            dWxhT.Clear();
             ReadOnlySpan<int> tokens = _xTok.AsSpan(first * B, rows);
             for (int r = 0; r < rows; r++)
             {
-                ReadOnlySpan<float> d = dA.Slice(r * H, H);
-                int x = tokens[r];
-                for (int i = 0; i < H; i++) dWxh[i * V + x] += d[i];
+                Span<float> row = dWxhT.Slice(tokens[r] * H, H);
+                TensorPrimitives.Add(row, dA.Slice(r * H, H), row);
             }
+            TransposeInto(dWxhT, V, H, dWxh);
         }
     }
 

@@ -70,7 +70,7 @@ public sealed partial class BpttEngine
     private readonly float[] _dNext;      // (B×H) Full/Subsequence: ∂loss/∂h_{s−1} from step s
     private readonly float[] _evalHH;     // ((MaxT+1)×B×H) ForwardLoss's own states
     private readonly float[] _whhT;       // (H×H) Whh^T of the current chunk's W
-    private readonly float[] _wxhT;       // (V×H) Wxh^T of the current chunk's W (token inputs)
+    private readonly float[] _wxhT;       // (V×H) Wxh^T in the forward, dWxh^T in the backward (token inputs)
 
     public BpttEngine(ModelSpec spec, TruncationScheme scheme, int batch, int maxChunk)
     {
