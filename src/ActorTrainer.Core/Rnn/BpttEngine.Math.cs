@@ -37,7 +37,7 @@ public sealed partial class BpttEngine
         {
             Span<float> At = hh.Slice((t + 1) * bh, bh);       // (B×H)
             Gemm.Sgemm(No, Yes, B, H, H, 1f, hh.Slice(t * bh, bh), H, Whh, H, 1f, At, H);
-            PendingKernels.ActivationForward(Spec.Phi, At, At);
+            Activations.Forward(Spec.Phi, At, At);
         }
     }
 
@@ -55,7 +55,10 @@ public sealed partial class BpttEngine
         float scale = 1f / m;
 
         if (Spec.Loss == LossKind.SoftmaxCrossEntropy)       // L = −log softmax(y)[target]; ∂L/∂y = p − onehot
-            return PendingKernels.SoftmaxCrossEntropy(Y, m, O, chunk.TargetTokens.AsSpan(0, m), scale, dY, withGrad);
+        {
+            ReadOnlySpan<int> tokens = chunk.TargetTokens.AsSpan(0, m);
+            return withGrad ? SoftmaxCrossEntropy.ForwardBackward(Y, m, O, tokens, scale, dY) : SoftmaxCrossEntropy.Loss(Y, m, O, tokens);
+        }
 
         double loss = 0;                                      // L = ½‖y − target‖²; ∂L/∂y = y − target
         ReadOnlySpan<float> targets = chunk.TargetVectors.AsSpan(0, m * O);
@@ -129,7 +132,7 @@ public sealed partial class BpttEngine
             if (s == n - 1) _dHs.AsSpan(t * bh, bh).CopyTo(dAs);
             else if (t >= 0) TensorPrimitives.Add(_dHs.AsSpan(t * bh, bh), dNext, dAs);  // dh = from y + from h_{s+1}
             else dNext.CopyTo(dAs);
-            PendingKernels.ActivationBackward(Spec.Phi, _hh.AsSpan((s + 1) * bh, bh), dAs, dAs); // through φ: dA = dh ⊙ φ'(A)
+            Activations.Backward(Spec.Phi, _hh.AsSpan((s + 1) * bh, bh), dAs, dAs); // through φ: dA = dh ⊙ φ'(A)
             if (s > first)                                      // into h_{s−1}: dNext = dA_s·Whh
                 Gemm.Sgemm(No, No, B, H, H, 1f, dAs, H, Whh, H, 0f, dNext, H);
         }
@@ -158,7 +161,7 @@ public sealed partial class BpttEngine
             for (int o = lo; o <= hi; o++)
             {
                 Span<float> d = cur.Slice(o * bh, bh);
-                PendingKernels.ActivationBackward(Spec.Phi, Hs, d, d);   // through φ, per origin
+                Activations.Backward(Spec.Phi, Hs, d, d);   // through φ, per origin
                 if (o == lo) d.CopyTo(dAs);
                 else TensorPrimitives.Add(dAs, d, dAs);
             }

@@ -43,7 +43,7 @@ public sealed record TrainSettings
     public ConsistencyMode Mode { get; init; } = ConsistencyMode.Sync;
     public int Staleness { get; init; } = 2;
     /// <summary>Stop after this many applied updates.</summary>
-    public int Updates { get; init; } = 600;
+    public int Updates { get; init; } = 4000;
     public int Seed { get; init; } = 1;
     /// <summary>Start from the weights of this safetensors checkpoint.</summary>
     public string? Init { get; init; }
@@ -54,9 +54,9 @@ public sealed record TrainSettings
     /// <summary>Fraction of the corpus held out for validation (taken from its end).</summary>
     public double ValidationFraction { get; init; } = 0.1;
     /// <summary>Evaluate validation loss every this many updates (0 = only at the end).</summary>
-    public int EvalEvery { get; init; } = 100;
+    public int EvalEvery { get; init; } = 200;
     /// <summary>Write a checkpoint every this many updates (0 = only at the end).</summary>
-    public int CheckpointEvery { get; init; } = 200;
+    public int CheckpointEvery { get; init; } = 1000;
     /// <summary>Characters sampled at the end of the run.</summary>
     public int SampleLength { get; init; } = 300;
     public float Temperature { get; init; } = 0.8f;

@@ -74,7 +74,7 @@ public class JacobianProfileTests
     {
         var spec = new ModelSpec(new ModelShape(5, 8, 5), Activation.Tanh);
         var w = RandomFloats(spec.Shape.Count, 0.6, seed: 7);
-        double normWhh = MatrixNorms.LargestSingularValue(spec.Shape.Whh(w.AsSpan()), 8, 8);
+        double normWhh = ActorTrainer.Core.Diagnostics.MatrixNorms.LargestSingularValue(spec.Shape.Whh(w.AsSpan()), 8, 8);
         Assert.True(normWhh > 1.2, $"test needs an expanding Whh, got ‖Whh‖ = {normWhh}");
         var p = JacobianProfile.Compute(spec, w, RandomSequences(4, 30, 5, seed: 8), 20);
         foreach (var r in p.Rows)
