@@ -20,7 +20,7 @@ internal static class ScaleCommand
           --modes M,M,…          sync | async | ssp | ssp:S (sync,async,ssp:2)
           --chunks K,K,…         chunk lengths k (the model's --chunk, 25)
           --shards N,N,…         parameter-server shards, W split by key range (1,2)
-          --budget TOKENS        training tokens per configuration (600000); the cap with --until target
+          --budget TOKENS        training tokens per configuration (2000000); the cap with --until target
           --target LOSS          target validation loss (nats/char) for time-to-target
           --until budget|target  stop each configuration at the budget (default) or at the target loss
           --points N             weight snapshots per configuration for the loss curve (16)

@@ -27,7 +27,7 @@ public sealed record ScaleSettings
     public IReadOnlyList<int> Shards { get; init; } = [1, 2];
     public StopRule Stop { get; init; } = StopRule.Budget;
     /// <summary>Training tokens per configuration (Budget), or the cap when aiming at a target.</summary>
-    public long TokenBudget { get; init; } = 600_000;
+    public long TokenBudget { get; init; } = 2_000_000;
     /// <summary>Target validation loss: Target mode stops there; Budget mode reports the time to reach it.
     /// Null in Budget mode = the highest final loss of the sweep (the loss every configuration reached).</summary>
     public double? TargetLoss { get; init; }

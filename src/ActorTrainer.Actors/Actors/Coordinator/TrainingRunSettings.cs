@@ -52,7 +52,7 @@ public sealed record TrainingRunSettings
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(spec);
-        return new(settings.Mode, settings.Updates, ModelFingerprint.Of(spec).Shape, settings.Staleness, settings.EvalEvery);
+        return new(settings.Mode, settings.Updates, ModelFingerprint.Of(spec).Shape, settings.Staleness, settings.EvalEvery, shards: settings.Shards);
     }
 
     public ServerSettings ToServerSettings(int parameterCount, int workerCount, bool snapshotsForValidation) => new(
