@@ -26,17 +26,18 @@ internal static class BenchCommand
         ["core"] = CoreAsync,
         ["inproc"] = InProcessAsync,
         ["gemm"] = GemmAsync,
+        ["server"] = Scaling.ServerBench.RunAsync,
     };
 
     public const string Help = """
-        usage: actortrainer bench [core|inproc|gemm] [options]
+        usage: actortrainer bench [core|inproc|gemm|server] [options]
 
           core    single-thread training loop (forward+backward+clip+SGD, subsequence truncation)
                   --hidden H --batch B --chunk K --corpus FILE [--seconds S (10)] [--warmup N (5)]
           inproc  training by the actors in this process: same options plus --workers N [--mode sync]
           gemm    --n N [--seconds S]: GFLOP/s of the core GEMM kernel for N×N×N
         Prints one line: tokens/s (and useful GFLOP/s), or GFLOP/s for gemm.
-        """;
+        """ + "\n" + Scaling.ServerBench.Help;
 
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr)
     {

@@ -27,6 +27,7 @@ internal static class TrainCommand
           --workers N            worker actors (one per core)
           --mode M               sync | async | ssp (sync)
           --staleness S          ssp bound on version lag (2)
+          --shards N             parameter-server shards, W split by key range (1)
           --updates N            stop after N applied updates (4000)
           --seed N               seed for initial weights and sampling (1)
           --init FILE            start from the weights of a .safetensors checkpoint

@@ -42,6 +42,8 @@ public sealed record TrainSettings
     public int Workers { get; init; }
     public ConsistencyMode Mode { get; init; } = ConsistencyMode.Sync;
     public int Staleness { get; init; } = 2;
+    /// <summary>Parameter-server shards: W split by key range across this many server actors.</summary>
+    public int Shards { get; init; } = 1;
     /// <summary>Stop after this many applied updates.</summary>
     public int Updates { get; init; } = 4000;
     public int Seed { get; init; } = 1;
@@ -72,6 +74,7 @@ public sealed record TrainSettings
         if (Chunk <= 0) return $"--chunk must be a positive integer (got {Chunk})";
         if (Workers < 0) return $"--workers must be a positive integer (got {Workers})";
         if (Updates <= 0) return $"--updates must be a positive integer (got {Updates})";
+        if (Shards <= 0) return $"--shards must be a positive integer (got {Shards})";
         if (Staleness < 0) return $"--staleness must be ≥ 0 (got {Staleness})";
         if (!float.IsFinite(LearningRate) || LearningRate < 0) return $"--lr must be a finite, non-negative number (got {LearningRate})";
         if (ClipNorm is { } c && (!float.IsFinite(c) || c <= 0)) return $"--clip-norm must be a finite, positive number (got {c})";
