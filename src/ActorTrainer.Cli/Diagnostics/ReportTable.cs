@@ -78,7 +78,7 @@ internal sealed class ReportTable
     private static string Format4(double d)
     {
         double a = Math.Abs(d);
-        return a != 0 && (a < 1e-3 || a >= 1e5) ? d.ToString("0.000e+0", CultureInfo.InvariantCulture)
+        return a != 0 && (a < 1e-3 || a >= 1e4) ? d.ToString("0.000e+0", CultureInfo.InvariantCulture)
             : d.ToString("G4", CultureInfo.InvariantCulture);
     }
 }
