@@ -19,11 +19,12 @@ internal static class ExperimentCommand
           --activations LIST (identity,tanh)  --radii LIST (0.5,0.9,1.0,1.1,1.5)  --hidden H (64)  --max-lag K (30)
           --windows N (4)  --anchor-stride S (10)  --seed N (1)  --corpus FILE (built-in corpus)
         truncation   recall accuracy vs truncation depth on the delayed-recall task (delay L)
-          --delay L (8)  --ks LIST (2,4,6,8,12,16,24)  --alphabet A (4)  --hidden H (32)  --batch B (16)
-          --episode-length E (48)  --episodes N (600)  --chunk T (12, for k-step(L+4) and full)  --lr X (0.01, Adam)
+          --delay L (8)  --ks LIST (2,4,6,8,12,16,24)  --alphabet A (4)  --hidden H (64)  --batch B (16)
+          --episode-length E (48)  --episodes N (4000)  --chunk T (12, for k-step(L+4) and full)  --lr X (0.003, Adam)
           --clip C (5)  --eval-episodes N (4)  --seed N (1)
         clipping     an exploding tanh RNN trained with and without global-norm clipping on a corpus
-          --spectral-radius R (3)  --lr X (1.0)  --optimizer NAME (sgd)  --clip C (1.0)  --steps N (300)  --hidden H (64)
+          --spectral-radius R (3)  --lr X (2.0)  --optimizer NAME (sgd)  --clip LIST (1,0.25: one clipped run per c)
+          --steps N (500)  --hidden H (64)
           --batch B (16)  --chunk T (25)  --seed N (1)  --corpus FILE (built-in corpus)
         """;
 
@@ -67,9 +68,9 @@ internal static class ExperimentCommand
         int episodeLength = a.Int("episode-length", 48, min: 2, max: 100_000);
         var o = new TruncationOptions(
             a.IntList("ks", [2, 4, 6, 8, 12, 16, 24], min: 1, max: episodeLength), a.Int("delay", 8, min: 1, max: episodeLength - 1),
-            a.Int("alphabet", 4, min: 2, max: 1000), a.Int("hidden", 32, min: 1, max: 1024), a.Int("batch", 16, min: 1, max: 10_000),
-            episodeLength, a.Int("episodes", 600, min: 1), a.Int("chunk", 12, min: 1, max: episodeLength),
-            a.Double("lr", 0.01, min: 0), a.Double("clip", 5, min: double.Epsilon), a.Int("eval-episodes", 4, min: 1), a.Int("seed", 1));
+            a.Int("alphabet", 4, min: 2, max: 1000), a.Int("hidden", 64, min: 1, max: 1024), a.Int("batch", 16, min: 1, max: 10_000),
+            episodeLength, a.Int("episodes", 4000, min: 1), a.Int("chunk", 12, min: 1, max: episodeLength),
+            a.Double("lr", 0.003, min: 0), a.Double("clip", 5, min: double.Epsilon), a.Int("eval-episodes", 4, min: 1), a.Int("seed", 1));
         a.RejectUnused("experiment truncation");
         return TruncationExperiment.Run(o, progress);
     }
@@ -80,8 +81,8 @@ internal static class ExperimentCommand
         if (!Optimizers.Names.Contains(optimizer))
             throw new UsageException($"--optimizer: unknown optimizer '{optimizer}'; choose one of {string.Join(", ", Optimizers.Names)}");
         var o = new ClippingOptions(
-            a.Int("hidden", 64, min: 1, max: 1024), a.Double("spectral-radius", 3, min: 0), a.Double("lr", 1.0, min: 0),
-            a.Double("clip", 1.0, min: double.Epsilon), a.Int("steps", 300, min: 1, max: 10_000_000), a.Int("batch", 16, min: 1, max: 10_000),
+            a.DoubleList("clip", [1.0, 0.25], min: double.Epsilon), a.Int("hidden", 64, min: 1, max: 1024), a.Double("spectral-radius", 3, min: 0),
+            a.Double("lr", 2.0, min: 0), a.Int("steps", 500, min: 1, max: 10_000_000), a.Int("batch", 16, min: 1, max: 10_000),
             a.Int("chunk", 25, min: 1, max: 100_000), optimizer, a.Int("seed", 1));
         var corpus = Corpus(a);
         a.RejectUnused("experiment clipping");

@@ -10,13 +10,13 @@ namespace ActorTrainer.Cli.Diagnostics;
 
 /// <summary>Settings of the clipping experiment: an exploding setup (ρ(W_hh) well above 1, large SGD step) on a corpus.</summary>
 internal sealed record ClippingOptions(
-    int Hidden = 64, double Radius = 3, double LearningRate = 1.0, double ClipNorm = 1.0, int Steps = 300,
+    double[] ClipNorms, int Hidden = 64, double Radius = 3, double LearningRate = 2.0, int Steps = 500,
     int Streams = 16, int Chunk = 25, string Optimizer = "sgd", int Seed = 1);
 
 /// <summary>
 /// Experiment 3, clipping: the same fresh model (tanh, W_hh rescaled to ρ = Radius), the same chunks of the corpus in
-/// the same order, trained twice with subsequence truncation (k = chunk, h carried across chunks): once plain, once
-/// with the gradient clipped to global L2 norm c. Records every update's loss and pre-clip norm; a non-finite
+/// the same order, trained with subsequence truncation (k = chunk, h carried across chunks): once plain, and once
+/// per threshold c with the gradient clipped to global L2 norm c. Records every update's loss and pre-clip norm; a non-finite
 /// loss or gradient is counted and never applied (it shows as a gap in the curve).
 /// </summary>
 internal static class ClippingExperiment
@@ -24,15 +24,15 @@ internal static class ClippingExperiment
     public static ExperimentResult Run(CharCorpus corpus, ClippingOptions o, TextWriter progress)
     {
         var layout = new StreamLayout(corpus.TrainTokens.Length, o.Streams, o.Chunk);
-        var plain = Train(corpus, layout, o, double.PositiveInfinity);
-        var clipped = Train(corpus, layout, o, o.ClipNorm);
+        var runs = new List<(string Name, double C, List<UpdateRecord> Records)> { ("no clipping", double.PositiveInfinity, Train(corpus, layout, o, double.PositiveInfinity)) };
+        foreach (double c in o.ClipNorms) runs.Add(($"clip c={F(c)}", c, Train(corpus, layout, o, c)));
 
         var table = new ReportTable("run", "updates", "clip_c", "clipped_fraction", "nonfinite", "first_loss", "final_loss", "min_loss",
             "median_norm", "max_norm");
         var curves = new ReportTable("update", "run", "loss", "grad_norm", "clipped", "applied");
         var plot = new LinePlot($"training loss, tanh H={o.Hidden}, rho(W_hh)={F(o.Radius)}, {o.Optimizer} lr={F(o.LearningRate)}",
             "update", "mean CE loss of the chunk (log scale)") { LogY = true };
-        foreach (var (name, c, records) in new[] { ("no clipping", double.PositiveInfinity, plain), ($"clip c={F(o.ClipNorm)}", o.ClipNorm, clipped) })
+        foreach (var (name, c, records) in runs)
         {
             var finiteLosses = records.Where(r => float.IsFinite(r.Loss)).Select(r => (double)r.Loss).ToArray();
             var norms = records.Select(r => r.NormBefore).Where(double.IsFinite).Order().ToArray();

@@ -13,8 +13,8 @@ namespace ActorTrainer.Cli.Diagnostics;
 /// for every scheme. Subsequence(k) trains on chunks of k steps; k-step(L+4) and full on chunks of Chunk steps.
 /// </summary>
 internal sealed record TruncationOptions(
-    int[] Ks, int Delay = 8, int Alphabet = 4, int Hidden = 32, int Streams = 16, int EpisodeLength = 48, int Episodes = 600,
-    int Chunk = 12, double LearningRate = 0.01, double ClipNorm = 5, int EvalEpisodes = 4, int Seed = 1)
+    int[] Ks, int Delay = 8, int Alphabet = 4, int Hidden = 64, int Streams = 16, int EpisodeLength = 48, int Episodes = 4000,
+    int Chunk = 12, double LearningRate = 0.003, double ClipNorm = 5, int EvalEpisodes = 4, int Seed = 1)
 {
     public void Validate()
     {
