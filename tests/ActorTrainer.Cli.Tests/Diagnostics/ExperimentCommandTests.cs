@@ -43,11 +43,13 @@ public class ExperimentCommandTests
     public async Task Truncation_learns_the_recall_only_when_the_gradient_reaches_the_delay()
     {
         using var run = new CliRun();
-        var (code, _, err) = await run.Run("experiment", "truncation", "--ks", "2,8", "--delay", "2", "--alphabet", "2", "--episode-length", "16",
-            "--episodes", "300", "--hidden", "8", "--batch", "8", "--chunk", "8", "--lr", "0.01", "--eval-episodes", "2", "--out", run.Dir);
+        var (code, _, err) = await run.Run("experiment", "truncation", "--ks", "2,8", "--delay", "3", "--alphabet", "4", "--episode-length", "16",
+            "--episodes", "300", "--hidden", "16", "--batch", "8", "--chunk", "8", "--lr", "0.01", "--eval-episodes", "2", "--out", run.Dir);
         Assert.True(code == 0, err);
         var acc = run.Csv("truncation.csv").Rows.ToDictionary(r => r["scheme"] + r["k"], r => CliRun.D(r["accuracy"]));
-        Assert.InRange(acc["subsequence2"], 0.3, 0.7);   // reach 1 < L = 2: chance (1/2)
+        // reach 1 < L = 3: the model is never taught to store x_{t−3}, so recall stays near chance 1/4
+        // (not exactly: the readout can still pick up what untrained dynamics happen to keep)
+        Assert.True(acc["subsequence2"] < 0.45, $"subsequence(2) recall accuracy {acc["subsequence2"]}");
         Assert.True(acc["subsequence8"] > 0.9, $"subsequence(8) recall accuracy {acc["subsequence8"]}");
         Assert.True(acc["full16"] > 0.9, $"full recall accuracy {acc["full16"]}");
     }
