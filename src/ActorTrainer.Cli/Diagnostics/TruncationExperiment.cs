@@ -63,8 +63,9 @@ internal static class TruncationExperiment
         var plot = new LinePlot($"recall accuracy vs truncation (delay L={o.Delay}, A={o.Alphabet}, H={o.Hidden})", "k (full: episode length)", "recall accuracy")
             .AddSeries("subsequence(k)", subK, subAcc);
         foreach (var (n, k, acc) in points) plot.AddSeries(n, [k], [acc]);
-        plot.AddSeries($"chance 1/A", [1, xMax], [chance, chance], Rgb.Gray);
-        plot.AddSeries($"k = L = {o.Delay}", [o.Delay, o.Delay], [0, 1], Rgb.LightGray);
+        plot.AddSeries("chance 1/A", [1, xMax], [chance, chance], Rgb.Gray);
+        // the threshold: subsequence(k) reaches k−1 steps back, so it needs k > L (drawn a little above 1 to keep markers off the frame)
+        plot.AddSeries($"k = L = {o.Delay}", [o.Delay, o.Delay], [0, 1.05], new Rgb(170, 170, 170));
 
         string notes = $"DelayedRecallTask: target at t = input at t-{o.Delay}, alphabet A={o.Alphabet}, B={o.Streams} streams; " +
             $"Elman RNN tanh H={o.Hidden}; Adam lr={F(o.LearningRate)}, clip ||g|| at {F(o.ClipNorm)}; {o.Episodes} training episodes of " +

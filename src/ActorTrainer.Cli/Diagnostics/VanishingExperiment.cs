@@ -26,9 +26,13 @@ internal static class VanishingExperiment
         var windows = TextWindows.Take(corpus.Text, corpus.Vocabulary, o.Windows, o.Length);
         var table = new ReportTable("phi", "rho", "lag", "jacobian_geomean", "jacobian_min", "jacobian_max", "grad_rel");
         var plot = new LinePlot($"||dh_t/dh_(t-k)|| vs lag k (H={o.Hidden}, real text)", "lag k", "norm (log scale)") { LogY = true };
-        foreach (var phi in o.Activations)
-            foreach (double r in o.Radii)
+        for (int p = 0; p < o.Activations.Length; p++)
+            for (int i = 0; i < o.Radii.Length; i++)
             {
+                var phi = o.Activations[p];
+                double r = o.Radii[i];
+                // one hue per radius; the second φ's lines are the lighter shade of the first's
+                var color = Rgb.Palette[i % Rgb.Palette.Count].Lighten(Math.Min(0.6, 0.45 * p));
                 var m = ModelSource.Fresh(corpus.Vocabulary, o.Hidden, phi, new WhhInit.SpectralRadius(r), o.Seed);
                 var jac = JacobianProfile.Compute(m.Spec, m.W, windows, o.MaxLag, MatrixNorm.Spectral, o.AnchorStride);
                 var grad = GradientLagProfile.Measure(m.Spec, m.W, windows, o.MaxLag);
@@ -41,7 +45,7 @@ internal static class VanishingExperiment
                     ys[k - 1] = s.GeometricMean;
                 }
                 plot.AddSeries($"{ModelSource.Name(phi)}, rho={F(r)}", Enumerable.Range(1, o.MaxLag).Select(k => (double)k).ToArray(),
-                    DiagnosisReport.Positive(ys));
+                    DiagnosisReport.Positive(ys), color);
                 progress.WriteLine($"vanishing: phi={ModelSource.Name(phi)} rho={F(r)}: ||dh_t/dh_(t-{o.MaxLag})|| = {ys[^1]:G3}");
             }
         string notes = $"Fresh models (V={corpus.Vocabulary.Size}, H={o.Hidden}, seed {o.Seed}) with W_hh rescaled to each spectral radius; " +
