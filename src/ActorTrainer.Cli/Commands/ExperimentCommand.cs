@@ -19,7 +19,7 @@ internal static class ExperimentCommand
           --activations LIST (identity,tanh)  --radii LIST (0.5,0.9,1.0,1.1,1.5)  --hidden H (64)  --max-lag K (30)
           --windows N (4)  --anchor-stride S (10)  --seed N (1)  --corpus FILE (built-in corpus)
         truncation   recall accuracy vs truncation depth on the delayed-recall task (delay L)
-          --delay L (8)  --ks LIST (2,4,6,8,12,16,24)  --alphabet A (4)  --hidden H (64)  --batch B (16)
+          --delay L (8)  --ks LIST (2,4,6,8,9,10,12,16,24)  --alphabet A (4)  --hidden H (64)  --batch B (16)
           --episode-length E (48)  --episodes N (4000)  --chunk T (12, for k-step(L+4) and full)  --lr X (0.003, Adam)
           --clip C (5)  --eval-episodes N (4)  --seed N (1)
         clipping     an exploding tanh RNN trained with and without global-norm clipping on a corpus
@@ -67,7 +67,7 @@ internal static class ExperimentCommand
     {
         int episodeLength = a.Int("episode-length", 48, min: 2, max: 100_000);
         var o = new TruncationOptions(
-            a.IntList("ks", [2, 4, 6, 8, 12, 16, 24], min: 1, max: episodeLength), a.Int("delay", 8, min: 1, max: episodeLength - 1),
+            a.IntList("ks", [2, 4, 6, 8, 9, 10, 12, 16, 24], min: 1, max: episodeLength), a.Int("delay", 8, min: 1, max: episodeLength - 1),
             a.Int("alphabet", 4, min: 2, max: 1000), a.Int("hidden", 64, min: 1, max: 1024), a.Int("batch", 16, min: 1, max: 10_000),
             episodeLength, a.Int("episodes", 4000, min: 1), a.Int("chunk", 12, min: 1, max: episodeLength),
             a.Double("lr", 0.003, min: 0), a.Double("clip", 5, min: double.Epsilon), a.Int("eval-episodes", 4, min: 1), a.Int("seed", 1));
