@@ -46,11 +46,12 @@ internal sealed class PlainTrainer
     public UpdateRecord Update(Chunk chunk)
     {
         float loss = engine.ForwardBackward(W, chunk, HPrev, grad);               // forward, backward
-        var r = double.IsPositiveInfinity(clip)
-            ? new ClipResult(GradientClipper.L2Norm(grad), false, double.IsFinite(GradientClipper.L2Norm(grad)))
+        var r = double.IsPositiveInfinity(clip) ? Unclipped(GradientClipper.L2Norm(grad))
             : GradientClipper.ClipByNorm(grad, (float)clip);                          // clip
         if (!r.Finite || !float.IsFinite(loss)) return new UpdateRecord(loss, r.NormBefore, r.Clipped, Applied: false);
         optimizer.Step(W, grad, state);                                               // apply
         return new UpdateRecord(loss, r.NormBefore, r.Clipped, Applied: true);
     }
+
+    private static ClipResult Unclipped(double norm) => new(norm, Clipped: false, Finite: double.IsFinite(norm));
 }
