@@ -44,6 +44,9 @@ public sealed record ConfigResult
     public required long BytesSent { get; init; }
     /// <summary>Tensor bytes workers received (registration and published weights), at their serialized length.</summary>
     public required long BytesReceived { get; init; }
+    /// <summary>Full (gen 2) garbage collections during the run: every update allocates a published copy
+    /// of W and every push a gradient, both on the large-object heap once P exceeds ~21k floats.</summary>
+    public required int Gen2Collections { get; init; }
     public required string Completion { get; init; }
     public required IReadOnlyList<CurvePoint> Curve { get; init; }
 }
