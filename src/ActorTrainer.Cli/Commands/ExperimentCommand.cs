@@ -17,7 +17,8 @@ internal static class ExperimentCommand
         usage: actortrainer experiment <vanishing|truncation|clipping> [options]
 
         Each experiment is seeded and writes <name>.csv, <name>.md (tables) and <name>.png to --out (default experiments-out);
-        clipping also writes clipping-log.csv/.md (every update) and clipping-gradnorm.png.
+        clipping also writes clipping-log.csv/.md (every update), clipping-gradnorm.png and the clipped run's model,
+        clipping-model.safetensors (try: actortrainer diagnose --checkpoint DIR/clipping-model.safetensors).
         common: --seed N (1)  --out DIR
 
         vanishing   gradient norm ||dL_t/dh_(t-k)|| vs lag k for identity and tanh, W_hh at several spectral radii
@@ -128,6 +129,7 @@ internal static class ExperimentCommand
                 ClippingExperiment.ToLog(runs).Save(outDir, "clipping-log");
                 ClippingExperiment.ToPlot(runs, s).SavePng(Path.Combine(outDir, "clipping.png"));
                 ClippingExperiment.ToNormPlot(runs, s).SavePng(Path.Combine(outDir, "clipping-gradnorm.png"));
+                ClippingExperiment.SaveModel(runs[1], corpus.Vocabulary, Path.Combine(outDir, "clipping-model.safetensors"));
                 Finish(stdout, summary, outDir, "clipping", clock);
                 break;
             }
@@ -152,6 +154,6 @@ internal static class ExperimentCommand
         stdout.WriteLine();
         stdout.Write(table.ToMarkdown());
         stdout.WriteLine();
-        stdout.WriteLine($"wrote {Path.Combine(outDir, name)}.csv, {name}.md, {name}.png in {clock.Elapsed.TotalSeconds:F1} s");
+        stdout.WriteLine($"wrote {Path.Combine(outDir, name)}.csv, {name}.md, {name}.png in {clock.Elapsed.TotalSeconds.ToString("F1", System.Globalization.CultureInfo.InvariantCulture)} s");
     }
 }

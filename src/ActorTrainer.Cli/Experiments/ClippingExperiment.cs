@@ -1,6 +1,7 @@
 using System.Globalization;
 using static System.FormattableString;
 using ActorTrainer.Cli.Diagnostics;
+using ActorTrainer.Core.Checkpoints;
 using ActorTrainer.Core.Data;
 using ActorTrainer.Core.Diagnostics;
 using ActorTrainer.Core.Optim;
@@ -37,7 +38,7 @@ internal sealed record ClippingSettings
 
 /// <summary>One run: per-update loss, pre-clip gradient norm and whether ‖g‖ &gt; c (clipped, or would have been), and the held-out loss at the end.</summary>
 internal sealed record ClippingRun(string Name, float? ClipNorm, float[] Loss, double[] GradNorm, bool[] Clipped, int Skipped,
-    double ValidationLoss, double FinalRadius)
+    double ValidationLoss, double FinalRadius, ModelSpec Spec, float[] W)
 {
     public double ClippedFraction => Clipped.Count(c => c) / (double)Clipped.Length;
 
@@ -98,9 +99,9 @@ internal static class ClippingExperiment
         double val = ValidationLoss(model.Spec, trainer.W, corpus, s);
         double rho = SpectralRadius.OfWhh(model.Spec.Shape, trainer.W).Radius;
         string name = clip is { } c ? $"clip at {c.ToString(CultureInfo.InvariantCulture)}" : "no clipping";
-        var run = new ClippingRun(name, clip, loss, norm, clipped, skipped, val, rho);
-        progress?.Invoke($"{name,-14} final train loss {run.FinalTrainLoss:F3}  validation {run.ValidationLoss:F3}  " +
-                         $"clipped {run.ClippedFraction:P1}  median |g| {run.MedianGradNorm:G3}  max |g| {run.MaxGradNorm:G3}");
+        var run = new ClippingRun(name, clip, loss, norm, clipped, skipped, val, rho, model.Spec, trainer.W);
+        progress?.Invoke(Invariant($"{name,-14} final train loss {run.FinalTrainLoss:F3}  validation {run.ValidationLoss:F3}  ") +
+                         Invariant($"clipped {run.ClippedFraction:P1}  median |g| {run.MedianGradNorm:G3}  max |g| {run.MaxGradNorm:G3}"));
         return run;
     }
 
@@ -113,6 +114,14 @@ internal static class ClippingExperiment
         var streams = Enumerable.Range(0, s.Batch).Select(b => val[(b * len)..((b + 1) * len)]).ToList();
         return new Evaluator(spec, s.Batch, s.K).MeanLoss(w, streams);
     }
+
+    /// <summary>Saves a run's final W as a model checkpoint (with the vocabulary and φ), e.g. for `diagnose --checkpoint`.</summary>
+    public static void SaveModel(ClippingRun run, Vocabulary vocab, string path) =>
+        ModelCheckpoint.Write(path, run.Spec.Shape, run.W, vocab, new Dictionary<string, string>
+        {
+            ["activation"] = ModelSource.Name(run.Spec.Phi),
+            ["source"] = "actortrainer experiment clipping (" + run.Name + ")",
+        });
 
     /// <summary>Per update: both runs' loss, pre-clip norm and (clipped run) whether it was clipped.</summary>
     public static ReportTable ToLog(IReadOnlyList<ClippingRun> runs)
@@ -159,10 +168,11 @@ internal static class ClippingExperiment
         return plot;
     }
 
-    public static string Notes(ClippingSettings s, string source) => ($"Character model on {source}: tanh, H = {s.Hidden}, W_hh rescaled to spectral radius {s.Radius} (seed {s.Seed}); " +
-        $"B = {s.Batch} streams, subsequence truncation k = {s.K}, {s.Updates} updates of {s.Optimizer} lr {s.LearningRate}. " +
-        $"Both runs start from the same W and see the same chunks; the second clips the global gradient norm at {s.ClipNorm}. " +
-        "clipped_fraction: updates whose pre-clip norm exceeded the threshold (for the unclipped run: would have); " +
+    public static string Notes(ClippingSettings s, string source) => string.Join(" ",
+        Invariant($"Character model on {source}: tanh, H = {s.Hidden}, W_hh rescaled to spectral radius {s.Radius} (seed {s.Seed});"),
+        Invariant($"B = {s.Batch} streams, subsequence truncation k = {s.K}, {s.Updates} updates of {s.Optimizer} lr {s.LearningRate}."),
+        Invariant($"Both runs start from the same W and see the same chunks; the second clips the global gradient norm at {s.ClipNorm}."),
+        "clipped_fraction: updates whose pre-clip norm exceeded the threshold (for the unclipped run: would have);",
         "final_train_loss: mean over the last 10% of updates; validation_loss: mean CE on held-out text.");
 
     private static string Key(ClippingRun r) => r.ClipNorm is null ? "noclip" : "clip";

@@ -88,7 +88,7 @@ internal static class TruncationExperiment
         var eval = new DelayedRecallTask(s.Alphabet, s.Delay, s.Batch, s.Seed + 7919);
         var score = RecallProbe.Score(spec, trainer.W, eval, s.EvalSteps);
         var run = new TruncationRun(name, k, chunk, score.Accuracy, tailLoss / tail, (long)s.Updates * chunk * s.Batch);
-        progress?.Invoke($"{Label(run),-16} accuracy {run.Accuracy:F3}  final loss {run.FinalLoss:F3}");
+        progress?.Invoke(Invariant($"{Label(run),-16} accuracy {run.Accuracy:F3}  final loss {run.FinalLoss:F3}"));
         return run;
     }
 
@@ -120,9 +120,10 @@ internal static class TruncationExperiment
         return plot;
     }
 
-    public static string Notes(TruncationSettings s) => ($"Delayed recall, L = {s.Delay}, A = {s.Alphabet} symbols (chance {1.0 / s.Alphabet:G3}); tanh RNN H = {s.Hidden}, B = {s.Batch} streams, " +
-        $"{s.Updates} updates of {s.Optimizer} lr {s.LearningRate} with norm clip {s.ClipNorm}, seed {s.Seed}. " +
-        $"Subsequence runs use chunks of T = k; k-step and full runs chunks of T = {s.Chunk}; full backpropagates to the start of " +
-        $"{s.Episode}-step episodes. Accuracy: argmax on {s.EvalSteps} held-out steps × {s.Batch} streams; final_train_loss: mean " +
+    public static string Notes(TruncationSettings s) => string.Join(" ",
+        Invariant($"Delayed recall, L = {s.Delay}, A = {s.Alphabet} symbols (chance {1.0 / s.Alphabet:G3}); tanh RNN H = {s.Hidden}, B = {s.Batch} streams,"),
+        Invariant($"{s.Updates} updates of {s.Optimizer} lr {s.LearningRate} with norm clip {s.ClipNorm}, seed {s.Seed}."),
+        Invariant($"Subsequence runs use chunks of T = k; k-step and full runs chunks of T = {s.Chunk}; full backpropagates to the start of"),
+        Invariant($"{s.Episode}-step episodes. Accuracy: argmax on {s.EvalSteps} held-out steps × {s.Batch} streams; final_train_loss: mean"),
         "CE over the last 10% of updates.");
 }

@@ -84,7 +84,7 @@ internal static class VanishingExperiment
                 for (int k = 1; k <= s.MaxLag; k++) jn[k] = jac.At(k).GeometricMean;
                 var c = new VanishingCurve(phi, rho, measured, grad.NormByLag, jn);
                 curves.Add(c);
-                progress?.Invoke($"{c.Label,-18} |g_0| {c.GradNorm[0]:G3}  |g_K| {c.GradNorm[^1]:G3}  per-step factor {c.PerStepFactor:G3}");
+                progress?.Invoke(Invariant($"{c.Label,-18} |g_0| {c.GradNorm[0]:G3}  |g_K| {c.GradNorm[^1]:G3}  per-step factor {c.PerStepFactor:G3}"));
             }
         return curves;
     }
@@ -117,7 +117,9 @@ internal static class VanishingExperiment
         return plot;
     }
 
-    public static string Notes(VanishingSettings s, string source) => (Invariant($"Fresh models (seed {s.Seed}, H = {s.Hidden}), W_hh rescaled to each spectral radius; {s.Windows} windows of {s.Warmup + s.MaxLag + 1} characters (the first {s.Warmup} steps warm the state up) ") +
-        $"of {source}. grad = ||dL_t/dh_(t-k)|| from each window's last prediction (mean over windows); per_step_factor = " +
-        $"(grad_K / grad_(K/2))^(1/(K-K/2)), the rate the curve settles to (ρ for identity φ).");
+    public static string Notes(VanishingSettings s, string source) => string.Join(" ",
+        Invariant($"Fresh models (seed {s.Seed}, H = {s.Hidden}), W_hh rescaled to each spectral radius; {s.Windows} windows of"),
+        Invariant($"{s.Warmup + s.MaxLag + 1} characters of {source} (the first {s.Warmup} steps warm the state up)."),
+        "grad = ||dL_t/dh_(t-k)|| from each window's last prediction (mean over windows);",
+        "per_step_factor = (grad_K / grad_(K/2))^(1/(K-K/2)), the rate the curve settles to (ρ for identity φ).");
 }

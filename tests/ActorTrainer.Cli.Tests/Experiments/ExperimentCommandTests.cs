@@ -85,6 +85,9 @@ public class ExperimentCommandTests
         AssertPng(dir.File("clipping.png"));
         AssertPng(dir.File("clipping-gradnorm.png"));
         Assert.Equal(2 + 2, MarkdownTableLines(dir.File("clipping.md")).Length);
+        // the clipped run's model can be diagnosed
+        RunOk("diagnose", "--checkpoint", dir.Path, "--max-lag", "5", "--windows", "1", "--out", dir.File("diag"));
+        Assert.Contains("phi=tanh", File.ReadAllText(Path.Combine(dir.File("diag"), "diagnose.md")));
     }
 
     [Theory]
