@@ -43,6 +43,19 @@ public sealed class TensorMessageSerializer : SerializerWithStringManifest
         _ => throw new ArgumentException($"{nameof(TensorMessageSerializer)} cannot serialize {o?.GetType().FullName ?? "null"}", nameof(o)),
     };
 
+    /// <summary>
+    /// The exact length <see cref="ToBinary"/> gives <paramref name="message"/> (header + 4 bytes per
+    /// float), without serializing it; null for a message this serializer does not handle. Lets an
+    /// in-process run count the bytes its tensor messages would put on the wire.
+    /// </summary>
+    public static long? SerializedLength(object message) => message switch
+    {
+        PushGradient m => PushHeader + (long)m.Gradient.Length * sizeof(float),
+        WeightsPublished m => PublishedHeader + (long)m.Weights.Length * sizeof(float),
+        WorkerRegistered m => RegisteredHeader + (long)m.Weights.Length * sizeof(float),
+        _ => null,
+    };
+
     public override byte[] ToBinary(object obj)
     {
         switch (obj)

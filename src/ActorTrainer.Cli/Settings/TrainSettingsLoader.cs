@@ -35,6 +35,7 @@ public static class TrainSettingsLoader
         ("workers", (s, v, src) => s with { Workers = Int(v, src) }),
         ("mode", (s, v, src) => s with { Mode = Enum<ConsistencyMode>(v, src, "sync, async, ssp") }),
         ("staleness", (s, v, src) => s with { Staleness = Int(v, src) }),
+        ("shards", (s, v, src) => s with { Shards = Int(v, src) }),
         ("updates", (s, v, src) => s with { Updates = Int(v, src) }),
         ("seed", (s, v, src) => s with { Seed = Int(v, src) }),
         ("init", (s, v, _) => s with { Init = Blank(v) }),

@@ -8,7 +8,8 @@ namespace ActorTrainer.Core.Kernels;
 
 /// <summary>
 /// Fast elementwise φ (forward) and φ' (backward) over spans; same results as
-/// <see cref="ActivationsReference"/> up to float rounding. Forward is TensorPrimitives; the backward
+/// <see cref="ActivationsReference"/> up to float rounding. Forward is TensorPrimitives (an own AVX-512
+/// tanh measured no faster: both ~0.65 ns/element, bound by the two zmm FP ports); the backward
 /// products (no TensorPrimitives op fuses them) are one <see cref="Vector{T}"/> pass each.
 /// </summary>
 public static class Activations

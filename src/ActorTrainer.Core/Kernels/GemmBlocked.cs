@@ -20,12 +20,13 @@ internal static unsafe class GemmBlocked
     private const int KC = 256;
     private const int NC = 2048;
     private const int MCPanels = 16; // MC = 16·MR
+
     /// <summary>
     /// Up to this many rows of C, a non-transposed B is read in place (stride ldb) instead of packed:
     /// each element of B is then used only m times, too few to repay copying it (measured: packing
     /// loses below m = 32, breaks even near 64).
     /// </summary>
-    internal const int StreamBMaxM = 48;
+    private const int StreamBMaxM = 48;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run<TK>(Transpose ta, Transpose tb, int m, int n, int k, float alpha,

@@ -44,8 +44,7 @@ internal static unsafe class Gemv
 
     /// <summary>
     /// [Σ_p x[p]·row_i[p]] for the 8 rows row_i = r0 + i·ldb (rows past <paramref name="rows"/> repeat the
-    /// last one, so nothing outside B is read). Needs k ≥ 16. The last k mod 16 elements come from one
-    /// overlapping load at k−16 whose already-counted lanes are zeroed in x.
+    /// last one, so nothing outside B is read). Needs k ≥ 16.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static Vector256<float> Dot8Rows512(int k, float* x, float* r0, nint ldb, int rows)
@@ -56,25 +55,42 @@ internal static unsafe class Gemv
         float* r7 = r0 + Math.Min(7, rows - 1) * ldb;
         Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default;
         Vector512<float> s4 = default, s5 = default, s6 = default, s7 = default;
-        for (int p = 0; p < k; p += 16)
+        // Three kinds of step, each one vector of x against the same lanes of the eight rows:
+        // head   [0, 16) masked to the lanes before row 0's first 64-byte boundary (so the body's loads
+        //        are whole cache lines: split loads halved the throughput of this bandwidth-bound loop);
+        // body   aligned windows;
+        // tail   the overlapping window [k−16, k) with the lanes already summed masked off.
+        int head = (int)(((64 - ((nint)r0 & 63)) & 63) >> 2);
+        for (int p = 0; p < k;)
         {
             Vector512<float> xv;
-            if (p <= k - 16) xv = Vector512.Load(x + p);
+            int at;
+            if (p == 0 && head > 0)
+            {
+                at = 0;
+                xv = Vector512.Load(x) & Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(head)).AsSingle();
+                p = head;
+            }
+            else if (p <= k - 16)
+            {
+                at = p;
+                xv = Vector512.Load(x + p);
+                p += 16;
+            }
             else
             {
-                // tail: one overlapping window [k−16, k); zero the lanes of x already summed
-                int seen = p - (k - 16);
-                p = k - 16;
-                xv = Vector512.Load(x + p) & Vector512.GreaterThanOrEqual(Vector512<int>.Indices, Vector512.Create(seen)).AsSingle();
+                at = k - 16;
+                xv = Vector512.Load(x + at) & Vector512.GreaterThanOrEqual(Vector512<int>.Indices, Vector512.Create(p - at)).AsSingle();
+                p = k;
             }
-            s0 = Vector512.FusedMultiplyAdd(xv, Vector512.Load(r0 + p), s0);
-            s1 = Vector512.FusedMultiplyAdd(xv, Vector512.Load(r1 + p), s1);
-            s2 = Vector512.FusedMultiplyAdd(xv, Vector512.Load(r2 + p), s2);
-            s3 = Vector512.FusedMultiplyAdd(xv, Vector512.Load(r3 + p), s3);
-            s4 = Vector512.FusedMultiplyAdd(xv, Vector512.Load(r4 + p), s4);
-            s5 = Vector512.FusedMultiplyAdd(xv, Vector512.Load(r5 + p), s5);
-            s6 = Vector512.FusedMultiplyAdd(xv, Vector512.Load(r6 + p), s6);
-            s7 = Vector512.FusedMultiplyAdd(xv, Vector512.Load(r7 + p), s7);
+            s0 = Vector512.FusedMultiplyAdd(xv, Vector512.Load(r0 + at), s0);
+            s1 = Vector512.FusedMultiplyAdd(xv, Vector512.Load(r1 + at), s1);
+            s2 = Vector512.FusedMultiplyAdd(xv, Vector512.Load(r2 + at), s2);
+            s3 = Vector512.FusedMultiplyAdd(xv, Vector512.Load(r3 + at), s3);
+            s4 = Vector512.FusedMultiplyAdd(xv, Vector512.Load(r4 + at), s4);
+            s5 = Vector512.FusedMultiplyAdd(xv, Vector512.Load(r5 + at), s5);
+            s6 = Vector512.FusedMultiplyAdd(xv, Vector512.Load(r6 + at), s6);
+            s7 = Vector512.FusedMultiplyAdd(xv, Vector512.Load(r7 + at), s7);
         }
         // fold each 512-bit sum to 256 bits, then reduce the eight together
         return Reduce8(s0.GetLower() + s0.GetUpper(), s1.GetLower() + s1.GetUpper(),
@@ -155,6 +171,7 @@ internal static unsafe class Gemv
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Axpy512(int n, int k, float alpha, float* x, float* b, nint ldb, float beta, float* c)
     {
+        if (n < 16) { AxpyTail(0, n, k, alpha, x, b, ldb, beta, c); return; }
         int j = 0;
         for (; j <= n - 64; j += 64)                            // 4 vectors of y, 2 steps of p in flight
         {
@@ -189,14 +206,32 @@ internal static unsafe class Gemv
             Store512(c + j + 48, y3 + z3, alpha, beta);
         }
         for (; j <= n - 16; j += 16)                            // one vector of y at a time
+            Store512(c + j, Column16(k, x, b + j, ldb), alpha, beta);
+        if (j < n)                                              // tail: the overlapping last vector, new lanes only
+            StoreLanes(c + n - 16, Column16(k, x, b + n - 16, ldb), j - (n - 16), 16, alpha, beta);
+    }
+
+    /// <summary>Σ_p x[p]·B[p, 0..16) for B starting at <paramref name="col"/>, four sums in flight.</summary>
+    private static Vector512<float> Column16(int k, float* x, float* col, nint ldb)
+    {
+        Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default;
+        int p = 0;
+        for (; p <= k - 4; p += 4, col += 4 * ldb)
         {
-            Vector512<float> y0 = default;
-            float* row = b + j;
-            for (int p = 0; p < k; p++, row += ldb)
-                y0 = Vector512.FusedMultiplyAdd(Vector512.Create(x[p]), Vector512.Load(row), y0);
-            Store512(c + j, y0, alpha, beta);
+            s0 = Vector512.FusedMultiplyAdd(Vector512.Create(x[p]), Vector512.Load(col), s0);
+            s1 = Vector512.FusedMultiplyAdd(Vector512.Create(x[p + 1]), Vector512.Load(col + ldb), s1);
+            s2 = Vector512.FusedMultiplyAdd(Vector512.Create(x[p + 2]), Vector512.Load(col + 2 * ldb), s2);
+            s3 = Vector512.FusedMultiplyAdd(Vector512.Create(x[p + 3]), Vector512.Load(col + 3 * ldb), s3);
         }
-        AxpyTail(j, n, k, alpha, x, b, ldb, beta, c);           // last n mod 16 columns: scalar
+        for (; p < k; p++, col += ldb)
+            s0 = Vector512.FusedMultiplyAdd(Vector512.Create(x[p]), Vector512.Load(col), s0);
+        return s0 + s1 + (s2 + s3);
+    }
+
+    /// <summary>c[l] = α·y[l] + β·c[l] for lanes from ≤ l &lt; to.</summary>
+    private static void StoreLanes(float* c, Vector512<float> y, int from, int to, float alpha, float beta)
+    {
+        for (int l = from; l < to; l++) StoreOne(c + l, y.GetElement(l), alpha, beta);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

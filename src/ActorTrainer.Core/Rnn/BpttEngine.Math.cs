@@ -19,15 +19,20 @@ public sealed partial class BpttEngine
         int bh = B * H;
         Span<float> A = hh.Slice(bh, T * bh);                 // (T·B×H) A_t, then H_t = φ(A_t) in place
 
+        // Whh^T (H×H) and Wxh^T (V×H), once per chunk: the step's product then streams Whh^T row by
+        // row (No,No is the GEMM's fastest form for small B) and the one-hot gather reads a contiguous row.
+        Span<float> WhhT = _whhT, WxhT = _wxhT;
+        TransposeInto(Whh, H, H, WhhT);
+
         // Input term and bias for all steps at once (they do not depend on h): A = X·Wxh^T + Bh.
         for (int r = 0; r < T * B; r++) Bh.CopyTo(A.Slice(r * H, H));
         if (tokens.Length > 0)
         {
-            for (int r = 0; r < T * B; r++)                    // one-hot x: gather column x of Wxh
+            TransposeInto(Wxh, H, V, WxhT);
+            for (int r = 0; r < T * B; r++)                    // one-hot x: add column x of Wxh (= row x of Wxh^T)
             {
                 Span<float> a = A.Slice(r * H, H);
-                int x = tokens[r];
-                for (int i = 0; i < H; i++) a[i] += Wxh[i * V + x];
+                TensorPrimitives.Add(a, WxhT.Slice(tokens[r] * H, H), a);
             }
         }
         else Gemm.Sgemm(No, Yes, T * B, H, V, 1f, xs, V, Wxh, V, 1f, A, H);
@@ -36,8 +41,22 @@ public sealed partial class BpttEngine
         for (int t = 0; t < T; t++)
         {
             Span<float> At = hh.Slice((t + 1) * bh, bh);       // (B×H)
-            Gemm.Sgemm(No, Yes, B, H, H, 1f, hh.Slice(t * bh, bh), H, Whh, H, 1f, At, H);
-            PendingKernels.ActivationForward(Spec.Phi, At, At);
+            Gemm.Sgemm(No, No, B, H, H, 1f, hh.Slice(t * bh, bh), H, WhhT, H, 1f, At, H);
+            Activations.Forward(Spec.Phi, At, At);
+        }
+    }
+
+    /// <summary>dst (cols×rows) = src (rows×cols)^T, blocked so both sides stay in cache.</summary>
+    private static void TransposeInto(ReadOnlySpan<float> src, int rows, int cols, Span<float> dst)
+    {
+        const int blk = 32;
+        for (int i0 = 0; i0 < rows; i0 += blk)
+        for (int j0 = 0; j0 < cols; j0 += blk)
+        {
+            int i1 = Math.Min(rows, i0 + blk), j1 = Math.Min(cols, j0 + blk);
+            for (int i = i0; i < i1; i++)
+            for (int j = j0; j < j1; j++)
+                dst[j * rows + i] = src[i * cols + j];
         }
     }
 
@@ -55,7 +74,10 @@ public sealed partial class BpttEngine
         float scale = 1f / m;
 
         if (Spec.Loss == LossKind.SoftmaxCrossEntropy)       // L = −log softmax(y)[target]; ∂L/∂y = p − onehot
-            return PendingKernels.SoftmaxCrossEntropy(Y, m, O, chunk.TargetTokens.AsSpan(0, m), scale, dY, withGrad);
+        {
+            ReadOnlySpan<int> tokens = chunk.TargetTokens.AsSpan(0, m);
+            return withGrad ? SoftmaxCrossEntropy.ForwardBackward(Y, m, O, tokens, scale, dY) : SoftmaxCrossEntropy.Loss(Y, m, O, tokens);
+        }
 
         double loss = 0;                                      // L = ½‖y − target‖²; ∂L/∂y = y − target
         ReadOnlySpan<float> targets = chunk.TargetVectors.AsSpan(0, m * O);
@@ -101,14 +123,16 @@ public sealed partial class BpttEngine
             Gemm.Sgemm(Yes, No, H, V, rows, 1f, dA, H, _xVec.AsSpan(first * B * V, rows * V), V, 0f, dWxh, V); // dWxh = dA^T·X
         else
         {
-            dWxh.Clear();                                      // one-hot x: scatter-add dA rows into column x
+            // one-hot x: dWxh column x += dA row; accumulated as rows of dWxh^T (V×H), then transposed.
+            Span<float> dWxhT = _wxhT;
+            dWxhT.Clear();
             ReadOnlySpan<int> tokens = _xTok.AsSpan(first * B, rows);
             for (int r = 0; r < rows; r++)
             {
-                ReadOnlySpan<float> d = dA.Slice(r * H, H);
-                int x = tokens[r];
-                for (int i = 0; i < H; i++) dWxh[i * V + x] += d[i];
+                Span<float> row = dWxhT.Slice(tokens[r] * H, H);
+                TensorPrimitives.Add(row, dA.Slice(r * H, H), row);
             }
+            TransposeInto(dWxhT, V, H, dWxh);
         }
     }
 
@@ -129,7 +153,7 @@ public sealed partial class BpttEngine
             if (s == n - 1) _dHs.AsSpan(t * bh, bh).CopyTo(dAs);
             else if (t >= 0) TensorPrimitives.Add(_dHs.AsSpan(t * bh, bh), dNext, dAs);  // dh = from y + from h_{s+1}
             else dNext.CopyTo(dAs);
-            PendingKernels.ActivationBackward(Spec.Phi, _hh.AsSpan((s + 1) * bh, bh), dAs, dAs); // through φ: dA = dh ⊙ φ'(A)
+            Activations.Backward(Spec.Phi, _hh.AsSpan((s + 1) * bh, bh), dAs, dAs); // through φ: dA = dh ⊙ φ'(A)
             if (s > first)                                      // into h_{s−1}: dNext = dA_s·Whh
                 Gemm.Sgemm(No, No, B, H, H, 1f, dAs, H, Whh, H, 0f, dNext, H);
         }
@@ -158,7 +182,7 @@ public sealed partial class BpttEngine
             for (int o = lo; o <= hi; o++)
             {
                 Span<float> d = cur.Slice(o * bh, bh);
-                PendingKernels.ActivationBackward(Spec.Phi, Hs, d, d);   // through φ, per origin
+                Activations.Backward(Spec.Phi, Hs, d, d);   // through φ, per origin
                 if (o == lo) d.CopyTo(dAs);
                 else TensorPrimitives.Add(dAs, d, dAs);
             }

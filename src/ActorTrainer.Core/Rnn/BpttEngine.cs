@@ -69,6 +69,8 @@ public sealed partial class BpttEngine
     private readonly float[] _dAlt;       // (MaxT×B×H) KStep: second buffer of per-origin deltas
     private readonly float[] _dNext;      // (B×H) Full/Subsequence: ∂loss/∂h_{s−1} from step s
     private readonly float[] _evalHH;     // ((MaxT+1)×B×H) ForwardLoss's own states
+    private readonly float[] _whhT;       // (H×H) Whh^T of the current chunk's W
+    private readonly float[] _wxhT;       // (V×H) Wxh^T in the forward, dWxh^T in the backward (token inputs)
 
     public BpttEngine(ModelSpec spec, TruncationScheme scheme, int batch, int maxChunk)
     {
@@ -105,6 +107,8 @@ public sealed partial class BpttEngine
         _dAlt = new float[scheme is TruncationScheme.KStep ? maxChunk * bh : 0];
         _dNext = new float[bh];
         _evalHH = new float[(maxChunk + 1) * bh];
+        _whhT = new float[H * H];
+        _wxhT = new float[V * H];
     }
 
     /// <summary>

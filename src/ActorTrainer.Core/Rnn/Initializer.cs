@@ -1,3 +1,5 @@
+using ActorTrainer.Core.Diagnostics;
+
 namespace ActorTrainer.Core.Rnn;
 
 /// <summary>Distribution of the initial weights.</summary>
@@ -11,13 +13,14 @@ public enum InitDistribution
 
 /// <summary>
 /// How to initialise W: distribution, a multiplier on the 1/√fan_in width, and optionally the spectral
-/// radius Whh is rescaled to (null keeps it as drawn).
+/// radius Whh is rescaled to (null keeps it as drawn), estimated to relative accuracy 1e-6 within at most
+/// PowerIterations iterations (see <see cref="SpectralRadius.Estimate(ReadOnlySpan{float}, int, double, int, int)"/>).
 /// </summary>
 public sealed record InitOptions(
     InitDistribution Distribution = InitDistribution.Uniform,
     double Scale = 1.0,
     double? WhhSpectralRadius = null,
-    int PowerIterations = 200);
+    int PowerIterations = 1000);
 
 /// <summary>
 /// Seeded initialisation of a flat W: weight blocks small random (fan_in: V for Wxh, H for Whh and
@@ -45,6 +48,8 @@ public static class Initializer
             throw new ArgumentOutOfRangeException(nameof(options), options.Scale, "Scale must be finite and positive.");
         if (options.WhhSpectralRadius is { } rho && (!(rho >= 0) || double.IsInfinity(rho)))
             throw new ArgumentOutOfRangeException(nameof(options), rho, "The spectral radius must be finite and ≥ 0.");
+        if (options.PowerIterations < 1)
+            throw new ArgumentOutOfRangeException(nameof(options), options.PowerIterations, "PowerIterations must be positive.");
 
         var rng = new Random(seed);
         Draw(shape.Wxh(w), shape.V, options, rng);
@@ -54,14 +59,7 @@ public static class Initializer
         shape.By(w).Clear();
 
         if (options.WhhSpectralRadius is { } target)
-        {
-            Span<float> Whh = shape.Whh(w);
-            double current = MatrixNorms.SpectralRadius(Whh, shape.H, options.PowerIterations);
-            if (current == 0 && target > 0)
-                throw new InvalidOperationException($"The drawn Whh is nilpotent (spectral radius 0); it cannot be rescaled to {target}. Use another seed.");
-            float factor = current > 0 ? (float)(target / current) : 0f;
-            for (int i = 0; i < Whh.Length; i++) Whh[i] *= factor;
-        }
+            SpectralRadius.RescaleWhh(shape, w, target, tolerance: 1e-6, maxIterations: options.PowerIterations);
     }
 
     private static void Draw(Span<float> block, int fanIn, InitOptions options, Random rng)

@@ -42,8 +42,10 @@ public sealed record TrainSettings
     public int Workers { get; init; }
     public ConsistencyMode Mode { get; init; } = ConsistencyMode.Sync;
     public int Staleness { get; init; } = 2;
+    /// <summary>Parameter-server shards: W split by key range across this many server actors.</summary>
+    public int Shards { get; init; } = 1;
     /// <summary>Stop after this many applied updates.</summary>
-    public int Updates { get; init; } = 600;
+    public int Updates { get; init; } = 4000;
     public int Seed { get; init; } = 1;
     /// <summary>Start from the weights of this safetensors checkpoint.</summary>
     public string? Init { get; init; }
@@ -54,9 +56,9 @@ public sealed record TrainSettings
     /// <summary>Fraction of the corpus held out for validation (taken from its end).</summary>
     public double ValidationFraction { get; init; } = 0.1;
     /// <summary>Evaluate validation loss every this many updates (0 = only at the end).</summary>
-    public int EvalEvery { get; init; } = 100;
+    public int EvalEvery { get; init; } = 200;
     /// <summary>Write a checkpoint every this many updates (0 = only at the end).</summary>
-    public int CheckpointEvery { get; init; } = 200;
+    public int CheckpointEvery { get; init; } = 1000;
     /// <summary>Characters sampled at the end of the run.</summary>
     public int SampleLength { get; init; } = 300;
     public float Temperature { get; init; } = 0.8f;
@@ -72,6 +74,7 @@ public sealed record TrainSettings
         if (Chunk <= 0) return $"--chunk must be a positive integer (got {Chunk})";
         if (Workers < 0) return $"--workers must be a positive integer (got {Workers})";
         if (Updates <= 0) return $"--updates must be a positive integer (got {Updates})";
+        if (Shards <= 0) return $"--shards must be a positive integer (got {Shards})";
         if (Staleness < 0) return $"--staleness must be ≥ 0 (got {Staleness})";
         if (!float.IsFinite(LearningRate) || LearningRate < 0) return $"--lr must be a finite, non-negative number (got {LearningRate})";
         if (ClipNorm is { } c && (!float.IsFinite(c) || c <= 0)) return $"--clip-norm must be a finite, positive number (got {c})";

@@ -81,6 +81,26 @@ public class GemmTests
     }
 
     [Theory, MemberData(nameof(Isas))]
+    public void Gemv_matches_reference_at_every_alignment_of_B(string isa)
+    {
+        // the m = 1 path peels to 64-byte boundaries: start B at every float offset within a cache line
+        foreach (Transpose tb in Enum.GetValues<Transpose>())
+            foreach ((int n, int k) in new[] { (9, 16), (20, 17), (33, 40), (70, 31), (16, 130) })
+                for (int offset = 0; offset < 16; offset++)
+                {
+                    int ldb = tb == Transpose.No ? n : k, bRows = tb == Transpose.No ? k : n;
+                    float[] a = Close.Random(k, offset), storage = Close.Random(offset + bRows * ldb, 100 + offset);
+                    float[] b = storage[offset..];
+                    float[] expected = Close.Random(n, 200 + offset), actual = (float[])expected.Clone();
+                    float[] magnitude = Abs(expected);
+                    GemmReference.Sgemm(Transpose.No, tb, 1, n, k, 1f, a, k, b, ldb, 0.5f, expected, n);
+                    GemmReference.Sgemm(Transpose.No, tb, 1, n, k, 1f, Abs(a), k, Abs(b), ldb, 0.5f, magnitude, n);
+                    Gemm.Sgemm(Parse(isa), Transpose.No, tb, 1, n, k, 1f, a, k, storage.AsSpan(offset), ldb, 0.5f, actual, n);
+                    Close.AssertClose(expected, actual, magnitude, Rel, $"{isa} No{tb} 1×{n}×{k} B at +{offset}", abs: 1e-30);
+                }
+    }
+
+    [Theory, MemberData(nameof(Isas))]
     public void Beta_zero_overwrites_NaN_in_C(string isa)
     {
         foreach (Transpose ta in Enum.GetValues<Transpose>())

@@ -1,5 +1,6 @@
 using ActorTrainer.Actors.Hosting;
 using ActorTrainer.Actors.ParameterServer;
+using ActorTrainer.Actors.Sharding;
 using ActorTrainer.Actors.Worker;
 using ActorTrainer.Core.Training;
 using Akka.Actor;
@@ -13,6 +14,12 @@ namespace ActorTrainer.Actors.Coordinator;
 /// the server or every worker is gone first. A failing child is stopped, not restarted: a restarted
 /// worker would have lost its computer's position. Runs on the compute dispatcher because the
 /// validation hook is CPU-bound.
+/// Sharded (<see cref="TrainingRunSettings.Shards"/> &gt; 1): one server actor per key range, each with
+/// its slice of W and of the update rule's state; a <see cref="ShardAssembler"/> joins their
+/// snapshots and completions. Progress (<see cref="TrainingCallbacks.OnUpdate"/>) follows shard 0:
+/// every shard applies one update per gradient it accepts, so shard 0's sequence stands for the run's.
+/// Rejections are reported from every shard (they may differ under ssp); what a worker reports to all
+/// shards (non-finite gradients, leaving) is passed on once, from shard 0.
 /// </summary>
 internal sealed class CoordinatorActor : ReceiveActor
 {
@@ -24,7 +31,9 @@ internal sealed class CoordinatorActor : ReceiveActor
     private readonly TaskCompletionSource<TrainingResult> _completion;
     private readonly List<ValidationResult> _validations = new();
     private readonly List<string> _problems = new();
-    private IActorRef _server = ActorRefs.Nobody;
+    private IActorRef[] _servers = [];  // (N) shard i's server
+    private IUpdateRule[] _shardRules = [];
+    private ShardAssembler _shards = null!;
     private int _liveWorkers;
     private long _lastValidatedVersion = -1;
 
@@ -43,6 +52,7 @@ internal sealed class CoordinatorActor : ReceiveActor
         Receive<UpdateApplied>(Handle);
         Receive<WeightsPublished>(Handle);
         Receive<TrainingCompleted>(Handle);
+        Receive<ServerLoadReported>(Handle);
         Receive<RegistrationRejected>(Handle);
         Receive<ITrainerEvent>(Handle);
         Receive<StopTraining>(Handle);
@@ -51,12 +61,23 @@ internal sealed class CoordinatorActor : ReceiveActor
 
     protected override void PreStart()
     {
-        var serverSettings = _settings.ToServerSettings(_initialWeights.Length, _computers.Count, _callbacks.Validate is not null);
-        _server = Context.ActorOf(ParameterServerActor.Props(serverSettings, _initialWeights, _rule, Self), "server");
-        Context.Watch(_server);
+        var layout = new ShardLayout(_initialWeights.Length, _settings.Shards);
+        _shards = new ShardAssembler(layout);
+        _shardRules = layout.Count == 1
+            ? [_rule]
+            : layout.Ranges.Select(r => ((IShardableUpdateRule)_rule).Slice(r.Offset, r.Count)).ToArray();
+        _servers = layout.Ranges.Select(r =>
+        {
+            var serverSettings = _settings.ToServerSettings(layout, r.Index, _computers.Count, _callbacks.Validate is not null);
+            var slice = _initialWeights.AsSpan(r.Offset, r.Count).ToArray(); // (Count_i)
+            var server = Context.ActorOf(ParameterServerActor.Props(serverSettings, slice, _shardRules[r.Index], Self),
+                layout.Count == 1 ? "server" : $"server-{r.Index}");
+            Context.Watch(server);
+            return server;
+        }).ToArray();
         var workerSettings = _settings.ToWorkerSettings();
         for (int id = 0; id < _computers.Count; id++)
-            Context.Watch(Context.ActorOf(WorkerActor.Props(id, _server, _computers[id], workerSettings), $"worker-{id}"));
+            Context.Watch(Context.ActorOf(WorkerActor.Props(id, _servers, _computers[id], workerSettings, layout), $"worker-{id}"));
         _liveWorkers = _computers.Count;
     }
 
@@ -69,16 +90,37 @@ internal sealed class CoordinatorActor : ReceiveActor
     protected override void PostStop() =>
         _completion.TrySetException(new InvalidOperationException("the training run stopped before it completed"));
 
-    private void Handle(UpdateApplied m) => Guard(() => _callbacks.OnUpdate?.Invoke(m));
+    private void Handle(UpdateApplied m)
+    {
+        if (ShardOfSender() == 0) Guard(() => _callbacks.OnUpdate?.Invoke(m));
+    }
 
-    private void Handle(WeightsPublished m) => Guard(() => RunValidation(m.Weights, m.Version, m.UpdateNumber));
+    private void Handle(WeightsPublished m) => Guard(() =>
+    {
+        if (_shards.AddSnapshot(ShardOfSender(), m) is { } whole) RunValidation(whole.Weights, whole.Version, whole.UpdateNumber);
+    });
+
+    private void Handle(ServerLoadReported m) => _shards.AddLoad(ShardOfSender(), m);
 
     private void Handle(TrainingCompleted m) => Guard(() =>
     {
-        if (m.Version != _lastValidatedVersion) RunValidation(m.Weights, m.Version, m.Stats.Updates);
-        _completion.TrySetResult(new TrainingResult(m.Weights, m.Version, m.Reason, m.Detail, m.Stats, _validations.ToArray()));
+        var whole = _shards.AddCompletion(ShardOfSender(), m);
+        if (_shards.IsFirstCompletion)
+            foreach (var other in _servers.Where(s => !s.Equals(Sender)))
+                other.Tell(new StopTraining($"another shard completed: {m.Detail}"), Self);
+        if (whole is null) return;
+        if (_servers.Length > 1) ((IShardableUpdateRule)_rule).Gather(_shardRules);
+        if (whole.Version != _lastValidatedVersion) RunValidation(whole.Weights, whole.Version, whole.Stats.Updates);
+        _completion.TrySetResult(new TrainingResult(whole.Weights, whole.Version, whole.Reason, whole.Detail, whole.Stats, _validations.ToArray())
+        {
+            ShardStats = _shards.Completions.Select(c => c!.Stats).ToArray(),
+            ServerLoads = _shards.Loads.Where(l => l is not null).Select(l => l!).ToArray(),
+        });
         Context.Stop(Self);
     });
+
+    /// <summary>Index of the shard that sent the message being handled (0 when unsharded or not a server).</summary>
+    private int ShardOfSender() => Math.Max(0, Array.IndexOf(_servers, Sender));
 
     private void Handle(RegistrationRejected m)
     {
@@ -86,13 +128,21 @@ internal sealed class CoordinatorActor : ReceiveActor
         Guard(() => _callbacks.OnEvent?.Invoke(m));
     }
 
-    private void Handle(ITrainerEvent m) => Guard(() => _callbacks.OnEvent?.Invoke(m));
+    private void Handle(ITrainerEvent m)
+    {
+        // a worker's report to every shard is passed on once
+        if ((m is NonFiniteGradientSkipped or WorkerLeft) && ShardOfSender() != 0) return;
+        Guard(() => _callbacks.OnEvent?.Invoke(m));
+    }
 
-    private void Handle(StopTraining m) => _server.Tell(m, Self);
+    private void Handle(StopTraining m)
+    {
+        foreach (var server in _servers) server.Tell(m, Self);
+    }
 
     private void Handle(Terminated t)
     {
-        if (t.ActorRef.Equals(_server))
+        if (Array.IndexOf(_servers, t.ActorRef) >= 0)
         {
             Fail(new InvalidOperationException($"the parameter server stopped before training completed. {string.Join("; ", _problems)}"));
             return;

@@ -1,5 +1,6 @@
 using ActorTrainer.Actors.Hosting;
 using ActorTrainer.Actors.ParameterServer;
+using ActorTrainer.Actors.Sharding;
 using ActorTrainer.Core.Training;
 using Akka.Actor;
 using Akka.Configuration;
@@ -19,7 +20,9 @@ public static class TrainingRun
     /// </summary>
     /// <param name="computers">One per worker; worker i owns computers[i] for the whole run.</param>
     /// <param name="initialWeights">W at version 0 (P); copied.</param>
-    /// <param name="updateRule">Applied by the server; owned by the run.</param>
+    /// <param name="updateRule">Applied by the server; owned by the run. With shards it must be an
+    /// <see cref="IShardableUpdateRule"/>: each shard applies its own slice, and the slices' state is
+    /// gathered back into it when the run completes.</param>
     /// <param name="cancellationToken">Cancelling stops the run early: the result then has
     /// <see cref="CompletionReason.Stopped"/> and the weights reached so far.</param>
     public static async Task<TrainingResult> RunAsync(
@@ -63,6 +66,13 @@ public static class TrainingRun
                     $"computer {i} expects {computers[i].ParameterCount} parameters, the initial weights have {initialWeights.Length}",
                     nameof(computers));
         }
+
+        if (settings.Shards > initialWeights.Length)
+            throw new ArgumentException($"{settings.Shards} shards for {initialWeights.Length} parameters: every shard needs at least one", nameof(settings));
+        if (settings.Shards > 1 && updateRule is not IShardableUpdateRule)
+            throw new ArgumentException(
+                $"a run with {settings.Shards} shards needs an update rule that can be split by key range ({nameof(IShardableUpdateRule)}); " +
+                $"{updateRule.GetType().Name} cannot", nameof(updateRule));
 
         var completion = new TaskCompletionSource<TrainingResult>(TaskCreationOptions.RunContinuationsAsynchronously);
         var coordinator = system.ActorOf(

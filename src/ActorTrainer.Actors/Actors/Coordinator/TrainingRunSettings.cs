@@ -24,10 +24,13 @@ public sealed record TrainingRunSettings
     public long MaxNonFiniteReports { get; }
     /// <summary>Per worker: pushes awaiting the server's answer before it stops computing (flow control).</summary>
     public int MaxInFlight { get; }
+    /// <summary>Parameter-server shards: W split by key range across this many server actors
+    /// (see <see cref="Sharding.ShardLayout"/>); 1 = one unsharded server.</summary>
+    public int Shards { get; }
 
     public TrainingRunSettings(
         ConsistencyMode mode, long maxUpdates, string modelShape = "", int staleness = 0,
-        int validateEvery = 0, long maxNonFiniteReports = 100, int maxInFlight = 1)
+        int validateEvery = 0, long maxNonFiniteReports = 100, int maxInFlight = 1, int shards = 1)
     {
         ArgumentNullException.ThrowIfNull(modelShape);
         if (!Enum.IsDefined(mode)) throw new ArgumentOutOfRangeException(nameof(mode), mode, "unknown consistency mode");
@@ -37,7 +40,9 @@ public sealed record TrainingRunSettings
         if (maxNonFiniteReports < 0)
             throw new ArgumentOutOfRangeException(nameof(maxNonFiniteReports), maxNonFiniteReports, "non-finite report limit must be ≥ 0");
         if (maxInFlight <= 0) throw new ArgumentOutOfRangeException(nameof(maxInFlight), maxInFlight, "in-flight limit must be positive");
+        if (shards <= 0) throw new ArgumentOutOfRangeException(nameof(shards), shards, "shard count must be positive");
         MaxInFlight = maxInFlight;
+        Shards = shards;
         Mode = mode; MaxUpdates = maxUpdates; ModelShape = modelShape; Staleness = staleness;
         ValidateEvery = validateEvery; MaxNonFiniteReports = maxNonFiniteReports;
     }
@@ -47,7 +52,7 @@ public sealed record TrainingRunSettings
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(spec);
-        return new(settings.Mode, settings.Updates, ModelFingerprint.Of(spec).Shape, settings.Staleness, settings.EvalEvery);
+        return new(settings.Mode, settings.Updates, ModelFingerprint.Of(spec).Shape, settings.Staleness, settings.EvalEvery, shards: settings.Shards);
     }
 
     public ServerSettings ToServerSettings(int parameterCount, int workerCount, bool snapshotsForValidation) => new(
@@ -55,6 +60,18 @@ public sealed record TrainingRunSettings
         startQuorum: workerCount,
         observerSnapshotEvery: snapshotsForValidation ? ValidateEvery : 0,
         maxNonFiniteReports: MaxNonFiniteReports);
+
+    /// <summary>Settings of server shard <paramref name="shard"/> of <paramref name="layout"/>: its slice's
+    /// fingerprint, everything else as for one server (each shard counts its own updates).</summary>
+    public ServerSettings ToServerSettings(Sharding.ShardLayout layout, int shard, int workerCount, bool snapshotsForValidation)
+    {
+        ArgumentNullException.ThrowIfNull(layout);
+        return new(
+            Mode, layout.Fingerprint(shard, ModelShape), MaxUpdates, Staleness,
+            startQuorum: workerCount,
+            observerSnapshotEvery: snapshotsForValidation ? ValidateEvery : 0,
+            maxNonFiniteReports: MaxNonFiniteReports);
+    }
 
     public WorkerSettings ToWorkerSettings() => new(Mode, ModelShape, Staleness, MaxInFlight);
 }

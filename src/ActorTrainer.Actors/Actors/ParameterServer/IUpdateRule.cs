@@ -3,8 +3,8 @@ namespace ActorTrainer.Actors.ParameterServer;
 /// <summary>
 /// How the parameter server turns a gradient into a change of W: w ← rule(w, g), in place.
 /// The rule owns its state (momentum, moments…) sized for one W; one instance per server.
-/// This is the seam to the core's optimizers: <c>OptimizerUpdateRule</c> (when
-/// ActorTrainer.Core.Optim lands) adapts <c>Optimizer.Step(w, g, state)</c> to it.
+/// This is the seam to the core's optimizers: <see cref="OptimizerUpdateRule"/> adapts
+/// <c>Optimizer.Step(w, g, state)</c> to it.
 /// </summary>
 public interface IUpdateRule
 {

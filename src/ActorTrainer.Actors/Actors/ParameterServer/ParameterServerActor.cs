@@ -1,5 +1,7 @@
 using ActorTrainer.Actors.Hosting;
 using ActorTrainer.Actors.Worker;
+using System.Diagnostics;
+using ActorTrainer.Actors.Serialization;
 using Akka.Actor;
 
 namespace ActorTrainer.Actors.ParameterServer;
@@ -8,13 +10,17 @@ namespace ActorTrainer.Actors.ParameterServer;
 /// Thin shell over <see cref="ParameterServerState"/>: receives, lets the state decide, delivers the
 /// outbox. Its own bookkeeping is only the address of each registered worker; it watches them, so a
 /// worker that dies becomes <see cref="WorkerLeft"/> (a sync round never waits for a dead worker).
-/// Runs on <see cref="TrainerHocon.ServerDispatcherId"/>.
+/// Runs on <see cref="TrainerHocon.ServerDispatcherId"/>. It also measures its own load (time in
+/// handlers, tensor bytes in and out) and reports it as <see cref="ServerLoadReported"/> right before
+/// the state's <see cref="TrainingCompleted"/>.
 /// </summary>
 public sealed class ParameterServerActor : ReceiveActor
 {
     private readonly ParameterServerState _state;
     private readonly IActorRef _observer;
     private readonly Dictionary<int, IActorRef> _workers = new();
+    private readonly Stopwatch _alive = new();
+    private long _busyTicks, _messages, _bytesIn, _bytesOut; // Stopwatch ticks in handlers; tensor bytes
 
     /// <param name="initialWeights">W at version 0; copied.</param>
     /// <param name="observer">Receives metrics and lifecycle events (the coordinator).</param>
@@ -32,6 +38,18 @@ public sealed class ParameterServerActor : ReceiveActor
         Receive<WorkerLeft>(Handle);
         Receive<StopTraining>(Handle);
         Receive<Terminated>(Handle);
+    }
+
+    protected override void PreStart() => _alive.Start();
+
+    /// <summary>Every message: its handler's wall time is added to the busy time.</summary>
+    protected override bool AroundReceive(Receive receive, object message)
+    {
+        long start = Stopwatch.GetTimestamp();
+        _messages++;
+        _bytesIn += TensorMessageSerializer.SerializedLength(message) ?? 0;
+        try { return base.AroundReceive(receive, message); }
+        finally { _busyTicks += Stopwatch.GetTimestamp() - start; }
     }
 
     private void Handle(RegisterWorker m)
@@ -74,15 +92,17 @@ public sealed class ParameterServerActor : ReceiveActor
     {
         foreach (var (to, message) in outbox)
         {
+            long bytes = TensorMessageSerializer.SerializedLength(message) ?? 0;
             switch (to.Audience)
             {
                 case Audience.Worker:
-                    if (_workers.TryGetValue(to.WorkerId, out var worker)) worker.Tell(message, Self);
+                    if (_workers.TryGetValue(to.WorkerId, out var worker)) { worker.Tell(message, Self); _bytesOut += bytes; }
                     break;
                 case Audience.AllWorkers:
-                    foreach (var w in _workers.Values) w.Tell(message, Self);
+                    foreach (var w in _workers.Values) { w.Tell(message, Self); _bytesOut += bytes; }
                     break;
                 case Audience.Observer:
+                    if (message is TrainingCompleted) _observer.Tell(LoadReport(), Self);
                     _observer.Tell(message, Self);
                     break;
                 case Audience.Sender:
@@ -91,4 +111,8 @@ public sealed class ParameterServerActor : ReceiveActor
             }
         }
     }
+
+    private ServerLoadReported LoadReport() => new(
+        BusySeconds: (double)_busyTicks / Stopwatch.Frequency, ElapsedSeconds: _alive.Elapsed.TotalSeconds,
+        MessagesHandled: _messages, TensorBytesReceived: _bytesIn, TensorBytesSent: _bytesOut);
 }

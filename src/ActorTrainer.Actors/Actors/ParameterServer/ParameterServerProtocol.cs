@@ -68,6 +68,21 @@ public sealed record UpdateApplied(
 public sealed record TrainingCompleted(
     CompletionReason Reason, string Detail, long Version, float[] Weights, ServerStats Stats) : ITrainerEvent;
 
+/// <summary>
+/// How loaded one server (shard) was, measured by its actor shell and sent to the observer just before
+/// <see cref="TrainingCompleted"/>: <paramref name="BusySeconds"/> spent handling messages out of
+/// <paramref name="ElapsedSeconds"/> since it started; tensor bytes received (gradient pushes) and
+/// sent (weights, once per recipient), counted as the exact length <see cref="Serialization.TensorMessageSerializer"/>
+/// gives them — what they would put on the wire between processes. Small control messages (acks,
+/// rejections, registrations) are not counted.
+/// </summary>
+public sealed record ServerLoadReported(
+    double BusySeconds, double ElapsedSeconds, long MessagesHandled, long TensorBytesReceived, long TensorBytesSent) : ITrainerEvent
+{
+    /// <summary>Busy / elapsed, in [0, 1].</summary>
+    public double BusyFraction => ElapsedSeconds > 0 ? Math.Clamp(BusySeconds / ElapsedSeconds, 0, 1) : 0;
+}
+
 /// <summary>Why a run ended.</summary>
 public enum CompletionReason
 {

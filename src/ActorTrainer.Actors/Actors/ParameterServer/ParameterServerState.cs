@@ -233,8 +233,10 @@ public sealed class ParameterServerState
         }
 
         // Weights first, then acks: a worker never learns of a version before it holds its weights.
+        // The last update of a run publishes nothing: workers would only compute a chunk that is
+        // never applied (and a host running in segments would lose it from the data stream).
         var published = new WeightsPublished(Version, Updates, _w.ToArray());
-        outbox.Add(new(Recipient.AllWorkers, published));
+        if (Updates < _settings.MaxUpdates) outbox.Add(new(Recipient.AllWorkers, published));
         foreach (var c in contributions)
             outbox.Add(new(Recipient.Worker(c.WorkerId),
                 new GradientApplied(c.WorkerId, c.ChunkId, c.BaseVersion, Version, versionOnArrival - c.BaseVersion)));

@@ -16,4 +16,25 @@ public sealed record ServerStats(
     public long TotalRejections => RejectionsByReason.Sum();
 
     public double MeanStaleness => GradientsApplied == 0 ? 0 : (double)StalenessSum / GradientsApplied;
+
+    /// <summary>
+    /// The counters of a sharded server as one: <see cref="Version"/> and <see cref="Updates"/> are the
+    /// smallest of any shard (all of W is at least that far), non-finite reports the largest (every
+    /// shard hears every report); applied gradients, rejections, staleness sums and histograms are
+    /// summed — they count gradient slices, one per shard per push. One shard: its own counters.
+    /// </summary>
+    public static ServerStats Combine(IReadOnlyList<ServerStats> shards)
+    {
+        ArgumentNullException.ThrowIfNull(shards);
+        if (shards.Count == 0) throw new ArgumentException("need the stats of at least one shard", nameof(shards));
+        if (shards.Count == 1) return shards[0];
+        static long[] Sum(IEnumerable<long[]> arrays) =>
+            arrays.Aggregate((a, b) => a.Length == b.Length
+                ? a.Zip(b, (x, y) => x + y).ToArray()
+                : throw new ArgumentException($"shard counters have different lengths ({a.Length} and {b.Length})", nameof(shards)));
+        return new ServerStats(
+            shards.Min(s => s.Version), shards.Min(s => s.Updates), shards.Sum(s => s.GradientsApplied),
+            Sum(shards.Select(s => s.RejectionsByReason)), shards.Max(s => s.NonFiniteReports),
+            shards.Max(s => s.MaxStaleness), shards.Sum(s => s.StalenessSum), Sum(shards.Select(s => s.StalenessHistogram)));
+    }
 }

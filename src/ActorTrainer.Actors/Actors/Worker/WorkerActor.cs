@@ -1,5 +1,6 @@
 using ActorTrainer.Actors.Hosting;
 using ActorTrainer.Actors.ParameterServer;
+using ActorTrainer.Actors.Sharding;
 using ActorTrainer.Core.Training;
 using Akka.Actor;
 
@@ -11,22 +12,36 @@ namespace ActorTrainer.Actors.Worker;
 /// that arrive during a chunk are taken before the next. Runs on
 /// <see cref="TrainerHocon.ComputeDispatcherId"/> (a pinned thread): the computer's CPU-heavy
 /// <c>ComputeNext</c> never blocks the default dispatcher. Stops itself when the state stops
-/// (registration refused, training finished) or when the server dies.
+/// (registration refused, training finished) or when the server (any shard of it) dies.
+/// With a sharded server it holds one address per shard and tells the state which shard a reply
+/// came from by its sender.
 /// </summary>
 public sealed class WorkerActor : ReceiveActor
 {
     private readonly WorkerState _state;
-    private readonly IActorRef _server;
+    private readonly IActorRef[] _servers; // (N) shard i's address; one entry when unsharded
 
     /// <param name="computer">Owned by this worker from now on; used only on its thread.</param>
     public static Props Props(int workerId, IActorRef server, IGradientComputer computer, WorkerSettings settings) =>
-        Akka.Actor.Props.Create(() => new WorkerActor(workerId, server, computer, settings))
-            .WithDispatcher(TrainerHocon.ComputeDispatcherId);
+        Props(workerId, [server], computer, settings, layout: null);
 
-    public WorkerActor(int workerId, IActorRef server, IGradientComputer computer, WorkerSettings settings)
+    /// <param name="servers">Shard i's address at index i (one per range of <paramref name="layout"/>).</param>
+    /// <param name="layout">How W is split across the shards; null = one unsharded server.</param>
+    public static Props Props(
+        int workerId, IReadOnlyList<IActorRef> servers, IGradientComputer computer, WorkerSettings settings, ShardLayout? layout)
     {
-        _state = new WorkerState(workerId, computer, settings);
-        _server = server;
+        var copy = servers.ToArray();
+        return Akka.Actor.Props.Create(() => new WorkerActor(workerId, copy, computer, settings, layout))
+            .WithDispatcher(TrainerHocon.ComputeDispatcherId);
+    }
+
+    public WorkerActor(int workerId, IActorRef[] servers, IGradientComputer computer, WorkerSettings settings, ShardLayout? layout)
+    {
+        ArgumentNullException.ThrowIfNull(servers);
+        _state = new WorkerState(workerId, computer, settings, layout);
+        if (servers.Length != _state.Layout.Count)
+            throw new ArgumentException($"{servers.Length} server addresses for {_state.Layout.Count} shard(s)", nameof(servers));
+        _servers = servers;
         Receive<WorkerRegistered>(Handle);
         Receive<RegistrationRejected>(Handle);
         Receive<WeightsPublished>(Handle);
@@ -38,26 +53,35 @@ public sealed class WorkerActor : ReceiveActor
 
     protected override void PreStart()
     {
-        Context.Watch(_server);
+        foreach (var server in _servers) Context.Watch(server);
         Deliver(_state.Start());
     }
 
-    private void Handle(WorkerRegistered m) => Deliver(_state.Handle(m));
-    private void Handle(RegistrationRejected m) => Deliver(_state.Handle(m));
-    private void Handle(WeightsPublished m) => Deliver(_state.Handle(m));
-    private void Handle(GradientApplied m) => Deliver(_state.Handle(m));
-    private void Handle(GradientRejected m) => Deliver(_state.Handle(m));
+    private void Handle(WorkerRegistered m) => Deliver(_state.Handle(m, ShardOfSender()));
+    private void Handle(RegistrationRejected m) => Deliver(_state.Handle(m, ShardOfSender()));
+    private void Handle(WeightsPublished m) => Deliver(_state.Handle(m, ShardOfSender()));
+    private void Handle(GradientApplied m) => Deliver(_state.Handle(m, ShardOfSender()));
+    private void Handle(GradientRejected m) => Deliver(_state.Handle(m, ShardOfSender()));
     private void Handle(ComputeNextChunk m) => Deliver(_state.Handle(m));
 
     private void Handle(Terminated t)
     {
-        if (t.ActorRef.Equals(_server)) Context.Stop(Self);
+        if (Array.IndexOf(_servers, t.ActorRef) >= 0) Context.Stop(Self);
+    }
+
+    /// <summary>Which shard sent the message being handled; unsharded, always 0.</summary>
+    private int ShardOfSender()
+    {
+        if (_servers.Length == 1) return 0;
+        int shard = Array.IndexOf(_servers, Sender);
+        if (shard < 0) throw new InvalidOperationException($"worker {_state.WorkerId} got a server message from {Sender}, which is not one of its shards");
+        return shard;
     }
 
     private void Deliver(IReadOnlyList<WorkerOutput> outbox)
     {
-        foreach (var (to, message) in outbox)
-            (to == WorkerTarget.Server ? _server : Self).Tell(message, Self);
+        foreach (var (to, message, shard) in outbox)
+            (to == WorkerTarget.Server ? _servers[shard] : Self).Tell(message, Self);
         if (_state.Phase == WorkerPhase.Stopped) Context.Stop(Self);
     }
 }

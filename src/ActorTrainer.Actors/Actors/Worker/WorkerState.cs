@@ -1,4 +1,5 @@
 using ActorTrainer.Actors.ParameterServer;
+using ActorTrainer.Actors.Sharding;
 using ActorTrainer.Core.Training;
 
 namespace ActorTrainer.Actors.Worker;
@@ -6,8 +7,9 @@ namespace ActorTrainer.Actors.Worker;
 /// <summary>Where a message from the worker's state goes.</summary>
 public enum WorkerTarget { Server, Self }
 
-/// <summary>One message the worker actor must send, in outbox order.</summary>
-public readonly record struct WorkerOutput(WorkerTarget To, ITrainerMessage Message);
+/// <summary>One message the worker actor must send, in outbox order. <paramref name="Shard"/> says
+/// which parameter-server shard a <see cref="WorkerTarget.Server"/> message is for (0 when unsharded).</summary>
+public readonly record struct WorkerOutput(WorkerTarget To, ITrainerMessage Message, int Shard = 0);
 
 /// <summary>Lifecycle of a worker.</summary>
 public enum WorkerPhase { Registering, Running, Stopped }
@@ -24,76 +26,116 @@ public enum WorkerPhase { Registering, Running, Stopped }
 /// - ssp: while its weights are at most s versions behind the newest version it has heard of;
 /// - every mode: while fewer than MaxInFlight pushes await the server's answer (flow control).
 /// A non-finite gradient is never pushed; it is reported and the worker moves on.
+///
+/// Sharded servers (<see cref="ShardLayout"/> with N &gt; 1): the worker registers with every shard,
+/// assembles its W from the N slices and pushes gradient slice i, with shard i's version as base
+/// version, to shard i. Each shard has its own version, so the rules above hold per shard, and the
+/// worker computes only when they hold for every shard at once — that is the consistent set:
+/// - sync: every shard has published a version newer than the worker's last push to it; since a
+///   shard's round closes only when every worker has pushed to it, all shards then sit at the same
+///   round and the assembled W is exactly the unsharded server's W;
+/// - async: the newest slice of each shard, whatever their versions (no cross-shard consistency,
+///   as in ps-lite/Downpour: slices may differ by the updates in flight);
+/// - ssp: every shard's slice is at most s versions behind the newest version heard from that shard;
+/// - flow control: fewer than MaxInFlight unanswered pushes at every shard.
+/// A rejection or the end of training from any shard counts as such for the worker.
 /// Not thread-safe: one actor owns it.
 /// </summary>
 public sealed class WorkerState
 {
     private readonly IGradientComputer _computer;
     private readonly WorkerSettings _settings;
-    private float[]? _w;              // (P) local copy of W, shared read-only with the server's message
-    private long _waitBeyondVersion = -1; // sync: compute only when LocalVersion > this
+    private readonly ShardLayout _layout;
+    private float[]? _w;                  // (P) local W. One shard: the server's published array, shared
+                                          // read-only; N shards: our own buffer, assembled slice by slice
+    private readonly bool[] _registered;  // (N) weights received from shard i
+    private readonly long[] _localVersion, _knownVersion; // (N) version of slice i held / newest heard of
+    private readonly long[] _waitBeyondVersion;           // (N) sync: compute only when local_i > this
+    private readonly int[] _inFlight;     // (N) pushes to shard i not yet answered (applied or rejected)
     private bool _tickPending;
-    private int _inFlight;            // pushes not yet answered by GradientApplied/GradientRejected
 
-    public WorkerState(int workerId, IGradientComputer computer, WorkerSettings settings)
+    /// <param name="layout">How W is split across server shards; null = one unsharded server.</param>
+    public WorkerState(int workerId, IGradientComputer computer, WorkerSettings settings, ShardLayout? layout = null)
     {
         ArgumentNullException.ThrowIfNull(computer);
         ArgumentNullException.ThrowIfNull(settings);
         if (workerId < 0) throw new ArgumentOutOfRangeException(nameof(workerId), workerId, "worker id must be ≥ 0");
+        layout ??= ShardLayout.Single(computer.ParameterCount);
+        if (layout.ParameterCount != computer.ParameterCount)
+            throw new ArgumentException(
+                $"the shard layout covers {layout.ParameterCount} parameters but the computer has {computer.ParameterCount}", nameof(layout));
         WorkerId = workerId;
         _computer = computer;
         _settings = settings;
+        _layout = layout;
+        int n = layout.Count;
+        _registered = new bool[n];
+        _localVersion = Enumerable.Repeat(-1L, n).ToArray();
+        _knownVersion = Enumerable.Repeat(-1L, n).ToArray();
+        _waitBeyondVersion = Enumerable.Repeat(-1L, n).ToArray();
+        _inFlight = new int[n];
         Fingerprint = new ModelFingerprint(computer.ParameterCount, settings.ModelShape);
     }
 
     public int WorkerId { get; }
+    /// <summary>The whole model's fingerprint; each shard is registered with <see cref="ShardLayout.Fingerprint"/>.</summary>
     public ModelFingerprint Fingerprint { get; }
+    public ShardLayout Layout => _layout;
     public WorkerPhase Phase { get; private set; } = WorkerPhase.Registering;
     /// <summary>Why the worker stopped (null while it runs).</summary>
     public string? StopReason { get; private set; }
-    /// <summary>Version of the local W (−1 before registration).</summary>
-    public long LocalVersion { get; private set; } = -1;
-    /// <summary>Newest server version heard of (weights, acks, rejections).</summary>
-    public long KnownServerVersion { get; private set; } = -1;
+    /// <summary>Version of the local W (−1 before registration); sharded: the oldest slice's version.</summary>
+    public long LocalVersion => _localVersion.Min();
+    /// <summary>Newest server version heard of (weights, acks, rejections); sharded: the newest of any shard.</summary>
+    public long KnownServerVersion => _knownVersion.Max();
+    /// <summary>Per shard: version of the slice held (−1 before registration).</summary>
+    public IReadOnlyList<long> LocalVersions => _localVersion;
     public long ChunksComputed { get; private set; }
     public long GradientsPushed { get; private set; }
     public long NonFiniteSkipped { get; private set; }
-    /// <summary>Pushes awaiting the server's answer.</summary>
-    public int InFlight => _inFlight;
+    /// <summary>Pushes awaiting the server's answer; sharded: at the shard with the most.</summary>
+    public int InFlight => _inFlight.Max();
 
-    /// <summary>The first message: ask the server to register.</summary>
-    public IReadOnlyList<WorkerOutput> Start() => [new(WorkerTarget.Server, new RegisterWorker(WorkerId, Fingerprint))];
+    /// <summary>The first messages: ask the server (every shard) to register.</summary>
+    public IReadOnlyList<WorkerOutput> Start() => _layout.Ranges
+        .Select(r => new WorkerOutput(WorkerTarget.Server, new RegisterWorker(WorkerId, _layout.Fingerprint(r.Index, _settings.ModelShape)), r.Index))
+        .ToArray();
 
-    /// <summary>Processes one message; returns what to send, in order.</summary>
-    public IReadOnlyList<WorkerOutput> Handle(ITrainerMessage message)
+    /// <summary>Processes one message — from server shard <paramref name="shard"/> (0 when unsharded;
+    /// ignored for the self-tick); returns what to send, in order.</summary>
+    public IReadOnlyList<WorkerOutput> Handle(ITrainerMessage message, int shard = 0)
     {
         ArgumentNullException.ThrowIfNull(message);
+        if ((uint)shard >= (uint)_layout.Count)
+            throw new ArgumentOutOfRangeException(nameof(shard), shard, $"shard index must be in [0, {_layout.Count})");
         var outbox = new List<WorkerOutput>();
         switch (message)
         {
             case WorkerRegistered m:
                 if (m.WorkerId != WorkerId)
                     throw new ArgumentException($"worker {WorkerId} got the registration of worker {m.WorkerId}", nameof(message));
-                if (Phase == WorkerPhase.Registering) Phase = WorkerPhase.Running;
-                TakeWeights(m.Version, m.Weights);
+                TakeWeights(shard, m.Version, m.Weights);
+                _registered[shard] = true;
+                if (Phase == WorkerPhase.Registering && _registered.All(r => r)) Phase = WorkerPhase.Running;
                 break;
             case RegistrationRejected m:
                 Stop($"registration rejected: {m.Reason}");
                 break;
             case WeightsPublished m:
-                TakeWeights(m.Version, m.Weights);
+                TakeWeights(shard, m.Version, m.Weights);
                 break;
             case GradientApplied m:
-                Answered();
-                HearOf(m.Version);
+                Answered(shard);
+                HearOf(shard, m.Version);
                 break;
             case GradientRejected m:
-                Answered();
-                HearOf(m.CurrentVersion);
+                Answered(shard);
+                HearOf(shard, m.CurrentVersion);
                 if (m.Reason == RejectionReason.TrainingFinished) Stop("training finished");
                 // Sync: the open round still waits for this worker, so it may compute again once it
                 // holds the server's current weights (unless its gradient is already in the round).
-                else if (m.Reason != RejectionReason.AlreadyInRound) _waitBeyondVersion = Math.Min(_waitBeyondVersion, m.CurrentVersion - 1);
+                else if (m.Reason != RejectionReason.AlreadyInRound)
+                    _waitBeyondVersion[shard] = Math.Min(_waitBeyondVersion[shard], m.CurrentVersion - 1);
                 break;
             case ComputeNextChunk:
                 _tickPending = false;
@@ -106,20 +148,24 @@ public sealed class WorkerState
         return outbox;
     }
 
-    private void TakeWeights(long version, float[] weights)
+    private void TakeWeights(int shard, long version, float[] weights)
     {
-        if (weights.Length != _computer.ParameterCount)
-            throw new ArgumentException(
-                $"worker {WorkerId} got weights of length {weights.Length}, its model has {_computer.ParameterCount}", nameof(weights));
-        HearOf(version);
-        if (version <= LocalVersion) return; // older or same weights: keep ours
-        _w = weights;
-        LocalVersion = version;
+        var range = _layout[shard];
+        if (weights.Length != range.Count)
+            throw new ArgumentException(_layout.Count == 1
+                    ? $"worker {WorkerId} got weights of length {weights.Length}, its model has {_computer.ParameterCount}"
+                    : $"worker {WorkerId} got weights of length {weights.Length} from {range}, which has {range.Count}",
+                nameof(weights));
+        HearOf(shard, version);
+        if (version <= _localVersion[shard]) return; // older or same weights: keep ours
+        if (_layout.Count == 1) _w = weights;        // shared read-only, no copy
+        else weights.CopyTo((_w ??= new float[_layout.ParameterCount]).AsSpan(range.Offset, range.Count));
+        _localVersion[shard] = version;
     }
 
-    private void Answered() => _inFlight = Math.Max(0, _inFlight - 1);
+    private void Answered(int shard) => _inFlight[shard] = Math.Max(0, _inFlight[shard] - 1);
 
-    private void HearOf(long version) => KnownServerVersion = Math.Max(KnownServerVersion, version);
+    private void HearOf(int shard, long version) => _knownVersion[shard] = Math.Max(_knownVersion[shard], version);
 
     private void Stop(string reason)
     {
@@ -128,16 +174,22 @@ public sealed class WorkerState
         StopReason = reason;
     }
 
-    /// <summary>The consistency mode's rule for computing on the local weights now.</summary>
+    /// <summary>The consistency mode's rule for computing on the local weights now (at every shard).</summary>
     public bool MayCompute()
     {
-        if (Phase != WorkerPhase.Running || _w is null || _inFlight >= _settings.MaxInFlight) return false;
-        return _settings.Mode switch
+        if (Phase != WorkerPhase.Running || _w is null) return false;
+        for (int i = 0; i < _layout.Count; i++)
         {
-            ConsistencyMode.Sync => LocalVersion > _waitBeyondVersion,
-            ConsistencyMode.Ssp => KnownServerVersion - LocalVersion <= _settings.Staleness,
-            _ => true,
-        };
+            if (_inFlight[i] >= _settings.MaxInFlight) return false;
+            bool allowed = _settings.Mode switch
+            {
+                ConsistencyMode.Sync => _localVersion[i] > _waitBeyondVersion[i],
+                ConsistencyMode.Ssp => _knownVersion[i] - _localVersion[i] <= _settings.Staleness,
+                _ => true,
+            };
+            if (!allowed) return false;
+        }
+        return true;
     }
 
     private void ScheduleIfAllowed(List<WorkerOutput> outbox)
@@ -155,14 +207,23 @@ public sealed class WorkerState
         if (!outcome.Finite)
         {
             NonFiniteSkipped++;
-            outbox.Add(new(WorkerTarget.Server,
-                new NonFiniteGradientSkipped(WorkerId, LocalVersion, outcome.ChunkIndex, outcome.Loss, outcome.GradNorm)));
+            // every shard counts it (divergence limit) and moves its last chunk id on
+            foreach (var r in _layout.Ranges)
+                outbox.Add(new(WorkerTarget.Server,
+                    new NonFiniteGradientSkipped(WorkerId, _localVersion[r.Index], outcome.ChunkIndex, outcome.Loss, outcome.GradNorm), r.Index));
             return;
         }
         GradientsPushed++;
-        _inFlight++;
-        _waitBeyondVersion = LocalVersion;
-        outbox.Add(new(WorkerTarget.Server, new PushGradient(
-            WorkerId, LocalVersion, outcome.ChunkIndex, grad, outcome.Loss, outcome.GradNorm, outcome.Clipped, outcome.Tokens)));
+        foreach (var r in _layout.Ranges)
+        {
+            // One shard: the whole array. N shards: slice i, a fresh copy (never touched after sending).
+            // Clipping was done by the computer on the whole gradient, so slicing does not change it.
+            float[] slice = _layout.Count == 1 ? grad : grad.AsSpan(r.Offset, r.Count).ToArray(); // (Count_i)
+            _inFlight[r.Index]++;
+            _waitBeyondVersion[r.Index] = _localVersion[r.Index];
+            outbox.Add(new(WorkerTarget.Server, new PushGradient(
+                WorkerId, _localVersion[r.Index], outcome.ChunkIndex, slice, outcome.Loss, outcome.GradNorm, outcome.Clipped, outcome.Tokens),
+                r.Index));
+        }
     }
 }

@@ -23,7 +23,7 @@ public sealed class TrainingRunTests : TestKit
     private Task<TrainingResult> Run(
         TrainingRunSettings settings, IReadOnlyList<FakeGradientComputer> computers, TrainingCallbacks? callbacks = null,
         float lr = 0.2f, CancellationToken ct = default) =>
-        TrainingRun.RunAsync(Sys, settings, computers, new float[P], new SgdUpdateRule(lr), callbacks, ct).WaitAsync(Hang);
+        TrainingRun.RunAsync(Sys, settings, computers, new float[P], OptimizerUpdateRule.Sgd(lr), callbacks, ct).WaitAsync(Hang);
 
     [Theory]
     [InlineData(ConsistencyMode.Sync, 0)]
@@ -142,7 +142,7 @@ public sealed class TrainingRunTests : TestKit
     {
         // thrown synchronously, before any actor starts
         var ex = Assert.Throws<ArgumentException>(() => { _ = TrainingRun.RunAsync(
-            Sys, new TrainingRunSettings(ConsistencyMode.Sync, 10), Computers(1), new float[P + 1], new SgdUpdateRule(0.1f)); });
+            Sys, new TrainingRunSettings(ConsistencyMode.Sync, 10), Computers(1), new float[P + 1], OptimizerUpdateRule.Sgd(0.1f)); });
         Assert.Contains($"expects {P} parameters", ex.Message);
     }
 
@@ -150,7 +150,7 @@ public sealed class TrainingRunTests : TestKit
     public async Task The_private_actor_system_overload_runs_to_completion()
     {
         var result = await TrainingRun.RunAsync(
-            new TrainingRunSettings(ConsistencyMode.Sync, maxUpdates: 50), Computers(2), new float[P], new SgdUpdateRule(0.2f))
+            new TrainingRunSettings(ConsistencyMode.Sync, maxUpdates: 50), Computers(2), new float[P], OptimizerUpdateRule.Sgd(0.2f))
             .WaitAsync(Hang);
         Assert.Equal(50, result.Version);
         Assert.True(TensorDistance(result.Weights, Target) < 1e-3);

@@ -18,7 +18,7 @@ public sealed class ParameterServerActorTests : TestKit
     {
         var observer = CreateTestProbe();
         var settings = new ServerSettings(mode, Fp, maxUpdates: 100, startQuorum: quorum);
-        return (Sys.ActorOf(ParameterServerActor.Props(settings, [1f, 2f, 3f], new SgdUpdateRule(1f), observer)), observer);
+        return (Sys.ActorOf(ParameterServerActor.Props(settings, [1f, 2f, 3f], OptimizerUpdateRule.Sgd(1f), observer)), observer);
     }
 
     private TestProbe Register(IActorRef server, int id)

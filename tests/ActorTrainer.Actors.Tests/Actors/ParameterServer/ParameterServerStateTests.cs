@@ -14,7 +14,7 @@ public sealed class ParameterServerStateTests
 
     private static ParameterServerState Server(
         ConsistencyMode mode, int staleness = 0, int quorum = 1, long maxUpdates = 1000, int snapshotEvery = 0, long maxNonFinite = 100) =>
-        new(new ServerSettings(mode, Fp, maxUpdates, staleness, quorum, snapshotEvery, maxNonFinite), W0, new SgdUpdateRule(Lr));
+        new(new ServerSettings(mode, Fp, maxUpdates, staleness, quorum, snapshotEvery, maxNonFinite), W0, OptimizerUpdateRule.Sgd(Lr));
 
     private static ParameterServerState ServerWith(ConsistencyMode mode, int workers, int staleness = 0, long maxUpdates = 1000)
     {

@@ -1,0 +1,128 @@
+using ActorTrainer.Cli.CommandLine;
+using ActorTrainer.Cli.Scaling;
+
+namespace ActorTrainer.Cli.Commands;
+
+/// <summary>`actortrainer scale [options]`: a scaling sweep over worker counts, modes, k and shards.</summary>
+internal static class ScaleCommand
+{
+    public const string Help = """
+        usage: actortrainer scale [options]
+
+        Trains the same model once per configuration — workers × modes × chunk lengths × server shards —
+        in this process, and reports throughput, speedup and efficiency against 1 worker, time to a
+        target loss, final validation loss, updates applied and rejected, staleness, server busy and
+        worker idle fractions and bytes sent/received; then measures one server's capacity at the
+        model's size. Defaults finish in a few minutes on 2 cores.
+
+        Sweep:
+          --workers N,N,…        worker counts (1,2,4)
+          --modes M,M,…          sync | async | ssp | ssp:S (sync,async,ssp:2)
+          --chunks K,K,…         chunk lengths k (the model's --chunk, 25)
+          --shards N,N,…         parameter-server shards, W split by key range (1,2)
+          --budget TOKENS        training tokens per configuration (2000000); the cap with --until target
+          --target LOSS          target validation loss (nats/char) for time-to-target
+          --until budget|target  stop each configuration at the budget (default) or at the target loss
+          --points N             weight snapshots per configuration for the loss curve (16)
+          --val-tokens N         held-out characters per validation (8000)
+          --capacity-seconds S   time spent measuring server capacity after the sweep; 0 = skip (1)
+          --out DIR              output directory, new or empty (./scale/<timestamp>)
+        Model and data (as for train): --corpus --hidden (128) --batch (16) --chunk --truncation
+          --activation --clip-norm --clip-value --optimizer (adam) --lr --seed --validation-fraction
+          --progress on|off --config FILE
+
+        Writes results.csv, curves.csv, summary.md, throughput.png, loss_vs_time.png, staleness.png
+        and staleness_by_config.png.
+        """;
+
+    /// <summary>Options of the sweep itself; everything else goes to the train settings loader.</summary>
+    private static readonly string[] SweepOptions =
+        ["workers", "modes", "chunks", "shards", "budget", "target", "until", "points", "val-tokens", "capacity-seconds", "out"];
+
+    /// <summary>Train options that mean nothing for a sweep (it sets them per configuration or never uses them).</summary>
+    private static readonly string[] TrainOnly =
+        ["mode", "staleness", "updates", "init", "resume", "eval-every", "checkpoint-every", "sample", "temperature"];
+
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        if (args.Contains("--help") || args.Contains("-h")) { stdout.WriteLine(Help); return 0; }
+        var settings = Parse(args);
+        string dir = PrepareOutput(settings.Out);
+        var progress = new SweepProgress(stderr, settings.Train.Progress);
+        var target = new CorpusScaleTarget(settings.Train, settings.ValidationTokens);
+        progress.Note($"{MachineInfo.Describe()}");
+        progress.Note($"model: {target.Description}");
+        progress.Note($"{settings.Configurations().Count} configurations; output in {dir}");
+
+        using var cts = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
+        Console.CancelKeyPress += onCancel;
+        SweepResult result;
+        try { result = await new ScaleSweep(target, settings, progress).RunAsync(cts.Token); }
+        finally { Console.CancelKeyPress -= onCancel; }
+
+        ScaleReport.Write(result, dir);
+        stdout.WriteLine(File.ReadAllText(Path.Combine(dir, ScaleReport.Summary)).Split("\n## How to read this")[0].TrimEnd());
+        stdout.WriteLine();
+        stdout.WriteLine($"wrote {ScaleReport.ResultsCsv}, {ScaleReport.CurvesCsv}, {ScaleReport.Summary} and plots to {dir}");
+        if (cts.IsCancellationRequested) stdout.WriteLine($"stopped early: {result.Configs.Count} of {settings.Configurations().Count} configurations ran");
+        return 0;
+    }
+
+    /// <summary>Sweep options from the command line, model options through the train settings layers.</summary>
+    internal static ScaleSettings Parse(string[] args)
+    {
+        var all = new ArgList(args);
+        if (TrainOnly.FirstOrDefault(all.Has) is { } trainOnly)
+            throw new UsageException($"--{trainOnly} is a train option; scale sets it per configuration (see --modes, --budget) or does not use it");
+        var trainArgs = all.Names.Where(n => !SweepOptions.Contains(n)).SelectMany(n => all.Get(n) is { } v ? new[] { $"--{n}={v}" } : [$"--{n}"]).ToArray();
+        var trainList = new ArgList(trainArgs);
+        var train = Settings.TrainSettingsLoader.Load(trainList);
+        trainList.RejectUnused("scale");
+
+        var s = new ScaleSettings { Train = train };
+        if (all.Get("workers") is { } w) s = s with { Workers = ServerBench.ParseList(w, "workers") };
+        if (all.Get("chunks") is { } k) s = s with { Chunks = ServerBench.ParseList(k, "chunks") };
+        if (all.Get("shards") is { } sh) s = s with { Shards = ServerBench.ParseList(sh, "shards") };
+        if (all.Get("modes") is { } m)
+        {
+            try { s = s with { Modes = m.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(x => ModeSpec.Parse(x, train.Staleness)).ToArray() }; }
+            catch (ArgumentException e) { throw new UsageException($"--modes: {e.Message.Split(" (Parameter")[0]}"); }
+        }
+        if (all.Get("budget") is { } b) s = s with { TokenBudget = Number(b, "budget", long.Parse) };
+        if (all.Get("target") is { } t) s = s with { TargetLoss = Number(t, "target", double.Parse) };
+        if (all.Get("until") is { } u)
+            s = s with { Stop = u.Trim().ToLowerInvariant() switch
+            {
+                "budget" => StopRule.Budget,
+                "target" => StopRule.Target,
+                _ => throw new UsageException($"--until: unknown value '{u}' (expected budget or target)"),
+            } };
+        if (all.Get("points") is { } p) s = s with { Points = Number(p, "points", int.Parse) };
+        if (all.Get("val-tokens") is { } vt) s = s with { ValidationTokens = Number(vt, "val-tokens", int.Parse) };
+        if (all.Get("capacity-seconds") is { } c) s = s with { CapacitySeconds = Number(c, "capacity-seconds", double.Parse) };
+        s = s with { Out = all.Get("out") };
+        if (s.Validate() is { } problem) throw new UsageException(problem);
+        return s;
+    }
+
+    /// <summary>An invariant-culture number, or a usage error naming the option.</summary>
+    private static T Number<T>(string text, string option, Func<string, IFormatProvider, T> parse)
+    {
+        try { return parse(text.Trim(), System.Globalization.CultureInfo.InvariantCulture); }
+        catch (Exception e) when (e is FormatException or OverflowException)
+        {
+            throw new UsageException($"--{option}: '{text}' is not a valid number");
+        }
+    }
+
+    /// <summary>The output directory: given (must be new or empty: CSVs are never appended across sweeps) or ./scale/&lt;timestamp&gt;.</summary>
+    private static string PrepareOutput(string? requested)
+    {
+        string dir = Path.GetFullPath(requested ?? Path.Combine("scale", DateTime.Now.ToString("yyyyMMdd-HHmmss", System.Globalization.CultureInfo.InvariantCulture)));
+        if (Directory.Exists(dir) && Directory.EnumerateFileSystemEntries(dir).Any())
+            throw new UsageException($"--out {dir} is not empty; give a new or empty directory");
+        Directory.CreateDirectory(dir);
+        return dir;
+    }
+}

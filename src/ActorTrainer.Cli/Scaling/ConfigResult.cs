@@ -1,0 +1,49 @@
+namespace ActorTrainer.Cli.Scaling;
+
+/// <summary>One point of a configuration's validation curve: W after <paramref name="Update"/> updates.</summary>
+public sealed record CurvePoint(double WallSeconds, long Update, long Version, long Tokens, double Loss);
+
+/// <summary>
+/// What one configuration of a sweep measured. Throughput is training tokens (of applied gradients)
+/// per second of wall time from the run's start to its last update. Speedup and efficiency compare
+/// with the 1-worker configuration of the same group (mode, k, shards) and are null without one.
+/// </summary>
+public sealed record ConfigResult
+{
+    public required ScaleConfig Config { get; init; }
+    public required long Tokens { get; init; }
+    public required long Updates { get; init; }
+    public required double WallSeconds { get; init; }
+    public double TokensPerSecond => WallSeconds > 0 ? Tokens / WallSeconds : 0;
+    /// <summary>throughput_n / throughput_1.</summary>
+    public double? Speedup { get; init; }
+    /// <summary>throughput_n / (n · throughput_1).</summary>
+    public double? Efficiency { get; init; }
+    /// <summary>throughput_n / (min(n, cores) · throughput_1): efficiency against the cores there are.</summary>
+    public double? CoreEfficiency { get; init; }
+    /// <summary>Wall seconds until the first snapshot at or below the target loss; null if never.</summary>
+    public double? TimeToTarget { get; init; }
+    public required double FinalLoss { get; init; }
+    /// <summary>Applied gradient pushes (slices, summed over shards).</summary>
+    public required long GradientsApplied { get; init; }
+    /// <summary>Refused gradient pushes (slices, summed over shards).</summary>
+    public required long GradientsRejected { get; init; }
+    /// <summary>Staleness of every applied gradient (shard 0), by value: Counts[s] = gradients of staleness s.</summary>
+    public required long[] StalenessCounts { get; init; }
+    public required double StalenessMean { get; init; }
+    public required long StalenessP50 { get; init; }
+    public required long StalenessP99 { get; init; }
+    public required long StalenessMax { get; init; }
+    /// <summary>Busy / elapsed of the busiest server shard.</summary>
+    public required double ServerBusy { get; init; }
+    /// <summary>1 − (time inside ComputeNext summed over workers) / (n · wall).</summary>
+    public required double WorkerIdle { get; init; }
+    /// <summary>Mean wall seconds of one chunk's compute (a worker's update rate is its inverse).</summary>
+    public required double SecondsPerChunk { get; init; }
+    /// <summary>Tensor bytes workers sent (gradient pushes), at their serialized length.</summary>
+    public required long BytesSent { get; init; }
+    /// <summary>Tensor bytes workers received (registration and published weights), at their serialized length.</summary>
+    public required long BytesReceived { get; init; }
+    public required string Completion { get; init; }
+    public required IReadOnlyList<CurvePoint> Curve { get; init; }
+}

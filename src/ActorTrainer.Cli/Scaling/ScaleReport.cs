@@ -1,0 +1,168 @@
+using System.Globalization;
+using System.Text;
+using ActorTrainer.Core.Reporting;
+
+namespace ActorTrainer.Cli.Scaling;
+
+/// <summary>
+/// Writes a sweep's outputs into one directory: results.csv (one row per configuration),
+/// curves.csv (validation loss over wall time and versions), summary.md (machine, settings, table,
+/// capacity, how to read it) and the plots throughput.png (tokens/s vs workers with the ideal line),
+/// loss_vs_time.png (one line per configuration), staleness.png (histogram of the most-workers async
+/// configuration) and staleness_by_config.png (the distribution of every configuration).
+/// </summary>
+public static class ScaleReport
+{
+    public const string ResultsCsv = "results.csv", CurvesCsv = "curves.csv", Summary = "summary.md";
+    public const string ThroughputPng = "throughput.png", LossPng = "loss_vs_time.png", StalenessPng = "staleness.png", StalenessByConfigPng = "staleness_by_config.png";
+
+    public static readonly string[] ResultColumns =
+    [
+        "config", "workers", "mode", "staleness_bound", "chunk", "shards", "tokens", "updates", "wall_s", "tokens_per_s",
+        "speedup", "efficiency", "core_efficiency", "target_loss", "time_to_target_s", "final_val_loss",
+        "gradients_applied", "gradients_rejected", "staleness_mean", "staleness_p50", "staleness_p99", "staleness_max",
+        "server_busy", "worker_idle", "chunk_compute_s", "bytes_sent", "bytes_received", "completion",
+    ];
+
+    public static readonly string[] CurveColumns = ["config", "wall_s", "update", "version", "tokens", "val_loss"];
+
+    /// <summary>Writes every output into <paramref name="directory"/> (created if needed); returns the paths written.</summary>
+    public static IReadOnlyList<string> Write(SweepResult sweep, string directory)
+    {
+        ArgumentNullException.ThrowIfNull(sweep);
+        Directory.CreateDirectory(directory);
+        string P(string name) => Path.Combine(directory, name);
+        var written = new List<string>();
+
+        using (var csv = new CsvWriter(P(ResultsCsv), ResultColumns))
+            foreach (var r in sweep.Configs)
+                csv.WriteRow(r.Config.Label, r.Config.Workers, Mode(r.Config), r.Config.Mode.Staleness, r.Config.Chunk, r.Config.Shards,
+                    r.Tokens, r.Updates, r.WallSeconds, r.TokensPerSecond, r.Speedup, r.Efficiency, r.CoreEfficiency,
+                    sweep.TargetLoss, r.TimeToTarget, r.FinalLoss, r.GradientsApplied, r.GradientsRejected,
+                    r.StalenessMean, r.StalenessP50, r.StalenessP99, r.StalenessMax, r.ServerBusy, r.WorkerIdle, r.SecondsPerChunk,
+                    r.BytesSent, r.BytesReceived, r.Completion);
+        written.Add(P(ResultsCsv));
+
+        using (var csv = new CsvWriter(P(CurvesCsv), CurveColumns))
+            foreach (var r in sweep.Configs)
+                foreach (var p in r.Curve)
+                    csv.WriteRow(r.Config.Label, p.WallSeconds, p.Update, p.Version, p.Tokens, p.Loss);
+        written.Add(P(CurvesCsv));
+
+        ThroughputPlot(sweep).SavePng(P(ThroughputPng));
+        LossPlot(sweep).SavePng(P(LossPng));
+        StalenessHistogram(sweep).SavePng(P(StalenessPng));
+        StalenessByConfig(sweep).SavePng(P(StalenessByConfigPng));
+        written.AddRange([P(ThroughputPng), P(LossPng), P(StalenessPng), P(StalenessByConfigPng)]);
+
+        AtomicFile.WriteAllBytes(P(Summary), Encoding.UTF8.GetBytes(Markdown(sweep)));
+        written.Add(P(Summary));
+        return written;
+    }
+
+    private static string Mode(ScaleConfig c) => c.Mode.Mode.ToString().ToLowerInvariant();
+
+    /// <summary>Tokens/s against workers, one line per group, and the ideal line n × (mean 1-worker throughput).</summary>
+    public static LinePlot ThroughputPlot(SweepResult sweep)
+    {
+        var plot = new LinePlot("throughput vs workers", "workers", "tokens/s");
+        foreach (var g in sweep.Configs.GroupBy(r => r.Config.Group))
+        {
+            var points = g.OrderBy(r => r.Config.Workers).ToArray();
+            plot.AddSeries(g.Key, points.Select(r => (double)r.Config.Workers).ToArray(), points.Select(r => r.TokensPerSecond).ToArray());
+        }
+        var ones = sweep.Configs.Where(r => r.Config.Workers == 1).Select(r => r.TokensPerSecond).ToArray();
+        if (ones.Length > 0)
+        {
+            var ns = sweep.Configs.Select(r => (double)r.Config.Workers).Distinct().Order().ToArray();
+            plot.AddSeries("ideal: n x mean 1-worker", ns, ns.Select(n => n * ones.Average()).ToArray(), Rgb.Black);
+            plot.AddSeries($"{sweep.Cores} cores: ideal capped", ns, ns.Select(n => Math.Min(n, sweep.Cores) * ones.Average()).ToArray(), Rgb.Gray);
+        }
+        return plot;
+    }
+
+    /// <summary>Validation loss against wall seconds, one line per configuration.</summary>
+    public static LinePlot LossPlot(SweepResult sweep)
+    {
+        var plot = new LinePlot("validation loss vs wall time", "seconds", "validation loss (nats/char)");
+        foreach (var r in sweep.Configs)
+            plot.AddSeries(r.Config.Label, r.Curve.Select(p => p.WallSeconds).ToArray(), r.Curve.Select(p => p.Loss).ToArray());
+        return plot;
+    }
+
+    /// <summary>The configuration whose staleness says most: async (else ssp, else any) with the most workers and fewest shards.</summary>
+    public static ConfigResult? StalenessExample(SweepResult sweep) => sweep.Configs
+        .OrderBy(r => r.Config.Mode.Mode switch { Core.Training.ConsistencyMode.Async => 0, Core.Training.ConsistencyMode.Ssp => 1, _ => 2 })
+        .ThenByDescending(r => r.Config.Workers).ThenBy(r => r.Config.Shards).FirstOrDefault();
+
+    public static Histogram StalenessHistogram(SweepResult sweep)
+    {
+        var example = StalenessExample(sweep);
+        int bins = example is null ? 1 : Math.Max(1, example.StalenessCounts.Length);
+        var h = new Histogram($"staleness, {example?.Config.Label ?? "no runs"}", "staleness (versions behind)", "gradients") { Bins = bins };
+        if (example is not null)
+            for (int s = 0; s < example.StalenessCounts.Length; s++)
+                h.AddValues(Enumerable.Repeat((double)s, (int)Math.Min(example.StalenessCounts[s], 1_000_000)));
+        return h;
+    }
+
+    /// <summary>Fraction of applied gradients at each staleness, one line per configuration.</summary>
+    public static LinePlot StalenessByConfig(SweepResult sweep)
+    {
+        var plot = new LinePlot("staleness distribution by configuration", "staleness (versions behind)", "fraction of applied gradients");
+        foreach (var r in sweep.Configs)
+        {
+            double total = Math.Max(1, r.StalenessCounts.Sum());
+            plot.AddSeries(r.Config.Label, Enumerable.Range(0, r.StalenessCounts.Length).Select(s => (double)s).ToArray(),
+                r.StalenessCounts.Select(c => c / total).ToArray());
+        }
+        return plot;
+    }
+
+    public static string Markdown(SweepResult sweep)
+    {
+        var s = sweep.Settings;
+        var sb = new StringBuilder();
+        void L(FormattableString line = default!) => sb.Append(line is null ? "" : line.ToString(CultureInfo.InvariantCulture)).Append('\n');
+        string I(FormattableString part) => part.ToString(CultureInfo.InvariantCulture);
+        L($"# Scaling sweep");
+        L();
+        L($"- machine: {sweep.Cores} cores; load average {sweep.LoadBefore ?? "n/a"} before, {sweep.LoadAfter ?? "n/a"} after; {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}");
+        L($"- model: {sweep.Target}");
+        L($"- sweep: workers {string.Join(",", s.Workers)} × modes {string.Join(",", s.Modes)} × k {string.Join(",", s.EffectiveChunks)} × shards {string.Join(",", s.Shards)}; in-process (one actor system, server shards and workers on their own threads)");
+        L($"- each configuration: {(s.Stop == StopRule.Budget ? $"{s.TokenBudget:N0} training tokens" : $"until validation loss ≤ {s.TargetLoss} (at most {s.TokenBudget:N0} tokens)")}; {s.Points} weight snapshots for the curve; {sweep.TotalSeconds:F0} s in all");
+        L($"- target loss for time-to-target: {sweep.TargetLoss:F3} {(sweep.TargetGiven ? "(given)" : "(not given: the highest final loss of the sweep, which every configuration reached)")}");
+        L();
+        L($"| configuration | tok/s | speedup | efficiency | eff. vs cores | time to target (s) | final val loss | updates | rejected | staleness mean / p50 / p99 / max | server busy | worker idle | MB sent / received |");
+        L($"|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---|");
+        foreach (var r in sweep.Configs)
+            L($"| {r.Config.Label} | {r.TokensPerSecond:N0} | {Opt(r.Speedup, "F2")} | {Opt(r.Efficiency, "P0")} | {Opt(r.CoreEfficiency, "P0")} | {Opt(r.TimeToTarget, "F1")} | {r.FinalLoss:F3} | {r.Updates} | {r.GradientsRejected} | {r.StalenessMean:F2} / {r.StalenessP50} / {r.StalenessP99} / {r.StalenessMax} | {r.ServerBusy:P0} | {r.WorkerIdle:P0} | {r.BytesSent / 1e6:F1} / {r.BytesReceived / 1e6:F1} |");
+        L();
+        if (sweep.Capacity is { } c)
+        {
+            sb.Append(I($"**Server capacity** at {c.Capacity.ParameterCount:N0} parameters ({c.Capacity.Optimizer}, one server, gradients back to back): ") +
+              I($"{c.Capacity.UpdatesPerSecond:N0} updates/s, moving {c.Capacity.BytesPerUpdate / 1e6:F2} MB per update = {c.Capacity.BytesPerSecond / 1e9:F2} GB/s, ") +
+              I($"{c.Capacity.FractionOf(c.CopyBandwidth):P0} of this machine's single-thread copy bandwidth ({c.CopyBandwidth / 1e9:F2} GB/s, read + write). ") +
+              (double.IsNaN(c.WorkerChunksPerSecond) ? "No 1-worker configuration ran, so no saturation estimate."
+                  : I($"One worker computes {c.WorkerChunksPerSecond:F1} chunks/s here, so one server saturates at about {c.SaturationWorkers:F0} async workers (with a core each).")) + "\n");
+            L();
+        }
+        L($"## How to read this");
+        L();
+        L($"- Throughput is training tokens of applied gradients per second, from a run's start to its last update. Speedup = tok/s(n) ÷ tok/s(1) and efficiency = tok/s(n) ÷ (n · tok/s(1)), both against the 1-worker run of the same mode, k and shards.");
+        L($"- **This machine has {sweep.Cores} cores.** With more workers than cores, workers share cores (and also share them with the server shards and the coordinator), so the best possible speedup is about {sweep.Cores}, not n: efficiency past n = {sweep.Cores} measures oversubscription, not the algorithm. \"eff. vs cores\" divides by min(n, cores) instead; read that column for n > {sweep.Cores}. The machine may also be shared with other work (see the load averages), which lowers every figure.");
+        L($"- Sync mode averages n gradients per update (a batch n times larger); async and ssp apply each gradient alone. Equal tokens therefore mean fewer, larger updates in sync mode, which is why its loss per token can differ.");
+        L($"- Staleness is, per applied gradient, the server's version on arrival minus the version the gradient was computed on (shard 0's view). Rejected counts refused gradient slices summed over shards (ssp: too stale).");
+        L($"- Server busy is the busiest shard's time in message handlers ÷ its lifetime. Worker idle is 1 − (wall time inside the chunk computation, summed over workers) ÷ (n · wall time); with more workers than cores, waiting for a core mid-chunk counts as computing.");
+        L($"- Bytes are the tensor messages (gradient pushes; registrations and published weights to workers) at the exact length the wire serializer (TensorMessageSerializer) gives them, counted by the servers as they receive and send them; small control messages (acks, rejections) are not counted. Nothing is serialized in-process.");
+        L($"- Budget mode evaluates the weight snapshots after each run, so validation never competes with training for the cores; loss is mean cross-entropy in nats per character on the held-out text.");
+        L();
+        L($"![throughput]({ThroughputPng})");
+        L($"![validation loss]({LossPng})");
+        L($"![staleness]({StalenessPng})");
+        L($"![staleness by configuration]({StalenessByConfigPng})");
+        return sb.ToString();
+    }
+
+    private static string Opt(double? v, string format) => v is { } x ? x.ToString(format, CultureInfo.InvariantCulture) : "–";
+}

@@ -1,0 +1,94 @@
+using ActorTrainer.Actors.Coordinator;
+using ActorTrainer.Actors.ParameterServer;
+using ActorTrainer.Actors.Tests.Fakes;
+using ActorTrainer.Core.Optim;
+using ActorTrainer.Core.Training;
+using ActorTrainer.Actors.Serialization;
+using Akka.Actor;
+using Akka.TestKit.Xunit2;
+
+namespace ActorTrainer.Actors.Tests.Sharding;
+
+/// <summary>Whole in-process runs with a sharded server: workers assemble W from the shards, the run
+/// ends together, and a sync run is bit-identical to the unsharded one. serialize-messages is on.</summary>
+public sealed class ShardedTrainingRunTests : TestKit
+{
+    private const int P = 23;
+    private static readonly TimeSpan Hang = TimeSpan.FromSeconds(60);
+    private static readonly float[] Target = Enumerable.Range(0, P).Select(i => (float)Math.Cos(i) * 2).ToArray();
+
+    public ShardedTrainingRunTests() : base(TestHocon.Config) { }
+
+    private async Task<(TrainingResult Result, OptimizerUpdateRule Rule, List<UpdateApplied> Updates)> Run(
+        ConsistencyMode mode, int shards, long updates, int workers = 3, int staleness = 0, float noise = 0.5f)
+    {
+        var computers = Enumerable.Range(0, workers).Select(id => new FakeGradientComputer(Target, noiseSeed: 40 + id, noiseScale: noise)).ToArray();
+        var rule = new OptimizerUpdateRule(Optimizers.Create("adam", 0.05f));
+        var log = new List<UpdateApplied>();
+        var result = await TrainingRun.RunAsync(Sys, new TrainingRunSettings(mode, updates, "fake", staleness, validateEvery: 10, shards: shards),
+            computers, new float[P], rule, new TrainingCallbacks { OnUpdate = log.Add, Validate = (w, _) => w[0] }).WaitAsync(Hang);
+        return (result, rule, log);
+    }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    public async Task Sync_run_with_shards_is_bit_identical_to_the_unsharded_run(int shards)
+    {
+        var one = await Run(ConsistencyMode.Sync, shards: 1, updates: 40);
+        var many = await Run(ConsistencyMode.Sync, shards, updates: 40);
+
+        Assert.Equal(CompletionReason.ReachedMaxUpdates, many.Result.Reason);
+        Assert.Equal((40L, 40L), (many.Result.Version, many.Result.Stats.Updates));
+        Assert.Equal(shards, many.Result.ShardStats.Count);
+        Assert.Equal(shards, many.Result.ServerLoads.Count);
+        Assert.Equal(Bits(one.Result.Weights), Bits(many.Result.Weights));
+        Assert.Equal(one.Updates.Select(u => (u.UpdateNumber, u.Tokens, u.Loss)), many.Updates.Select(u => (u.UpdateNumber, u.Tokens, u.Loss)));
+        Assert.Equal(one.Result.Validations, many.Result.Validations); // validated on the joined W
+        foreach (var (name, data) in one.Rule.State!.Buffers)
+            Assert.Equal(Bits(data), Bits(many.Rule.State!.Buffer(name))); // optimizer state gathered back
+    }
+
+    [Theory]
+    [InlineData(ConsistencyMode.Async, 0)]
+    [InlineData(ConsistencyMode.Ssp, 1)]
+    public async Task Async_and_ssp_runs_with_shards_complete_and_converge(ConsistencyMode mode, int staleness)
+    {
+        var (result, _, updates) = await Run(mode, shards: 2, updates: 300, staleness: staleness, noise: 0.05f);
+        Assert.True(result.Stats.Updates >= 299, $"only {result.Stats.Updates} updates on every shard"); // shard 1 may be stopped one short
+        Assert.Equal(Enumerable.Range(1, updates.Count).Select(i => (long)i), updates.Select(u => u.UpdateNumber)); // shard 0's sequence
+        for (int i = 0; i < P; i++) Assert.True(Math.Abs(result.Weights[i] - Target[i]) < 0.25, $"W[{i}] = {result.Weights[i]}, target {Target[i]}");
+    }
+
+    [Fact]
+    public async Task Servers_report_their_tensor_bytes_as_the_serializer_would_write_them()
+    {
+        var (result, _, _) = await Run(ConsistencyMode.Sync, shards: 1, updates: 10, workers: 2);
+        var load = Assert.Single(result.ServerLoads);
+        var serializer = new TensorMessageSerializer((ExtendedActorSystem)Sys);
+        long push = serializer.ToBinary(new PushGradient(0, 0, 0, new float[P], 0, 0, false, 0)).Length;
+        long weights = serializer.ToBinary(new WeightsPublished(0, 0, new float[P])).Length;
+        long registered = serializer.ToBinary(new WorkerRegistered(0, 0, new float[P])).Length;
+        // 2 workers × 10 rounds of pushes in (a round is complete when the run stops at 10 updates);
+        // out: 2 registrations, then each update's weights to both workers (none after the last update)
+        Assert.Equal(20 * push, load.TensorBytesReceived);
+        Assert.Equal(2 * registered + 9 * 2 * weights, load.TensorBytesSent);
+        Assert.InRange(load.BusyFraction, 0, 1);
+        Assert.True(load.BusySeconds > 0);
+    }
+
+    [Fact]
+    public async Task A_sharded_run_needs_a_rule_that_can_be_split()
+    {
+        var ex = await Assert.ThrowsAsync<ArgumentException>(() => TrainingRun.RunAsync(Sys, new TrainingRunSettings(ConsistencyMode.Sync, 5, shards: 2),
+            [new FakeGradientComputer(Target)], new float[P], new PlainRule()));
+        Assert.Contains("2 shards", ex.Message);
+    }
+
+    private sealed class PlainRule : IUpdateRule
+    {
+        public void Apply(Span<float> w, ReadOnlySpan<float> g) { }
+    }
+
+    private static int[] Bits(float[] x) => x.Select(BitConverter.SingleToInt32Bits).ToArray();
+}

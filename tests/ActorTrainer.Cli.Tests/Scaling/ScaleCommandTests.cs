@@ -1,0 +1,143 @@
+using System.Globalization;
+using ActorTrainer.Cli.Scaling;
+using ActorTrainer.Core.Reporting;
+
+namespace ActorTrainer.Cli.Tests.Scaling;
+
+/// <summary>A tiny real sweep (seconds) through the command line, checked by the contents of what it writes.</summary>
+public sealed class ScaleCommandTests : IDisposable
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "at-scale-" + Guid.NewGuid().ToString("N"));
+
+    public ScaleCommandTests() => Directory.CreateDirectory(_root);
+    public void Dispose() { try { Directory.Delete(_root, true); } catch (IOException) { } }
+
+    private static readonly string[] Tiny =
+    [
+        "scale", "--hidden", "8", "--batch", "2", "--chunk", "5", "--workers", "1,2", "--modes", "sync,async,ssp:1", "--shards", "1,2",
+        "--budget", "1500", "--points", "3", "--val-tokens", "400", "--capacity-seconds", "0.02", "--progress", "off",
+    ];
+
+    private static async Task<(int Code, string Out, string Err)> Run(params string[] args)
+    {
+        var o = new StringWriter(); var e = new StringWriter();
+        int code = await Cli.RunAsync(args, o, e);
+        return (code, o.ToString(), e.ToString());
+    }
+
+    private static double D(string s) => double.Parse(s, CultureInfo.InvariantCulture);
+
+    [Fact]
+    public async Task Tiny_sweep_writes_every_output_with_consistent_contents()
+    {
+        string dir = Path.Combine(_root, "sweep");
+        var (code, stdout, err) = await Run([.. Tiny, "--out", dir]);
+        Assert.True(code == 0, err);
+
+        // results.csv: every column, one row per configuration (2 workers × 3 modes × 2 shards)
+        var results = CsvReader.ReadAll(Path.Combine(dir, ScaleReport.ResultsCsv)).Where(r => r.Length > 1).ToList();
+        Assert.Equal(ScaleReport.ResultColumns, results[0]);
+        var rows = results.Skip(1).Select(r => ScaleReport.ResultColumns.Zip(r).ToDictionary(p => p.First, p => p.Second)).ToList();
+        Assert.Equal(12, rows.Count);
+        foreach (var r in rows)
+        {
+            Assert.True(D(r["tokens"]) >= 1500 || r["completion"] != "ReachedMaxUpdates", $"{r["config"]} stopped at {r["tokens"]} tokens");
+            Assert.Equal(D(r["tokens"]) / D(r["wall_s"]), D(r["tokens_per_s"]), 6);
+            Assert.True(D(r["bytes_sent"]) > 0 && D(r["bytes_received"]) > 0, r["config"]);
+            Assert.InRange(D(r["server_busy"]), 0, 1);
+            Assert.InRange(D(r["worker_idle"]), 0, 1);
+            Assert.True(double.IsFinite(D(r["final_val_loss"])), r["config"]);
+            Assert.True(D(r["staleness_p50"]) <= D(r["staleness_p99"]) && D(r["staleness_p99"]) <= D(r["staleness_max"]), r["config"]);
+            if (r["mode"] == "sync") Assert.Equal("0", r["staleness_max"]);           // a sync round takes only current gradients
+            if (r["mode"] == "ssp") Assert.True(D(r["staleness_max"]) <= 1, r["config"]); // the bound s = 1 holds
+        }
+
+        // efficiency = throughput_n / (n · throughput_1), from the measured throughputs of the same group
+        foreach (var r in rows)
+        {
+            var one = rows.Single(o => o["workers"] == "1" && o["mode"] == r["mode"] && o["staleness_bound"] == r["staleness_bound"]
+                                       && o["chunk"] == r["chunk"] && o["shards"] == r["shards"]);
+            double n = D(r["workers"]), expected = D(r["tokens_per_s"]) / (n * D(one["tokens_per_s"]));
+            Assert.Equal(expected, D(r["efficiency"]), 9);
+            Assert.Equal(expected * n, D(r["speedup"]), 9);
+            Assert.Equal(D(r["tokens_per_s"]) / (Math.Min(n, Environment.ProcessorCount) * D(one["tokens_per_s"])), D(r["core_efficiency"]), 9);
+        }
+
+        // curves.csv: per configuration, starts at W0 and versions (and wall time) never go back
+        var curves = CsvReader.ReadAll(Path.Combine(dir, ScaleReport.CurvesCsv)).Where(r => r.Length > 1).ToList();
+        Assert.Equal(ScaleReport.CurveColumns, curves[0]);
+        foreach (var g in curves.Skip(1).GroupBy(r => r[0]))
+        {
+            var points = g.ToList();
+            Assert.True(points.Count >= 3, $"{g.Key} has {points.Count} curve points");
+            Assert.Equal(("0", "0"), (points[0][1], points[0][3]));
+            for (int i = 1; i < points.Count; i++)
+            {
+                Assert.True(long.Parse(points[i][3]) > long.Parse(points[i - 1][3]), $"{g.Key}: version {points[i][3]} after {points[i - 1][3]}");
+                Assert.True(D(points[i][1]) >= D(points[i - 1][1]), $"{g.Key}: time goes back");
+            }
+            var row = rows.Single(r => r["config"] == g.Key);
+            Assert.Equal(D(row["final_val_loss"]), D(points[^1][5]), 12); // the last point is the final W
+        }
+        Assert.Equal(rows.Select(r => r["config"]).Order(), curves.Skip(1).Select(r => r[0]).Distinct().Order());
+
+        // plots: valid, non-trivial PNGs
+        foreach (string png in new[] { ScaleReport.ThroughputPng, ScaleReport.LossPng, ScaleReport.StalenessPng, ScaleReport.StalenessByConfigPng })
+        {
+            var bytes = File.ReadAllBytes(Path.Combine(dir, png));
+            Assert.True(bytes.Length > 2000, $"{png} is only {bytes.Length} bytes");
+            Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G', 13, 10, 26, 10 }, bytes[..8]);
+        }
+
+        // summary: machine, the table, how to read efficiency past the core count, the capacity
+        string summary = File.ReadAllText(Path.Combine(dir, ScaleReport.Summary));
+        Assert.Contains($"{Environment.ProcessorCount} cores", summary);
+        Assert.Contains("efficiency past n", summary);
+        Assert.Contains("Server capacity", summary);
+        Assert.Equal(12, summary.Split('\n').Count(l => l.StartsWith("| ", StringComparison.Ordinal) && l.Contains(" n=")));
+        Assert.Contains("| sync k=5 shards=2 n=2 |", stdout);
+    }
+
+    [Fact]
+    public async Task Target_mode_stops_a_configuration_when_the_validation_loss_reaches_the_target()
+    {
+        string dir = Path.Combine(_root, "target");
+        var (code, _, err) = await Run("scale", "--hidden", "8", "--batch", "2", "--chunk", "5", "--workers", "1", "--modes", "async", "--shards", "1",
+            "--until", "target", "--target", "100", "--budget", "100000", "--points", "50", "--val-tokens", "400", "--capacity-seconds", "0", "--progress", "off", "--out", dir);
+        Assert.True(code == 0, err);
+        var row = CsvReader.ReadAll(Path.Combine(dir, ScaleReport.ResultsCsv))[1];
+        var r = ScaleReport.ResultColumns.Zip(row).ToDictionary(p => p.First, p => p.Second);
+        Assert.Equal("target", r["completion"]);           // loss 100 is reached at the first validation
+        Assert.True(D(r["tokens"]) < 100000, r["tokens"]);
+        Assert.Equal("100", r["target_loss"]);
+        Assert.NotEqual("", r["time_to_target_s"]);
+    }
+
+    [Theory]
+    [InlineData("--mode", "async", "--mode is a train option")]
+    [InlineData("--modes", "sync,fast", "unknown mode 'fast'")]
+    [InlineData("--workers", "1,0", "--workers: '0' is not a positive integer")]
+    [InlineData("--workers", "2,2", "lists a count twice")]
+    [InlineData("--until", "target", "--until target needs --target")]
+    [InlineData("--budget", "lots", "--budget: 'lots' is not a valid number")]
+    [InlineData("--hidden", "0", "--hidden must be a positive integer")]
+    [InlineData("--frobnicate", "1", "unknown option --frobnicate")]
+    public async Task Bad_options_are_one_line_errors(string flag, string value, string expected)
+    {
+        var (code, _, err) = await Run("scale", flag, value, "--out", Path.Combine(_root, "bad"));
+        Assert.Equal(2, code);
+        Assert.Contains(expected, err);
+        Assert.DoesNotContain("   at ", err);
+    }
+
+    [Fact]
+    public async Task A_non_empty_output_directory_is_refused()
+    {
+        string dir = Path.Combine(_root, "used");
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, "results.csv"), "x");
+        var (code, _, err) = await Run([.. Tiny, "--out", dir]);
+        Assert.Equal(2, code);
+        Assert.Contains("is not empty", err);
+    }
+}
