@@ -86,6 +86,24 @@ public class DiagnoseCommandTests
     }
 
     [Fact]
+    public void A_train_run_directory_is_diagnosed_from_its_model_file_on_the_corpus_it_recorded()
+    {
+        using var dir = new TempDir();
+        var vocab = new Vocabulary("abc \n");
+        string text = dir.File("abc.txt");
+        File.WriteAllText(text, string.Concat(Enumerable.Repeat("abc cab\nbca acb ", 30)));
+        var model = ModelSource.Fresh(vocab, 4, Activation.Tanh, new WhhInit.SpectralRadius(1), 1);
+        ModelCheckpoint.Write(dir.File("model.safetensors"), model.Spec.Shape, model.W, vocab,
+            new Dictionary<string, string> { ["corpus"] = text, ["activation"] = "tanh" });
+        File.WriteAllText(dir.File("state.safetensors"), "not a model: a run's resume state, written after the model");
+
+        // the built-in corpus has characters outside "abc \n": only the recorded corpus fits this model
+        var r = RunOk("diagnose", "--checkpoint", dir.Path, "--max-lag", "4", "--out", dir.File("diag"));
+        Assert.Contains("model: checkpoint " + dir.File("model.safetensors"), r.Out);
+        Assert.Contains("data: " + text, r.Out);
+    }
+
+    [Fact]
     public void Missing_checkpoint_is_a_usage_error_naming_the_file()
     {
         using var dir = new TempDir();
