@@ -25,7 +25,7 @@ internal static class ExperimentCommand
           --activations LIST (identity,tanh)  --radii LIST (0.5,0.9,1.0,1.1,1.5)  --hidden H (32)
           --max-lag K (60)  --windows N (32)  --warmup W (40 steps before the measured K)  --corpus FILE (built-in)
         truncation  delayed recall with known delay L, trained with subsequence and k-step truncation at each k, and untruncated
-          --delay L (8)  --alphabet A (4)  --ks LIST (2,4,6,8,12,16,24)  --hidden H (32)  --batch B (16)
+          --delay L (8)  --alphabet A (4)  --ks LIST (2,4,6,7,8,9,10,12,16,24)  --hidden H (32)  --batch B (16)
           --chunk T (8, k-step and full runs)  --episode S (64, full runs)  --updates U (6000)
           --optimizer NAME (adam)  --lr X (0.003)  --clip C (1)  --eval-steps N (500)
         clipping    an exploding tanh model trained without and with global-norm clipping: loss curves, fraction clipped

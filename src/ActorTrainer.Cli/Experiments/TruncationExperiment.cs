@@ -19,7 +19,7 @@ internal sealed record TruncationSettings
     public int Hidden { get; init; } = 32;
     public int Batch { get; init; } = 16;
     /// <summary>Truncation depths k tried for both subsequence and k-step truncation.</summary>
-    public int[] Ks { get; init; } = [2, 4, 6, 8, 12, 16, 24];
+    public int[] Ks { get; init; } = [2, 4, 6, 7, 8, 9, 10, 12, 16, 24];
     /// <summary>Chunk length T of the k-step and untruncated runs (subsequence runs use T = k).</summary>
     public int Chunk { get; init; } = 8;
     /// <summary>Untruncated runs backpropagate to the start of episodes of this many steps (a multiple of Chunk).</summary>
