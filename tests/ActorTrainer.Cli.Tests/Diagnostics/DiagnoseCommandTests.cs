@@ -57,7 +57,7 @@ public class DiagnoseCommandTests
         Assert.Equal(["lag", "samples", "jacobian_mean", "jacobian_geomean", "jacobian_min", "jacobian_max", "rho_pow_k",
             "grad_norm", "grad_rel", "dwhh_lag_norm", "dwhh_lag_share"], h);
         Assert.All(rows, row => Assert.Equal(h.Length, row.Length));
-        // the lag shares are pieces of one gradient: none exceeds the whole by more than the tail can cancel, all finite
+        // every lag's share of dW_hh is a number (a fresh tanh model has no dead paths)
         Assert.All(rows, row => Assert.True(double.IsFinite(Num(Col(h, row, "dwhh_lag_share")))));
         Assert.Equal(2 + K + 1, MarkdownTableLines(dir.File("diagnose.md")).Length);
         AssertPng(dir.File("diagnose.png"));
