@@ -4,8 +4,9 @@ namespace ActorTrainer.Cli.Scaling;
 public sealed record CurvePoint(double WallSeconds, long Update, long Version, long Tokens, double Loss);
 
 /// <summary>
-/// What one configuration of a sweep measured. Throughput is training tokens (of applied gradients)
-/// per second of wall time from the run's start to its last update. Speedup and efficiency compare
+/// What one configuration of a sweep measured. Throughput is training tokens (of applied gradients,
+/// as shard 0 applied them) per second of wall time from the run's start to its last update. A
+/// sharded run ends when its first shard reaches the budget, so shard 0 may be a few updates short. Speedup and efficiency compare
 /// with the 1-worker configuration of the same group (mode, k, shards) and are null without one.
 /// </summary>
 public sealed record ConfigResult
