@@ -98,6 +98,9 @@ public sealed class NodeAgentActor : ReceiveActor, IWithTimers
         _server = Sender;
         _totalSlots = m.TotalSlots;
         Context.Watch(_server);
+        // From now on the agent and its workers talk to the server directly; the proxy would only
+        // go on looking for the singleton (and warn about it) when the ps node leaves at the end.
+        _serverProxy.Tell(PoisonPill.Instance);
     }
 
     private void Handle(SlotAssigned m)
