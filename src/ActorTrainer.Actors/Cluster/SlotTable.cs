@@ -10,8 +10,8 @@ public readonly record struct SlotMove(int Slot, string? From, string? To);
 /// by when they joined).
 ///
 /// Rules:
-/// - nothing is assigned until the joined nodes together offer at least G workers (the run starts
-///   with every slot on a node that asked for it);
+/// - nothing is assigned until the joined nodes together offer at least G workers; then each node,
+///   in join order, takes consecutive slots up to its capacity;
 /// - after that, a vacant slot (its node left) goes to the node with free capacity and the fewest
 ///   slots; when no node has free capacity it goes to the least loaded node anyway (load = slots /
 ///   capacity), so training never waits for a missing node;
@@ -58,8 +58,19 @@ public sealed class SlotTable
         if (Contains(node)) throw new ArgumentException($"node {node} has already joined", nameof(node));
         _nodes.Add((node, capacity));
         var moves = new List<SlotMove>();
-        if (!Started && Capacity >= Slots) Started = true;
-        if (Started)
+        if (!Started && Capacity >= Slots)
+        {
+            // The start: consecutive slots to each node in join order, up to its capacity.
+            Started = true;
+            int slot = 0;
+            foreach (var (n, c) in _nodes)
+                for (int k = 0; k < c && slot < _host.Length; k++, slot++)
+                {
+                    _host[slot] = n;
+                    moves.Add(new SlotMove(slot, null, n));
+                }
+        }
+        else if (Started)
         {
             FillVacancies(moves);
             Relieve(node, capacity, moves);
