@@ -14,8 +14,9 @@ public static class Cli
         ("train", "train a model in this process (the main job)", TrainCommand.RunAsync),
         ("bench", "single-thread throughput of the core loop or of a GEMM", BenchCommand.RunAsync),
         ("scale", "scaling sweep: workers × modes × k × shards, with server capacity", ScaleCommand.RunAsync),
+        ("node", "one member of a training cluster: --role ps (parameter server) or worker", NodeCommand.RunAsync),
         ("diagnose", "gradient vs lag (Jacobians, rho(W_hh), dW_hh by lag) of a checkpoint or fresh model", DiagnoseCommand.RunAsync),
-        ("experiment", "the lecture's three experiments: vanishing | truncation | clipping (table + plot each)", ExperimentCommand.RunAsync),
+        ("experiment", "reproducible experiments: vanishing | truncation | clipping (table + PNG each)", ExperimentCommand.RunAsync),
     };
 
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr)

@@ -16,13 +16,15 @@ internal static class DiagnoseCommand
         Prints the table and writes diagnose.csv, diagnose.md and diagnose.png (log-scale y) to --out.
 
         model (one of):
-          --checkpoint PATH        a model .safetensors file, or a directory: its newest .safetensors is used
+          --checkpoint PATH        a model .safetensors file, or a directory: a train run's (model.safetensors) or
+                                   any other (its newest model .safetensors)
           --activation PHI         tanh | identity | relu (checkpoint: overrides the stored setting)
           fresh model: --hidden H (64)  --activation PHI (tanh)  --seed N (1)  and
             --spectral-radius R    rescale the seeded random W_hh to spectral radius R ≥ 0 (default 1)
             --whh-identity A       or set W_hh = A*I exactly
         data:
-          --corpus FILE            UTF-8 text (default: the built-in corpus)
+          --corpus FILE            UTF-8 text (default: the corpus a train run's checkpoint names if it exists,
+                                   else the built-in corpus)
           --max-lag K              largest lag (40)
           --windows N              text windows averaged over (8)
           --length T               characters per window, ≥ K+1 (3K)
@@ -44,17 +46,21 @@ internal static class DiagnoseCommand
         string? corpusPath = a.String("corpus");
         string outDir = a.String("out", "diagnose-out")!;
 
-        var corpus = corpusPath is null ? DefaultCorpus.Load() : CharCorpus.FromFile(corpusPath);
+        CharCorpus corpus;
         DiagnosedModel model;
         if (checkpoint is not null)
         {
             foreach (string fresh in new[] { "hidden", "seed", "spectral-radius", "whh-identity" })
                 if (a.Has(fresh))
                     throw new UsageException($"--{fresh} describes a fresh model; it cannot be combined with --checkpoint");
-            model = ModelSource.FromCheckpoint(checkpoint, phi, corpus.Vocabulary);
+            var (file, data) = ModelSource.ReadCheckpoint(checkpoint);
+            corpusPath ??= ModelSource.StoredCorpus(data);   // a train run's checkpoint names its corpus
+            corpus = LoadCorpus(corpusPath);
+            model = ModelSource.FromCheckpoint(file, data, phi, corpus.Vocabulary);
         }
         else
         {
+            corpus = LoadCorpus(corpusPath);
             int hidden = a.Int("hidden", 64, min: 1, max: 4096);
             int seed = a.Int("seed", 1);
             double? radius = a.OptionalDouble("spectral-radius", min: 0);
@@ -79,4 +85,6 @@ internal static class DiagnoseCommand
         stdout.WriteLine($"wrote {Path.Combine(outDir, "diagnose.csv")}, diagnose.md, diagnose.png");
         return Task.FromResult(0);
     }
+
+    private static CharCorpus LoadCorpus(string? path) => path is null ? DefaultCorpus.Load() : CharCorpus.FromFile(path);
 }

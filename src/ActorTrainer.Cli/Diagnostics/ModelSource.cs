@@ -23,14 +23,12 @@ internal abstract record WhhInit
 internal static class ModelSource
 {
     /// <summary>
-    /// Reads a model checkpoint: a .safetensors file, or a directory (e.g. a train run's output), in which case its
-    /// newest *.safetensors file is used. φ comes from phi if given, else from the checkpoint's "activation" setting,
-    /// else tanh. The model must be a character LM (O = V) with a stored vocabulary, or fallback's size must match.
+    /// A model from a checkpoint read by <see cref="ReadCheckpoint"/>. φ comes from phi if given, else from the checkpoint's
+    /// "activation" setting, else tanh. The model must be a character LM (O = V) with a stored vocabulary, or fallback's
+    /// size must match.
     /// </summary>
-    public static DiagnosedModel FromCheckpoint(string path, Activation? phi, Vocabulary? fallback)
+    public static DiagnosedModel FromCheckpoint(string file, ModelCheckpointData data, Activation? phi, Vocabulary? fallback)
     {
-        string file = ResolveCheckpoint(path);
-        var data = ModelCheckpoint.Read(file);
         var shape = data.Shape;
         if (shape.O != shape.V)
             throw new UsageException($"checkpoint '{file}' has V={shape.V} inputs but O={shape.O} outputs; the diagnostics need a character model with next-token targets (O = V)");
@@ -41,6 +39,21 @@ internal static class ModelSource
         return new DiagnosedModel(new ModelSpec(shape, activation), data.W, vocab,
             $"checkpoint {file} (V={shape.V}, H={shape.H}, phi={Name(activation)})");
     }
+
+    /// <summary>
+    /// Reads a model checkpoint: a .safetensors file, or a directory — a train run's (its model.safetensors) or any
+    /// other (its newest model .safetensors file; state.safetensors is a run's resume state, not a model).
+    /// Returns the file used and its content.
+    /// </summary>
+    public static (string File, ModelCheckpointData Data) ReadCheckpoint(string path)
+    {
+        string file = ResolveCheckpoint(path);
+        return (file, ModelCheckpoint.Read(file));
+    }
+
+    /// <summary>The corpus file a train run recorded in its checkpoint ("corpus" setting), if it still exists.</summary>
+    public static string? StoredCorpus(ModelCheckpointData data) =>
+        data.Settings.TryGetValue("corpus", out string? c) && !string.IsNullOrWhiteSpace(c) && File.Exists(c) ? c : null;
 
     /// <summary>A seeded fresh model (V = O = vocabulary size; weights as <see cref="Initializer"/> draws them) with W_hh set by whh.</summary>
     public static DiagnosedModel Fresh(Vocabulary vocab, int hidden, Activation phi, WhhInit whh, int seed)
@@ -73,8 +86,11 @@ internal static class ModelSource
         string full = Path.GetFullPath(path);
         if (Directory.Exists(full))
         {
-            var newest = new DirectoryInfo(full).GetFiles("*.safetensors").OrderByDescending(f => f.LastWriteTimeUtc).ThenBy(f => f.Name).FirstOrDefault();
-            return newest?.FullName ?? throw new UsageException($"--checkpoint: directory '{full}' holds no .safetensors file");
+            string model = Path.Combine(full, "model.safetensors");
+            if (File.Exists(model)) return model;
+            var newest = new DirectoryInfo(full).GetFiles("*.safetensors").Where(f => f.Name != "state.safetensors")
+                .OrderByDescending(f => f.LastWriteTimeUtc).ThenBy(f => f.Name).FirstOrDefault();
+            return newest?.FullName ?? throw new UsageException($"--checkpoint: directory '{full}' holds no model .safetensors file");
         }
         if (!File.Exists(full)) throw new UsageException($"--checkpoint: file not found: '{full}'");
         return full;

@@ -1,7 +1,8 @@
-using ActorTrainer.Cli.Diagnostics;
+using ActorTrainer.Cli.Experiments;
+using ActorTrainer.Core.Data;
 using ActorTrainer.Core.Rnn;
 
-namespace ActorTrainer.Cli.Tests.Diagnostics;
+namespace ActorTrainer.Cli.Tests.Experiments;
 
 public class RecallProbeTests
 {
@@ -28,8 +29,8 @@ public class RecallProbeTests
     public void Hand_built_delay_one_recaller_scores_every_recall_position()
     {
         var (spec, w) = DelayOneRecaller(alphabet: 5);
-        var score = RecallProbe.Score(spec, w, alphabet: 5, delay: 1, streams: 3, steps: 20, episodes: 2, seed: 11);
-        Assert.Equal(2 * 3 * 19, score.Counted);   // positions t ≥ L of every stream and episode
+        var score = RecallProbe.Score(spec, w, new DelayedRecallTask(alphabetSize: 5, delay: 1, streams: 3, seed: 11), steps: 40, chunkLength: 16);
+        Assert.Equal(3 * 39, score.Counted);   // positions t ≥ L of every stream, across chunk boundaries (h carried)
         Assert.Equal(score.Counted, score.Correct);
     }
 
@@ -37,8 +38,8 @@ public class RecallProbeTests
     public void The_same_recaller_is_at_chance_for_delay_two()
     {
         var (spec, w) = DelayOneRecaller(alphabet: 5);
-        var score = RecallProbe.Score(spec, w, alphabet: 5, delay: 2, streams: 8, steps: 50, episodes: 4, seed: 11);
-        Assert.Equal(4 * 8 * 48, score.Counted);
+        var score = RecallProbe.Score(spec, w, new DelayedRecallTask(alphabetSize: 5, delay: 2, streams: 8, seed: 11), steps: 200);
+        Assert.Equal(8 * 198, score.Counted);
         // it answers x_{t−1}, which equals x_{t−2} with probability 1/5
         Assert.InRange(score.Accuracy, 0.1, 0.3);
     }

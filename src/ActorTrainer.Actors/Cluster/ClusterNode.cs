@@ -1,0 +1,106 @@
+using System.Globalization;
+using System.Text;
+using ActorTrainer.Actors.Hosting;
+using ActorTrainer.Actors.ParameterServer;
+using ActorTrainer.Actors.Serialization;
+using Akka.Actor;
+using Akka.Configuration;
+
+namespace ActorTrainer.Actors.Cluster;
+
+/// <summary>
+/// Starting one cluster member: its actor system's config (the HOCON files with the node's own
+/// settings applied in code — Akka's HOCON does not substitute environment variables), the
+/// frame-size check that keeps a large model from being dropped silently by Akka.Remote, and a
+/// bounded wait for joining the cluster.
+/// </summary>
+public static class ClusterNode
+{
+    /// <summary>Path of the parameter server's singleton manager on ps nodes; workers' proxies point here.</summary>
+    public const string ServerManagerPath = "/user/server-manager";
+
+    /// <summary>Bytes allowed beyond a tensor message's own length for Akka.Remote's envelope
+    /// (recipient and sender paths, serializer id, manifest, sequence number): far more than it needs.</summary>
+    public const int EnvelopeAllowance = 16 * 1024;
+
+    /// <summary>The node's settings over <paramref name="hocon"/> (cluster.conf, role file, --config files),
+    /// with the trainer's dispatchers and serializers as the last fallback.</summary>
+    public static Config ActorSystemConfig(NodeSettings node, Config hocon)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        ArgumentNullException.ThrowIfNull(hocon);
+        string host = node.EffectiveHostname;
+        string bind = node.BindHostname.Length > 0 ? node.BindHostname : host;
+        string role = node.Role == NodeRole.Ps ? "ps" : "worker";
+        var overrides = ConfigurationFactory.ParseString($"""
+            akka.remote.dot-netty.tcp.hostname = {Quote(bind)}
+            akka.remote.dot-netty.tcp.public-hostname = {Quote(host)}
+            akka.remote.dot-netty.tcp.port = {node.Port.ToString(CultureInfo.InvariantCulture)}
+            akka.cluster.roles = [{Quote(role)}]
+            """);
+        return overrides.WithFallback(hocon).WithFallback(TrainerHocon.Config);
+    }
+
+    /// <summary>akka.remote.dot-netty.tcp.maximum-frame-size in bytes (Akka's default 128000 when unset).</summary>
+    public static long MaximumFrameSize(Config config) =>
+        config.GetByteSize("akka.remote.dot-netty.tcp.maximum-frame-size", null) ?? 128_000;
+
+    /// <summary>Bytes the largest message of a model with <paramref name="parameterCount"/> parameters
+    /// needs in one transport frame: a gradient push (header + 4·P) plus <see cref="EnvelopeAllowance"/>.</summary>
+    public static long RequiredFrameSize(int parameterCount)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(parameterCount);
+        var push = new PushGradient(0, 0, 0, new float[parameterCount], 0, 0, false, 0);
+        var weights = new WeightsPublished(0, 0, push.Gradient);
+        long largest = Math.Max(TensorMessageSerializer.SerializedLength(push)!.Value, TensorMessageSerializer.SerializedLength(weights)!.Value);
+        return largest + EnvelopeAllowance;
+    }
+
+    /// <summary>Null when the model's messages fit the frame size; otherwise what to change, in one sentence.</summary>
+    public static string? FrameSizeProblem(int parameterCount, long maximumFrameSize)
+    {
+        long needed = RequiredFrameSize(parameterCount);
+        if (needed <= maximumFrameSize) return null;
+        return $"the model has {parameterCount} parameters, so a weights or gradient message needs {needed} bytes in one frame, " +
+               $"but akka.remote.dot-netty.tcp.maximum-frame-size is {maximumFrameSize} bytes (Akka.Remote would drop such messages silently). " +
+               $"Raise maximum-frame-size to at least {needed}b in hocon/cluster.conf — on EVERY node, the limit must match — or use a smaller model";
+    }
+
+    /// <summary>
+    /// Joins the cluster through the node's seeds (a node without seeds starts a new cluster on its
+    /// own) and waits until this member is Up, at most <see cref="NodeSettings.JoinTimeout"/>.
+    /// False when the time ran out or the system terminated first.
+    /// </summary>
+    public static async Task<bool> JoinAsync(ActorSystem system, NodeSettings node, CancellationToken cancellationToken = default)
+    {
+        var cluster = Akka.Cluster.Cluster.Get(system);
+        var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        cluster.RegisterOnMemberUp(() => up.TrySetResult());
+        var seeds = node.SeedAddresses();
+        if (seeds.Count == 0) cluster.Join(cluster.SelfAddress);
+        else cluster.JoinSeedNodes(seeds);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var wait = Task.Delay(node.JoinTimeout, timeout.Token);
+        var first = await Task.WhenAny(up.Task, wait, system.WhenTerminated).ConfigureAwait(false);
+        timeout.Cancel();
+        return first == up.Task;
+    }
+
+    /// <summary>Why joining failed, for the user: the seeds tried and what to check.</summary>
+    public static string JoinFailure(NodeSettings node) =>
+        $"could not join the cluster within {node.JoinTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s: " +
+        (node.Seeds.Count == 0 ? "this node could not start a cluster of its own"
+            : $"no answer from seed node(s) {string.Join(", ", node.SeedAddresses())}. Is the ps node running and reachable there? " +
+              "(seeds come from --seeds, ACTORTRAINER_SEEDS or actortrainer.node.seeds; the wait is --join-timeout)");
+
+    private static string Quote(string s)
+    {
+        var sb = new StringBuilder("\"");
+        foreach (char c in s)
+        {
+            if (c is '"' or '\\') sb.Append('\\');
+            sb.Append(c);
+        }
+        return sb.Append('"').ToString();
+    }
+}

@@ -1,0 +1,74 @@
+using ActorTrainer.Actors.Coordinator;
+using ActorTrainer.Actors.Hosting;
+using ActorTrainer.Actors.ParameterServer;
+using Akka.Actor;
+
+namespace ActorTrainer.Actors.Cluster;
+
+/// <summary>
+/// The cluster run's observer, on the parameter server's node: what the coordinator is to an
+/// in-process run, minus starting the actors. Hands every update and event to the host's callbacks,
+/// runs validation on the W snapshots the server sends every ValidateEvery updates, passes
+/// checkpoints on, and completes the run's task on <see cref="TrainingCompleted"/>. A throwing
+/// callback fails the run. Runs on the compute dispatcher (validation is CPU-bound).
+/// <see cref="StopTraining"/> sent here is forwarded to the server once it has been heard from.
+/// </summary>
+public sealed class ClusterRunObserver : ReceiveActor
+{
+    private readonly TrainingCallbacks _callbacks;
+    private readonly Action<ServerCheckpoint> _onCheckpoint;
+    private readonly TaskCompletionSource<TrainingResult> _completion;
+    private readonly List<ValidationResult> _validations = new();
+    private IActorRef? _server;
+    private long _lastValidatedVersion = -1;
+
+    public static Props Props(TrainingCallbacks callbacks, Action<ServerCheckpoint> onCheckpoint, TaskCompletionSource<TrainingResult> completion) =>
+        Akka.Actor.Props.Create(() => new ClusterRunObserver(callbacks, onCheckpoint, completion))
+            .WithDispatcher(TrainerHocon.ComputeDispatcherId);
+
+    public ClusterRunObserver(TrainingCallbacks callbacks, Action<ServerCheckpoint> onCheckpoint, TaskCompletionSource<TrainingResult> completion)
+    {
+        _callbacks = callbacks; _onCheckpoint = onCheckpoint; _completion = completion;
+        Receive<UpdateApplied>(m => Guard(() => _callbacks.OnUpdate?.Invoke(m)));
+        Receive<WeightsPublished>(m => Guard(() => Validate(m.Weights, m.Version, m.UpdateNumber)));
+        Receive<ServerCheckpoint>(m => Guard(() => _onCheckpoint(m)));
+        Receive<TrainingCompleted>(Handle);
+        Receive<ITrainerEvent>(m => Guard(() => _callbacks.OnEvent?.Invoke(m)));
+        Receive<StopTraining>(m => _server?.Tell(m, Self));
+    }
+
+    protected override bool AroundReceive(Receive receive, object message)
+    {
+        if (message is ITrainerMessage and not StopTraining && !Sender.IsNobody()) _server = Sender;
+        return base.AroundReceive(receive, message);
+    }
+
+    protected override void PostStop() =>
+        _completion.TrySetException(new InvalidOperationException("the run's observer stopped before training completed"));
+
+    private void Handle(TrainingCompleted m) => Guard(() =>
+    {
+        if (m.Version != _lastValidatedVersion) Validate(m.Weights, m.Version, m.Stats.Updates);
+        _completion.TrySetResult(new TrainingResult(m.Weights, m.Version, m.Reason, m.Detail, m.Stats, _validations.ToArray()));
+        Context.Stop(Self);
+    });
+
+    private void Validate(float[] weights, long version, long updateNumber)
+    {
+        if (_callbacks.Validate is not { } validate) return;
+        var result = new ValidationResult(version, updateNumber, validate(weights, version));
+        _lastValidatedVersion = version;
+        _validations.Add(result);
+        _callbacks.OnValidation?.Invoke(result);
+    }
+
+    private void Guard(Action action)
+    {
+        try { action(); }
+        catch (Exception ex)
+        {
+            _completion.TrySetException(ex);
+            Context.Stop(Self);
+        }
+    }
+}

@@ -1,0 +1,265 @@
+using ActorTrainer.Actors.Hosting;
+using ActorTrainer.Actors.ParameterServer;
+using ActorTrainer.Actors.Worker;
+using Akka.Actor;
+using Akka.Cluster;
+
+namespace ActorTrainer.Actors.Cluster;
+
+/// <summary>
+/// The parameter server of a cluster run, run as the cluster singleton on the ps role. A shell over
+/// two plain states: <see cref="ParameterServerState"/> (W, versions, modes — exactly as in one
+/// process, with slot ids as worker ids) and <see cref="SlotTable"/> (which worker node hosts which
+/// slot). What it adds is the cluster:
+/// <list type="bullet">
+/// <item>worker nodes join with <see cref="JoinRun"/> (checked against the run's fingerprint) and
+/// receive slots; each slot's worker then registers with the state as usual;</item>
+/// <item>new weights go once to each node's agent, which fans them out to its workers — not once
+/// per worker;</item>
+/// <item>a node that leaves, is removed or becomes unreachable is dropped at once: its workers leave
+/// the state (a sync round stops waiting for them) and its slots move to the remaining nodes, resuming
+/// at the chunk after the last one the server received from the slot, with the hidden state reset;</item>
+/// <item>only a slot's current worker may push for it (a worker whose slot moved is refused);</item>
+/// <item>every <see cref="ClusterRunSettings.CheckpointEvery"/> updates and at the end it hands the
+/// observer a <see cref="ServerCheckpoint"/>; at the end it tells every node <see cref="RunFinished"/>.</item>
+/// </list>
+/// Runs on <see cref="TrainerHocon.ServerDispatcherId"/>.
+/// </summary>
+public sealed class ClusterServerActor : ReceiveActor
+{
+    private readonly ClusterRunSettings _settings;
+    private readonly ParameterServerState _state;
+    private readonly OptimizerUpdateRule _rule;
+    private readonly IActorRef _observer;
+    private readonly SlotTable _slots;
+    private readonly Dictionary<string, (IActorRef Agent, int Capacity)> _nodes = new(); // joined node → agent
+    private readonly Dictionary<string, (IActorRef Agent, int Capacity, int[] Slots)> _unreachable = new();
+    private readonly Dictionary<int, IActorRef> _workers = new(); // slot → its registered worker
+    private readonly long[] _nextChunk;                            // (G) slot → chunk it resumes from
+    private bool _finished;
+
+    /// <param name="initialWeights">W at version 0; copied.</param>
+    /// <param name="observer">A local actor: metrics, membership events, checkpoints, completion.</param>
+    public static Props Props(ClusterRunSettings settings, float[] initialWeights, OptimizerUpdateRule rule, IActorRef observer) =>
+        Akka.Actor.Props.Create(() => new ClusterServerActor(settings, initialWeights, rule, observer))
+            .WithDispatcher(TrainerHocon.ServerDispatcherId);
+
+    public ClusterServerActor(ClusterRunSettings settings, float[] initialWeights, OptimizerUpdateRule rule, IActorRef observer)
+    {
+        _settings = settings;
+        _state = new ParameterServerState(settings.Server, initialWeights, rule);
+        _rule = rule;
+        _observer = observer;
+        _slots = new SlotTable(settings.Slots);
+        _nextChunk = new long[settings.Slots];
+        Receive<JoinRun>(Handle);
+        Receive<RegisterWorker>(Handle);
+        Receive<PushGradient>(Handle);
+        Receive<NonFiniteGradientSkipped>(Handle);
+        Receive<StopTraining>(m => Deliver(_state.Handle(m)));
+        Receive<Terminated>(Handle);
+        Receive<ClusterEvent.UnreachableMember>(m => Drop(m.Member.Address, "it became unreachable", mayReturn: true));
+        Receive<ClusterEvent.ReachableMember>(Handle);
+        Receive<ClusterEvent.MemberLeft>(m => Drop(m.Member.Address, "it is leaving the cluster"));
+        Receive<ClusterEvent.MemberExited>(m => Drop(m.Member.Address, "it left the cluster"));
+        Receive<ClusterEvent.MemberRemoved>(m =>
+        {
+            _unreachable.Remove(m.Member.Address.ToString());
+            Drop(m.Member.Address, "it was removed from the cluster");
+        });
+        Receive<ClusterEvent.IClusterDomainEvent>(_ => { });
+    }
+
+    protected override void PreStart() =>
+        Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
+            typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.IReachabilityEvent));
+
+    protected override void PostStop() => Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self);
+
+    // ---- membership ---------------------------------------------------------------------------
+
+    private void Handle(JoinRun m)
+    {
+        string node = Sender.Path.Address.ToString();
+        string? refusal = _finished || _state.IsFinished ? "the run has finished"
+            : m.Capacity <= 0 ? $"a node must offer at least one worker (got {m.Capacity})"
+            : m.Fingerprint.MismatchWith(_settings.Fingerprint);
+        if (refusal is not null)
+        {
+            var rejected = new RunJoinRejected(node, refusal);
+            Sender.Tell(rejected);
+            _observer.Tell(rejected);
+            return;
+        }
+        if (_nodes.ContainsKey(node)) { Sender.Tell(new RunJoined(_settings.Slots)); return; } // a retry
+        if (_unreachable.Remove(node, out var old)) Revoke(old.Agent, old.Slots, "the node was dropped while unreachable");
+        Join(node, Sender, m.Capacity);
+    }
+
+    private void Handle(ClusterEvent.ReachableMember m)
+    {
+        // Back from unreachable: its workers were dropped and its slots moved; revocations sent while it
+        // was away may be lost, so repeat them before the node takes part again like a late joiner.
+        string node = m.Member.Address.ToString();
+        if (_finished || !_unreachable.Remove(node, out var old)) return;
+        Revoke(old.Agent, old.Slots, "the node was dropped while unreachable");
+        Join(node, old.Agent, old.Capacity);
+    }
+
+    private void Join(string node, IActorRef agent, int capacity)
+    {
+        _nodes[node] = (agent, capacity);
+        Context.Watch(agent);
+        agent.Tell(new RunJoined(_settings.Slots));
+        var moves = _slots.Join(node, capacity);
+        _observer.Tell(new NodeJoined(node, capacity, _slots.Capacity, _settings.Slots));
+        Apply(moves, "assigned");
+    }
+
+    /// <summary>Stops counting on a node: its workers leave the state, its slots move on.</summary>
+    private void Drop(Address address, string reason, bool mayReturn = false)
+    {
+        string node = address.ToString();
+        if (!_nodes.Remove(node, out var entry)) return;
+        Context.Unwatch(entry.Agent);
+        var hosted = _slots.SlotsOf(node).ToArray();
+        if (mayReturn && !_finished) _unreachable[node] = (entry.Agent, entry.Capacity, hosted);
+        _observer.Tell(new NodeLeft(node, reason));
+        Apply(_slots.Leave(node), $"node {node} was dropped: {reason}");
+    }
+
+    private static void Revoke(IActorRef agent, IEnumerable<int> slots, string reason)
+    {
+        foreach (int slot in slots) agent.Tell(new SlotRevoked(slot, reason));
+    }
+
+    private void Apply(IReadOnlyList<SlotMove> moves, string reason)
+    {
+        foreach (var (slot, from, to) in moves)
+        {
+            if (from is not null)
+            {
+                if (_workers.Remove(slot, out var worker))
+                {
+                    Context.Unwatch(worker);
+                    Deliver(_state.Handle(new WorkerLeft(slot, reason)));
+                }
+                if (_nodes.TryGetValue(from, out var old)) old.Agent.Tell(new SlotRevoked(slot, reason));
+            }
+            if (to is not null && !_finished)
+            {
+                int b = _settings.StreamsPerSlot;
+                _nodes[to].Agent.Tell(new SlotAssigned(slot, slot * b, b, _nextChunk[slot]));
+            }
+            _observer.Tell(new SlotMoved(slot, from, to, _nextChunk[slot]));
+        }
+    }
+
+    private void Handle(Terminated t)
+    {
+        foreach (var (node, entry) in _nodes)
+        {
+            if (!entry.Agent.Equals(t.ActorRef)) continue;
+            Drop(t.ActorRef.Path.Address, "its agent stopped");
+            return;
+        }
+        foreach (var (slot, worker) in _workers)
+        {
+            if (!worker.Equals(t.ActorRef)) continue;
+            // The worker stopped but its node is still here: the slot is assigned again.
+            _workers.Remove(slot);
+            Deliver(_state.Handle(new WorkerLeft(slot, "its worker stopped")));
+            if (!_finished) Apply(_slots.Vacate(slot), "its worker stopped");
+            return;
+        }
+    }
+
+    // ---- the parameter server's protocol, guarded by slot ownership ----------------------------
+
+    private void Handle(RegisterWorker m)
+    {
+        string node = Sender.Path.Address.ToString();
+        if ((uint)m.WorkerId >= (uint)_settings.Slots || _slots.HostOf(m.WorkerId) != node || _workers.ContainsKey(m.WorkerId))
+        {
+            Sender.Tell(new RegistrationRejected(m.WorkerId, $"slot {m.WorkerId} is not assigned to node {node}"));
+            return;
+        }
+        var outbox = _state.Handle(m);
+        if (_state.IsRegistered(m.WorkerId))
+        {
+            _workers[m.WorkerId] = Sender;
+            Context.Watch(Sender);
+        }
+        Deliver(outbox);
+    }
+
+    private void Handle(PushGradient m)
+    {
+        if (!IsOwner(m.WorkerId))
+        {
+            Sender.Tell(new GradientRejected(m.WorkerId, m.ChunkId, m.BaseVersion, RejectionReason.UnknownWorker,
+                $"slot {m.WorkerId} is not hosted by this worker (it moved)", _state.Version));
+            return;
+        }
+        _nextChunk[m.WorkerId] = Math.Max(_nextChunk[m.WorkerId], m.ChunkId + 1);
+        Deliver(_state.Handle(m));
+    }
+
+    private void Handle(NonFiniteGradientSkipped m)
+    {
+        if (!IsOwner(m.WorkerId)) return;
+        _nextChunk[m.WorkerId] = Math.Max(_nextChunk[m.WorkerId], m.ChunkId + 1);
+        Deliver(_state.Handle(m));
+    }
+
+    private bool IsOwner(int slot) => _workers.TryGetValue(slot, out var worker) && worker.Equals(Sender);
+
+    private void Deliver(IReadOnlyList<Outgoing> outbox)
+    {
+        foreach (var (to, message) in outbox)
+        {
+            switch (to.Audience)
+            {
+                case Audience.Worker:
+                    if (_workers.TryGetValue(to.WorkerId, out var worker)) worker.Tell(message, Self);
+                    break;
+                case Audience.AllWorkers:
+                    // Once per node: its agent fans the message out to the workers there.
+                    foreach (var node in _workers.Values.Select(w => w.Path.Address.ToString()).Distinct())
+                        if (_nodes.TryGetValue(node, out var entry)) entry.Agent.Tell(message, Self);
+                    break;
+                case Audience.Observer:
+                    Observe(message);
+                    break;
+                case Audience.Sender:
+                    Sender.Tell(message, Self);
+                    break;
+            }
+        }
+    }
+
+    private void Observe(ITrainerMessage message)
+    {
+        switch (message)
+        {
+            case UpdateApplied u:
+                _observer.Tell(u, Self);
+                if (_settings.CheckpointEvery > 0 && u.UpdateNumber % _settings.CheckpointEvery == 0 && !_state.IsFinished)
+                    _observer.Tell(Checkpoint(), Self);
+                break;
+            case TrainingCompleted done:
+                _finished = true;
+                _observer.Tell(Checkpoint(), Self);
+                foreach (var (agent, _) in _nodes.Values) agent.Tell(new RunFinished(done.Reason, done.Detail, done.Stats.Updates), Self);
+                _observer.Tell(done, Self);
+                break;
+            default:
+                _observer.Tell(message, Self);
+                break;
+        }
+    }
+
+    private ServerCheckpoint Checkpoint() => new(
+        _state.Updates, _state.Version, _state.Weights.ToArray(),
+        _rule.State?.Slice(0, _rule.State.Length), (long[])_nextChunk.Clone());
+}

@@ -1,0 +1,143 @@
+using System.Globalization;
+using Akka.Actor;
+using Akka.Cluster.Tools.Singleton;
+using Akka.Configuration;
+using ActorTrainer.Actors;
+using ActorTrainer.Actors.Cluster;
+using ActorTrainer.Actors.Coordinator;
+using ActorTrainer.Actors.ParameterServer;
+using ActorTrainer.Cli.CommandLine;
+using ActorTrainer.Cli.Training;
+using ActorTrainer.Core.Training;
+
+namespace ActorTrainer.Cli.Cluster;
+
+/// <summary>
+/// The ps node: joins (or starts) the cluster, runs the parameter server as the cluster singleton
+/// and owns the run directory — metrics.csv, validation.csv, loss.png, model/state checkpoints,
+/// sample.txt, exactly as an in-process run writes them. The run's slots G are --workers (the
+/// total over all worker nodes); training starts once the joined worker nodes offer G workers.
+/// </summary>
+public sealed class PsNodeJob
+{
+    private readonly TextWriter _out;
+    private readonly TextWriter _err;
+
+    public PsNodeJob(TextWriter stdout, TextWriter stderr) { _out = stdout; _err = TextWriter.Synchronized(stderr); }
+
+    public async Task<int> RunAsync(NodeSettings node, Config hocon, TrainSettings settings, CancellationToken ct)
+    {
+        // Everything that can fail on bad input happens before anything is written or started.
+        if (settings.Resume is not null)
+            throw new UsageException("node --role ps cannot --resume yet; resume in one process with `train --resume DIR`, or start a new cluster run with --init DIR/model.safetensors");
+        if (settings.Shards != 1)
+            throw new UsageException($"node --role ps runs one unsharded parameter server; --shards {settings.Shards} is for in-process runs only");
+        int slots = settings.EffectiveWorkers;
+        var setup = RunSetup.Create(settings, slots);
+        var config = ClusterNode.ActorSystemConfig(node, hocon);
+        long frame = ClusterNode.MaximumFrameSize(config);
+        if (ClusterNode.FrameSizeProblem(setup.Spec.Shape.Count, frame) is { } tooLarge) throw new UsageException(tooLarge);
+        var fingerprint = ClusterFingerprint.Of(setup, frame);
+        var w = setup.InitialWeights();
+        var run = TrainingRunSettings.From(settings, setup.Spec);
+        var runSettings = new ClusterRunSettings(
+            run.ToServerSettings(w.Length, slots, snapshotsForValidation: settings.EvalEvery > 0), fingerprint, slots, settings.Batch, settings.CheckpointEvery);
+
+        var dir = RunDirectory.CreateNew(settings.Out);
+        dir.WriteSettings(settings, slots);
+        _err.WriteLine($"run directory: {dir.Path}");
+        _err.WriteLine($"corpus: {setup.Corpus.Source} ({setup.Corpus.TrainTokens.Length} train / {setup.Corpus.ValidationTokens.Length} validation chars, V={setup.Vocabulary.Size}); " +
+                       $"model H={settings.Hidden}, {setup.Spec.Shape.Count} parameters; {slots} workers × B={settings.Batch} streams, k={settings.Chunk}; " +
+                       $"{settings.Mode.ToString().ToLowerInvariant()} mode, {settings.Optimizer} lr={settings.LearningRate.ToString(CultureInfo.InvariantCulture)}");
+
+        var rule = setup.CreateUpdateRule();
+        using var metrics = new MetricsLog(dir);
+        var progress = new ProgressDisplay(_err, settings.Updates, settings.Progress);
+        var system = ActorSystem.Create(NodeSettings.SystemName, config);
+        try
+        {
+            if (!await ClusterNode.JoinAsync(system, node, ct))
+            {
+                _err.WriteLine($"error: {ClusterNode.JoinFailure(node)}");
+                return 1;
+            }
+            _err.WriteLine($"ps node up at {Akka.Cluster.Cluster.Get(system).SelfAddress}; waiting for worker nodes to offer {slots} workers");
+
+            var completion = new TaskCompletionSource<TrainingResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var callbacks = new TrainingCallbacks
+            {
+                OnUpdate = u =>
+                {
+                    metrics.Write(u, u.UpdateNumber, u.Version, progress.Elapsed);
+                    progress.OnUpdate(u, u.UpdateNumber);
+                },
+                OnEvent = Report,
+                Validate = (weights, _) => setup.ValidationLoss(weights),
+                OnValidation = r =>
+                {
+                    if (!double.IsNaN(r.Loss)) metrics.WriteValidation(r.UpdateNumber, r.Version, r.Loss, progress.Elapsed);
+                    progress.OnValidation(r.Loss);
+                },
+            };
+            void Checkpoint(ServerCheckpoint c) => dir.WriteCheckpoint(setup, c.Weights, c.Updates, c.Version, c.Optimizer,
+                c.NextChunk.Select((next, g) => new WorkerSnapshot(g * settings.Batch, settings.Batch, next, new float[settings.Batch * settings.Hidden])).ToList());
+            var observer = system.ActorOf(ClusterRunObserver.Props(callbacks, Checkpoint, completion), "observer");
+            system.ActorOf(ClusterSingletonManager.Props(
+                ClusterServerActor.Props(runSettings, w, rule, observer), PoisonPill.Instance,
+                ClusterSingletonManagerSettings.Create(system)), ClusterNode.ServerManagerPath.Split('/')[^1]);
+            using var cancel = ct.Register(() => observer.Tell(new StopTraining("cancelled")));
+
+            await Task.WhenAny(completion.Task, system.WhenTerminated);
+            if (!completion.Task.IsCompletedSuccessfully && (system.WhenTerminated.IsCompleted || !completion.Task.IsCompleted))
+            {
+                _err.WriteLine("error: this node's actor system stopped before the run completed (it was downed or shut down); the last checkpoint is in " + dir.Path);
+                return 1;
+            }
+            var result = await completion.Task; // a failed callback (e.g. the disk is full) surfaces here
+            progress.Finish();
+            metrics.SavePlot(dir.LossPlot);
+            if (result.Reason == CompletionReason.Diverged)
+            {
+                _err.WriteLine($"error: training diverged after {result.Stats.Updates} updates ({result.Detail}); the last good checkpoint is in {dir.Path}. Try a lower --lr or a --clip-norm.");
+                return 1;
+            }
+            string sample = setup.Sample(result.Weights, settings.SampleLength, settings.Seed);
+            RunDirectory.AtomicWrite(dir.SampleText, sample);
+            double validation = result.Validations.Count > 0 ? result.Validations[^1].Loss : double.NaN;
+            _out.WriteLine($"trained {result.Stats.Updates} updates; validation loss {validation.ToString("F3", CultureInfo.InvariantCulture)} nats/char; run directory {dir.Path}");
+            if (result.Reason == CompletionReason.Stopped) _out.WriteLine("stopped early: " + result.Detail);
+            if (sample.Length > 0) _out.WriteLine($"--- sample ---{Environment.NewLine}{sample}{Environment.NewLine}--------------");
+            return 0;
+        }
+        finally
+        {
+            await WorkerNodeJob.LeaveAsync(system);
+        }
+    }
+
+    private void Report(ITrainerEvent e)
+    {
+        switch (e)
+        {
+            case NodeJoined m:
+                _err.WriteLine($"worker node {m.Node} joined, offering {m.Capacity} workers" +
+                               (m.TotalCapacity < m.Slots ? $" ({m.TotalCapacity} of {m.Slots} offered; waiting for more)" : ""));
+                break;
+            case NodeLeft m:
+                _err.WriteLine($"worker node {m.Node} dropped: {m.Reason}");
+                break;
+            case SlotMoved m when m.To is not null:
+                _err.WriteLine($"slot {m.Slot} → {m.To}" + (m.From is null ? "" : $" (from {m.From})") + (m.NextChunk > 0 ? $", resuming at chunk {m.NextChunk} with h = 0" : ""));
+                break;
+            case SlotMoved m:
+                _err.WriteLine($"slot {m.Slot} unassigned: no worker node left to take it; waiting for one to join");
+                break;
+            case RunJoinRejected m:
+                _err.WriteLine($"rejected worker node {m.Node}: {m.Reason}");
+                break;
+            case RegistrationRejected m:
+                _err.WriteLine($"refused worker of slot {m.WorkerId}: {m.Reason}");
+                break;
+        }
+    }
+}

@@ -1,0 +1,92 @@
+using Akka.Actor;
+using Akka.Cluster.Tools.Singleton;
+using Akka.Configuration;
+using ActorTrainer.Actors.Cluster;
+using ActorTrainer.Actors.Coordinator;
+using ActorTrainer.Cli.CommandLine;
+using ActorTrainer.Cli.Training;
+using ActorTrainer.Core.Training;
+
+namespace ActorTrainer.Cli.Cluster;
+
+/// <summary>
+/// A worker node: joins the cluster (bounded wait), then offers --workers-per-node workers to the
+/// parameter server through the singleton proxy — waiting for a ps node if none is there yet — and
+/// hosts the slots it is given until the run ends. Exit code 0 when the run finished, 2 when the
+/// server rejected the node (with the reason), 1 when the cluster could not be joined or the server
+/// went away.
+/// </summary>
+public sealed class WorkerNodeJob
+{
+    private readonly TextWriter _err;
+
+    public WorkerNodeJob(TextWriter stderr) => _err = TextWriter.Synchronized(stderr);
+
+    public async Task<int> RunAsync(NodeSettings node, Config hocon, TrainSettings settings, CancellationToken ct)
+    {
+        // The node's own view of the run, for its fingerprint; the stream layout over all G slots is
+        // built once the server says what G is.
+        var local = RunSetup.Create(settings, workers: 1);
+        var config = ClusterNode.ActorSystemConfig(node, hocon);
+        long frame = ClusterNode.MaximumFrameSize(config);
+        if (ClusterNode.FrameSizeProblem(local.Spec.Shape.Count, frame) is { } tooLarge) throw new UsageException(tooLarge);
+        var fingerprint = ClusterFingerprint.Of(local, frame);
+        var workerSettings = TrainingRunSettings.From(settings, local.Spec).ToWorkerSettings();
+        RunSetup? layout = null;
+        SlotComputerFactory computers = (totalSlots, slot) =>
+        {
+            if (layout is null || layout.Workers != totalSlots) layout = RunSetup.Create(settings, totalSlots);
+            return layout.CreateComputer(slot);
+        };
+
+        var system = ActorSystem.Create(NodeSettings.SystemName, config);
+        try
+        {
+            if (!await ClusterNode.JoinAsync(system, node, ct))
+            {
+                _err.WriteLine($"error: {ClusterNode.JoinFailure(node)}");
+                return 1;
+            }
+            int capacity = node.EffectiveWorkersPerNode;
+            _err.WriteLine($"worker node up at {Akka.Cluster.Cluster.Get(system).SelfAddress}, offering {capacity} workers; waiting for the parameter server");
+            var proxy = system.ActorOf(ClusterSingletonProxy.Props(ClusterNode.ServerManagerPath, ClusterSingletonProxySettings.Create(system)), "server-proxy");
+            var completion = new TaskCompletionSource<WorkerNodeResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+            system.ActorOf(NodeAgentActor.Props(proxy, capacity, fingerprint, workerSettings, computers, completion), "agent");
+
+            using var cancel = ct.Register(() => completion.TrySetResult(new WorkerNodeResult(WorkerNodeStatus.Failed, "stopped by request before the run finished")));
+            if (await Task.WhenAny(completion.Task, system.WhenTerminated) != completion.Task)
+            {
+                _err.WriteLine("error: this node's actor system stopped before the run finished (it was downed by the split-brain resolver or shut down)");
+                return 1;
+            }
+            var result = await completion.Task;
+            switch (result.Status)
+            {
+                case WorkerNodeStatus.Finished:
+                    _err.WriteLine(result.Detail);
+                    return 0;
+                case WorkerNodeStatus.Rejected:
+                    _err.WriteLine($"error: {result.Detail}");
+                    return 2;
+                default:
+                    _err.WriteLine($"error: {result.Detail}");
+                    return 1;
+            }
+        }
+        finally
+        {
+            await LeaveAsync(system);
+        }
+    }
+
+    /// <summary>Leaves the cluster gracefully (bounded: a few seconds), then terminates the system.</summary>
+    public static async Task LeaveAsync(ActorSystem system)
+    {
+        if (!system.WhenTerminated.IsCompleted)
+        {
+            var leave = CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClusterLeavingReason.Instance);
+            await Task.WhenAny(leave, Task.Delay(TimeSpan.FromSeconds(10)));
+        }
+        await system.Terminate();
+    }
+}

@@ -1,0 +1,98 @@
+using ActorTrainer.Actors.Cluster;
+using ActorTrainer.Actors.Hosting;
+using Akka.Configuration;
+
+namespace ActorTrainer.Actors.Tests.Cluster;
+
+public class ClusterNodeTests
+{
+    /// <summary>The repository's hocon/ directory (walking up from the test's base directory).</summary>
+    private static string HoconDirectory()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            string candidate = Path.Combine(dir.FullName, "hocon", "cluster.conf");
+            if (File.Exists(candidate) && File.Exists(Path.Combine(dir.FullName, "ActorTrainer.sln"))) return Path.GetDirectoryName(candidate)!;
+        }
+        throw new InvalidOperationException($"hocon/cluster.conf not found above {AppContext.BaseDirectory}");
+    }
+
+    private static Config ClusterConf() => ConfigurationFactory.ParseString(File.ReadAllText(Path.Combine(HoconDirectory(), "cluster.conf")));
+
+    [Fact]
+    public void Required_frame_is_the_largest_tensor_message_plus_the_envelope_allowance()
+    {
+        // PushGradient: 41-byte header (incl. the float count) + 4 bytes per parameter.
+        Assert.Equal(41 + 4L * 1_000_000 + ClusterNode.EnvelopeAllowance, ClusterNode.RequiredFrameSize(1_000_000));
+    }
+
+    [Fact]
+    public void A_model_too_large_for_the_frame_is_refused_with_the_sizes_and_the_fix()
+    {
+        long needed = ClusterNode.RequiredFrameSize(33_000);
+        Assert.Null(ClusterNode.FrameSizeProblem(33_000, needed));
+        string problem = ClusterNode.FrameSizeProblem(33_000, 128_000)!;
+        Assert.Contains("33000 parameters", problem);
+        Assert.Contains("128000", problem);
+        Assert.Contains($"{needed}b", problem);
+        Assert.Contains("EVERY node", problem);
+    }
+
+    [Fact]
+    public void Shipped_frame_size_fits_a_million_parameter_model()
+    {
+        long frame = ClusterNode.MaximumFrameSize(ClusterConf());
+        Assert.Null(ClusterNode.FrameSizeProblem(1_000_000, frame));
+    }
+
+    [Fact]
+    public void Node_settings_are_applied_over_the_files_in_code()
+    {
+        var node = new NodeSettings { Role = NodeRole.Ps, Hostname = "ps-0.ps", BindHostname = "0.0.0.0", Port = 4053 };
+        var config = ClusterNode.ActorSystemConfig(node, ClusterConf());
+        Assert.Equal("ps-0.ps", config.GetString("akka.remote.dot-netty.tcp.public-hostname"));
+        Assert.Equal("0.0.0.0", config.GetString("akka.remote.dot-netty.tcp.hostname"));
+        Assert.Equal(4053, config.GetInt("akka.remote.dot-netty.tcp.port"));
+        Assert.Equal(["ps"], config.GetStringList("akka.cluster.roles"));
+        Assert.Equal("cluster", config.GetString("akka.actor.provider"));
+    }
+
+    [Fact]
+    public void Cluster_conf_binds_the_same_serializers_and_dispatchers_as_the_in_process_hocon()
+    {
+        var cluster = ClusterConf();
+        var inProcess = TrainerHocon.Config;
+        foreach (var path in new[]
+                 {
+                     "akka.actor.serializers.hyperion", "akka.actor.serializers.actortrainer-tensor",
+                     "actortrainer.compute-dispatcher.type", "actortrainer.compute-dispatcher.throughput",
+                     "actortrainer.server-dispatcher.type", "actortrainer.server-dispatcher.throughput",
+                 })
+            Assert.Equal(inProcess.GetString(path), cluster.GetString(path));
+        var bindings = inProcess.GetConfig("akka.actor.serialization-bindings").AsEnumerable().ToList();
+        Assert.NotEmpty(bindings);
+        foreach (var (type, value) in bindings)
+            Assert.Equal(value.GetString(), cluster.GetConfig("akka.actor.serialization-bindings").GetString($"\"{type}\""));
+        Assert.True(cluster.GetBoolean("akka.actor.serialization-settings.hyperion.disallow-unsafe-type"));
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1:4053", null)]
+    [InlineData("akka.tcp://actortrainer@ps-0.ps:4053", null)]
+    [InlineData("akka.tcp://other@ps:4053", "actor system 'other'")]
+    [InlineData("ps-without-port", "host and a port")]
+    public void Seeds_are_host_port_or_full_addresses_of_the_trainer_system(string seed, string? problem)
+    {
+        var node = new NodeSettings { Seeds = [seed] };
+        if (problem is null)
+        {
+            Assert.Null(node.Validate());
+            Assert.Equal("actortrainer", node.SeedAddresses()[0].System);
+        }
+        else Assert.Contains(problem, node.Validate());
+    }
+
+    [Fact]
+    public void A_worker_without_seeds_is_told_how_to_give_them() =>
+        Assert.Contains("--seeds", new NodeSettings { Role = NodeRole.Worker }.Validate());
+}
