@@ -72,9 +72,12 @@ public sealed class ClusterServerActor : ReceiveActor
         Receive<ClusterEvent.IClusterDomainEvent>(_ => { });
     }
 
-    protected override void PreStart() =>
+    protected override void PreStart()
+    {
+        _observer.Tell(new ServerStarted(_settings.Slots));
         Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
             typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.IReachabilityEvent));
+    }
 
     protected override void PostStop() => Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self);
 

@@ -3,6 +3,7 @@ using System.Globalization;
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.Serialization;
+using ActorTrainer.Actors.Cluster;
 using ActorTrainer.Actors.ParameterServer;
 using ActorTrainer.Actors.Serialization;
 using ActorTrainer.Cli.CommandLine;
@@ -56,7 +57,7 @@ internal static class BenchTransport
         var duration = TimeSpan.FromSeconds(seconds);
         stdout.WriteLine($"transport: {parameters} parameters; push {pushBytes} B, weights {weightsBytes} B; window {window}; {seconds.ToString(CultureInfo.InvariantCulture)} s per measurement");
 
-        using (var local = ActorSystem.Create("bench", Config(0, serializer, remote: false)))
+        using (var local = ActorSystem.Create("bench", Config(0, serializer, remote: false, parameters, partFloats)))
         {
             var tensor = new TensorMessageSerializer((ExtendedActorSystem)local);
             var hyperion = new HyperionSerializer((ExtendedActorSystem)local);
@@ -78,8 +79,11 @@ internal static class BenchTransport
         return 0;
     }
 
-    /// <summary>hocon/cluster.conf's transport and serializers, as a plain remote (not cluster) system.</summary>
-    private static Config Config(int port, string serializer, bool remote)
+    /// <summary>
+    /// hocon/cluster.conf's transport and serializers, as a plain remote (not cluster) system; the frame
+    /// size raised to what whole messages need when they are sent whole (both processes compute the same).
+    /// </summary>
+    private static Config Config(int port, string serializer, bool remote, int parameters, int partFloats)
     {
         string file = Path.Combine(NodeSettingsLoader.DefaultHoconDirectory, "cluster.conf");
         if (!File.Exists(file)) throw new UsageException($"the shared cluster settings: file not found: {file}");
@@ -89,14 +93,17 @@ internal static class BenchTransport
               "ActorTrainer.Actors.ParameterServer.WeightsPublished, ActorTrainer.Actors" = hyperion
             }
             """ : "";
+        var shared = ConfigurationFactory.ParseString(File.ReadAllText(file));
+        long frame = Math.Max(ClusterNode.MaximumFrameSize(shared), ClusterNode.RequiredFrameSize(parameters, partFloats) + 1024);
         var overrides = ConfigurationFactory.ParseString($"""
+            akka.remote.dot-netty.tcp.maximum-frame-size = {frame.ToString(CultureInfo.InvariantCulture)}b
             akka.actor.provider = {(remote ? "remote" : "local")}
             akka.remote.dot-netty.tcp.hostname = "127.0.0.1"
             akka.remote.dot-netty.tcp.public-hostname = "127.0.0.1"
             akka.remote.dot-netty.tcp.port = {port.ToString(CultureInfo.InvariantCulture)}
             {bindings}
             """);
-        return overrides.WithFallback(ConfigurationFactory.ParseString(File.ReadAllText(file)));
+        return overrides.WithFallback(shared);
     }
 
     private readonly record struct SerializerResult(double To, double From, int Bytes);
@@ -137,7 +144,7 @@ internal static class BenchTransport
         {
             string? line = await peer.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60));
             if (line != "ready") throw new InvalidOperationException($"the peer process did not start (said '{line}')");
-            using var system = ActorSystem.Create("bench", Config(0, serializer, remote: true));
+            using var system = ActorSystem.Create("bench", Config(0, serializer, remote: true, parameters, partFloats));
             var echo = await system.ActorSelection($"akka.tcp://bench@127.0.0.1:{peerPort}/user/echo").ResolveOne(TimeSpan.FromSeconds(30));
             var done = new TaskCompletionSource<BenchTransportActors.Result>(TaskCreationOptions.RunContinuationsAsynchronously);
             system.ActorOf(Props.Create(() => new BenchTransportActors.Client(echo, push, window, duration, partFloats, done)));
@@ -155,7 +162,7 @@ internal static class BenchTransport
     /// <summary>The peer process: an echo actor that answers every push with a weights message.</summary>
     private static async Task<int> ServeAsync(int port, string serializer, int parameters, int partFloats)
     {
-        using var system = ActorSystem.Create("bench", Config(port, serializer, remote: true));
+        using var system = ActorSystem.Create("bench", Config(port, serializer, remote: true, parameters, partFloats));
         system.ActorOf(Props.Create(() => new BenchTransportActors.Echo(parameters, partFloats)), "echo");
         Console.Out.WriteLine("ready");
         Console.Out.Flush();
