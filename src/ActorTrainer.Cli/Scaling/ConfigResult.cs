@@ -4,8 +4,9 @@ namespace ActorTrainer.Cli.Scaling;
 public sealed record CurvePoint(double WallSeconds, long Update, long Version, long Tokens, double Loss);
 
 /// <summary>
-/// What one configuration of a sweep measured. Throughput is training tokens (of applied gradients)
-/// per second of wall time from the run's start to its last update. Speedup and efficiency compare
+/// What one configuration of a sweep measured. Throughput is training tokens (of applied gradients,
+/// as shard 0 applied them) per second of wall time from the run's start to its last update. A
+/// sharded run ends when its first shard reaches the budget, so shard 0 may be a few updates short. Speedup and efficiency compare
 /// with the 1-worker configuration of the same group (mode, k, shards) and are null without one.
 /// </summary>
 public sealed record ConfigResult
@@ -44,6 +45,9 @@ public sealed record ConfigResult
     public required long BytesSent { get; init; }
     /// <summary>Tensor bytes workers received (registration and published weights), at their serialized length.</summary>
     public required long BytesReceived { get; init; }
+    /// <summary>Full (gen 2) garbage collections during the run: every update allocates a published copy
+    /// of W and every push a gradient, both on the large-object heap once P exceeds ~21k floats.</summary>
+    public required int Gen2Collections { get; init; }
     public required string Completion { get; init; }
     public required IReadOnlyList<CurvePoint> Curve { get; init; }
 }

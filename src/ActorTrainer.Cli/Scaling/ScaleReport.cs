@@ -21,7 +21,7 @@ public static class ScaleReport
         "config", "workers", "mode", "staleness_bound", "chunk", "shards", "tokens", "updates", "wall_s", "tokens_per_s",
         "speedup", "efficiency", "core_efficiency", "target_loss", "time_to_target_s", "final_val_loss",
         "gradients_applied", "gradients_rejected", "staleness_mean", "staleness_p50", "staleness_p99", "staleness_max",
-        "server_busy", "worker_idle", "chunk_compute_s", "bytes_sent", "bytes_received", "completion",
+        "server_busy", "worker_idle", "chunk_compute_s", "bytes_sent", "bytes_received", "gc_gen2", "completion",
     ];
 
     public static readonly string[] CurveColumns = ["config", "wall_s", "update", "version", "tokens", "val_loss"];
@@ -40,7 +40,7 @@ public static class ScaleReport
                     r.Tokens, r.Updates, r.WallSeconds, r.TokensPerSecond, r.Speedup, r.Efficiency, r.CoreEfficiency,
                     sweep.TargetLoss, r.TimeToTarget, r.FinalLoss, r.GradientsApplied, r.GradientsRejected,
                     r.StalenessMean, r.StalenessP50, r.StalenessP99, r.StalenessMax, r.ServerBusy, r.WorkerIdle, r.SecondsPerChunk,
-                    r.BytesSent, r.BytesReceived, r.Completion);
+                    r.BytesSent, r.BytesReceived, r.Gen2Collections, r.Completion);
         written.Add(P(ResultsCsv));
 
         using (var csv = new CsvWriter(P(CurvesCsv), CurveColumns))
@@ -133,10 +133,10 @@ public static class ScaleReport
         L($"- each configuration: {(s.Stop == StopRule.Budget ? $"{s.TokenBudget:N0} training tokens" : $"until validation loss ≤ {s.TargetLoss} (at most {s.TokenBudget:N0} tokens)")}; {s.Points} weight snapshots for the curve; {sweep.TotalSeconds:F0} s in all");
         L($"- target loss for time-to-target: {sweep.TargetLoss:F3} {(sweep.TargetGiven ? "(given)" : "(not given: the highest final loss of the sweep, which every configuration reached)")}");
         L();
-        L($"| configuration | tok/s | speedup | efficiency | eff. vs cores | time to target (s) | final val loss | updates | rejected | staleness mean / p50 / p99 / max | server busy | worker idle | MB sent / received |");
-        L($"|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---|");
+        L($"| configuration | tok/s | speedup | efficiency | eff. vs cores | time to target (s) | final val loss | updates | rejected | staleness mean / p50 / p99 / max | server busy | worker idle | MB sent / received | gen2 GCs |");
+        L($"|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---|---:|");
         foreach (var r in sweep.Configs)
-            L($"| {r.Config.Label} | {r.TokensPerSecond:N0} | {Opt(r.Speedup, "F2")} | {Opt(r.Efficiency, "P0")} | {Opt(r.CoreEfficiency, "P0")} | {Opt(r.TimeToTarget, "F1")} | {r.FinalLoss:F3} | {r.Updates} | {r.GradientsRejected} | {r.StalenessMean:F2} / {r.StalenessP50} / {r.StalenessP99} / {r.StalenessMax} | {r.ServerBusy:P0} | {r.WorkerIdle:P0} | {r.BytesSent / 1e6:F1} / {r.BytesReceived / 1e6:F1} |");
+            L($"| {r.Config.Label} | {r.TokensPerSecond:N0} | {Opt(r.Speedup, "F2")} | {Opt(r.Efficiency, "P0")} | {Opt(r.CoreEfficiency, "P0")} | {Opt(r.TimeToTarget, "F1")} | {r.FinalLoss:F3} | {r.Updates} | {r.GradientsRejected} | {r.StalenessMean:F2} / {r.StalenessP50} / {r.StalenessP99} / {r.StalenessMax} | {r.ServerBusy:P0} | {r.WorkerIdle:P0} | {r.BytesSent / 1e6:F1} / {r.BytesReceived / 1e6:F1} | {r.Gen2Collections} |");
         L();
         if (sweep.Capacity is { } c)
         {
@@ -151,10 +151,12 @@ public static class ScaleReport
         L();
         L($"- Throughput is training tokens of applied gradients per second, from a run's start to its last update. Speedup = tok/s(n) ÷ tok/s(1) and efficiency = tok/s(n) ÷ (n · tok/s(1)), both against the 1-worker run of the same mode, k and shards.");
         L($"- **This machine has {sweep.Cores} cores.** With more workers than cores, workers share cores (and also share them with the server shards and the coordinator), so the best possible speedup is about {sweep.Cores}, not n: efficiency past n = {sweep.Cores} measures oversubscription, not the algorithm. \"eff. vs cores\" divides by min(n, cores) instead; read that column for n > {sweep.Cores}. The machine may also be shared with other work (see the load averages), which lowers every figure.");
+        L($"- A worker pushes a gradient and waits for the server's answer before its next chunk (one push in flight), so a lone worker idles for each round trip (see its worker-idle figure). A second worker fills that gap: efficiency above 100 % at small n is this latency hiding, not a measurement error.");
         L($"- Sync mode averages n gradients per update (a batch n times larger); async and ssp apply each gradient alone. Equal tokens therefore mean fewer, larger updates in sync mode, which is why its loss per token can differ.");
         L($"- Staleness is, per applied gradient, the server's version on arrival minus the version the gradient was computed on (shard 0's view). Rejected counts refused gradient slices summed over shards (ssp: too stale).");
         L($"- Server busy is the busiest shard's time in message handlers ÷ its lifetime. Worker idle is 1 − (wall time inside the chunk computation, summed over workers) ÷ (n · wall time); with more workers than cores, waiting for a core mid-chunk counts as computing.");
         L($"- Bytes are the tensor messages (gradient pushes; registrations and published weights to workers) at the exact length the wire serializer (TensorMessageSerializer) gives them, counted by the servers as they receive and send them; small control messages (acks, rejections) are not counted. Nothing is serialized in-process.");
+        L($"- gen2 GCs counts full garbage collections during the run (process-wide). Every update allocates the copy of W it publishes and every push a fresh gradient; above ~21k floats both land on the large-object heap, whose collections pause every thread — a cost of the in-process design that grows with updates/s.");
         L($"- Budget mode evaluates the weight snapshots after each run, so validation never competes with training for the cores; loss is mean cross-entropy in nats per character on the held-out text.");
         L();
         L($"![throughput]({ThroughputPng})");

@@ -113,9 +113,11 @@ public sealed class ScaleSweep
         };
         var run = new TrainingRunSettings(config.Mode.Mode, maxUpdates, _target.ModelShape, config.Mode.Staleness,
             validateEvery: validateEvery, shards: config.Shards);
+        int gen2 = GC.CollectionCount(2);
         clock.Start();
         var result = await TrainingRun.RunAsync(system, run, computers, _target.InitialWeights(), _target.CreateUpdateRule(), callbacks, stop.Token);
         clock.Stop();
+        gen2 = GC.CollectionCount(2) - gen2;
         double wall = lastUpdateAt > 0 ? lastUpdateAt : clock.Elapsed.TotalSeconds;
 
         // Validation curve: W0 at time 0, then W at every snapshot (evaluated now in budget mode), in update order.
@@ -151,6 +153,7 @@ public sealed class ScaleSweep
             SecondsPerChunk = chunks > 0 ? computeSeconds / chunks : 0,
             BytesSent = result.ServerLoads.Sum(l => l.TensorBytesReceived),
             BytesReceived = result.ServerLoads.Sum(l => l.TensorBytesSent),
+            Gen2Collections = gen2,
             Completion = online && stop.IsCancellationRequested && !ct.IsCancellationRequested ? "target" : result.Reason.ToString(),
             Curve = curve,
         };

@@ -41,7 +41,9 @@ public sealed class ScaleCommandTests : IDisposable
         Assert.Equal(12, rows.Count);
         foreach (var r in rows)
         {
-            Assert.True(D(r["tokens"]) >= 1500 || r["completion"] != "ReachedMaxUpdates", $"{r["config"]} stopped at {r["tokens"]} tokens");
+            // unsharded runs reach the budget; sharded ones end when the first shard does, and tokens are shard 0's
+            if (r["shards"] == "1") Assert.True(D(r["tokens"]) >= 1500, $"{r["config"]} stopped at {r["tokens"]} tokens");
+            Assert.True(D(r["tokens"]) > 0, r["config"]);
             Assert.Equal(D(r["tokens"]) / D(r["wall_s"]), D(r["tokens_per_s"]), 6);
             Assert.True(D(r["bytes_sent"]) > 0 && D(r["bytes_received"]) > 0, r["config"]);
             Assert.InRange(D(r["server_busy"]), 0, 1);

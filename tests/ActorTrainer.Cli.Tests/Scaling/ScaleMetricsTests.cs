@@ -10,7 +10,7 @@ public sealed class ScaleMetricsTests
         Config = new ScaleConfig(n, new ModeSpec(mode, 0), 25, shards),
         Tokens = tokens, Updates = 1, WallSeconds = wall, FinalLoss = 1, GradientsApplied = 1, GradientsRejected = 0,
         StalenessCounts = [1], StalenessMean = 0, StalenessP50 = 0, StalenessP99 = 0, StalenessMax = 0,
-        ServerBusy = 0, WorkerIdle = 0, SecondsPerChunk = 0, BytesSent = 0, BytesReceived = 0, Completion = "x", Curve = [],
+        ServerBusy = 0, WorkerIdle = 0, SecondsPerChunk = 0, BytesSent = 0, BytesReceived = 0, Gen2Collections = 0, Completion = "x", Curve = [],
     };
 
     [Fact]

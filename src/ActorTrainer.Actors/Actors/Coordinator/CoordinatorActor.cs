@@ -147,7 +147,9 @@ internal sealed class CoordinatorActor : ReceiveActor
             Fail(new InvalidOperationException($"the parameter server stopped before training completed. {string.Join("; ", _problems)}"));
             return;
         }
-        if (--_liveWorkers == 0)
+        // Once a shard has completed the run is ending: workers stop on its "training finished" while
+        // the other shards are still being stopped, and the last completion will end the run.
+        if (--_liveWorkers == 0 && !_shards.AnyCompleted)
             Fail(new InvalidOperationException(
                 $"all {_computers.Count} workers stopped before training completed. {string.Join("; ", _problems)}"));
     }

@@ -56,6 +56,9 @@ public sealed class ShardAssembler
     /// <summary>Loads reported so far, by shard (null where a shard has not reported).</summary>
     public IReadOnlyList<ServerLoadReported?> Loads => _loads;
 
+    /// <summary>Whether some shard has completed (the run is ending).</summary>
+    public bool AnyCompleted => _first is not null;
+
     /// <summary>True when no shard had completed before this one (the caller then stops the others).</summary>
     public bool IsFirstCompletion { get; private set; }
 

@@ -55,7 +55,9 @@ public sealed class ShardedTrainingRunTests : TestKit
     public async Task Async_and_ssp_runs_with_shards_complete_and_converge(ConsistencyMode mode, int staleness)
     {
         var (result, _, updates) = await Run(mode, shards: 2, updates: 300, staleness: staleness, noise: 0.05f);
-        Assert.True(result.Stats.Updates >= 299, $"only {result.Stats.Updates} updates on every shard"); // shard 1 may be stopped one short
+        // the first shard to reach 300 ends the run; the other is stopped where it is (ssp rejections differ per shard)
+        Assert.Equal(300, result.ShardStats.Max(st => st.Updates));
+        Assert.Equal(result.ShardStats.Min(st => st.Updates), result.Stats.Updates);
         Assert.Equal(Enumerable.Range(1, updates.Count).Select(i => (long)i), updates.Select(u => u.UpdateNumber)); // shard 0's sequence
         for (int i = 0; i < P; i++) Assert.True(Math.Abs(result.Weights[i] - Target[i]) < 0.25, $"W[{i}] = {result.Weights[i]}, target {Target[i]}");
     }
