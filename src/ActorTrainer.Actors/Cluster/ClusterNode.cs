@@ -45,14 +45,19 @@ public static class ClusterNode
     public static long MaximumFrameSize(Config config) =>
         config.GetByteSize("akka.remote.dot-netty.tcp.maximum-frame-size", null) ?? 128_000;
 
-    /// <summary>Bytes the largest message of a model with <paramref name="parameterCount"/> parameters
-    /// needs in one transport frame: a gradient push (header + 4·P) plus <see cref="EnvelopeAllowance"/>.</summary>
-    public static long RequiredFrameSize(int parameterCount)
+    /// <summary>
+    /// Bytes the largest tensor message of a model with <paramref name="parameterCount"/> parameters needs
+    /// in one transport frame, plus <see cref="EnvelopeAllowance"/>: a whole gradient push (header + 4·P)
+    /// when P fits in one part, else the first <see cref="TensorPart"/> (part header, the push's own
+    /// header as its head, 4·<paramref name="floatsPerPart"/>). With parts this no longer grows with P.
+    /// </summary>
+    public static long RequiredFrameSize(int parameterCount, int floatsPerPart = TensorParts.DefaultFloatsPerPart)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(parameterCount);
-        var push = new PushGradient(0, 0, 0, new float[parameterCount], 0, 0, false, 0);
-        var weights = new WeightsPublished(0, 0, push.Gradient);
-        long largest = Math.Max(TensorMessageSerializer.SerializedLength(push)!.Value, TensorMessageSerializer.SerializedLength(weights)!.Value);
+        var push = new PushGradient(0, 0, 0, [], 0, 0, false, 0);
+        long largest = floatsPerPart > 0 && parameterCount > floatsPerPart
+            ? TensorMessageSerializer.SerializedLength(new TensorPart(0, 0, 1, 0, parameterCount, push, new float[floatsPerPart]))!.Value
+            : TensorMessageSerializer.SerializedLength(push)!.Value + 4L * parameterCount;
         return largest + EnvelopeAllowance;
     }
 
@@ -61,9 +66,10 @@ public static class ClusterNode
     {
         long needed = RequiredFrameSize(parameterCount);
         if (needed <= maximumFrameSize) return null;
-        return $"the model has {parameterCount} parameters, so a weights or gradient message needs {needed} bytes in one frame, " +
+        return $"the model has {parameterCount} parameters, so its largest weights or gradient frame (tensors travel in parts of " +
+               $"{TensorParts.DefaultFloatsPerPart} floats) needs {needed} bytes, " +
                $"but akka.remote.dot-netty.tcp.maximum-frame-size is {maximumFrameSize} bytes (Akka.Remote would drop such messages silently). " +
-               $"Raise maximum-frame-size to at least {needed}b in hocon/cluster.conf — on EVERY node, the limit must match — or use a smaller model";
+               $"Raise maximum-frame-size to at least {needed}b in hocon/cluster.conf — on EVERY node, the limit must match";
     }
 
     /// <summary>

@@ -32,6 +32,9 @@ public sealed record SlotRevoked(int Slot, string Reason) : ITrainerMessage;
 /// <summary>The run is over; worker nodes stop their workers and leave.</summary>
 public sealed record RunFinished(CompletionReason Reason, string Detail, long Updates) : ITrainerMessage;
 
+/// <summary>Observer event: the parameter server is running on this node (the observer learns its address).</summary>
+public sealed record ServerStarted(int Slots) : ITrainerEvent;
+
 /// <summary>Observer event: a worker node joined the run offering <paramref name="Capacity"/> workers;
 /// the joined nodes now offer <paramref name="TotalCapacity"/> for the run's <paramref name="Slots"/> slots.</summary>
 public sealed record NodeJoined(string Node, int Capacity, int TotalCapacity, int Slots) : ITrainerEvent;

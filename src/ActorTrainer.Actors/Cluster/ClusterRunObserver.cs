@@ -44,7 +44,7 @@ public sealed class ClusterRunObserver : ReceiveActor
     }
 
     protected override void PostStop() =>
-        _completion.TrySetException(new InvalidOperationException("the run's observer stopped before training completed"));
+        _completion.TrySetException(new RunInterruptedException("the run's observer stopped before training completed (the node is shutting down)"));
 
     private void Handle(TrainingCompleted m) => Guard(() =>
     {
@@ -72,3 +72,6 @@ public sealed class ClusterRunObserver : ReceiveActor
         }
     }
 }
+
+/// <summary>The run ended without completing because its node stopped (shutdown, downed), not because something failed.</summary>
+public sealed class RunInterruptedException(string message) : Exception(message);

@@ -1,5 +1,6 @@
 using ActorTrainer.Actors.Hosting;
 using ActorTrainer.Actors.ParameterServer;
+using ActorTrainer.Actors.Serialization;
 using ActorTrainer.Actors.Worker;
 using Akka.Actor;
 using Akka.Cluster;
@@ -15,7 +16,7 @@ namespace ActorTrainer.Actors.Cluster;
 /// <item>worker nodes join with <see cref="JoinRun"/> (checked against the run's fingerprint) and
 /// receive slots; each slot's worker then registers with the state as usual;</item>
 /// <item>new weights go once to each node's agent, which fans them out to its workers — not once
-/// per worker;</item>
+/// per worker; tensors cross the network in 64 KiB parts (<see cref="TensorParts"/>);</item>
 /// <item>a node that leaves, is removed or becomes unreachable is dropped at once: its workers leave
 /// the state (a sync round stops waiting for them) and its slots move to the remaining nodes, resuming
 /// at the chunk after the last one the server received from the slot, with the hidden state reset;</item>
@@ -36,6 +37,7 @@ public sealed class ClusterServerActor : ReceiveActor
     private readonly Dictionary<string, (IActorRef Agent, int Capacity, int[] Slots)> _unreachable = new();
     private readonly Dictionary<int, IActorRef> _workers = new(); // slot → its registered worker
     private readonly long[] _nextChunk;                            // (G) slot → chunk it resumes from
+    private readonly TensorAssembler _parts = new();               // gradients arrive in parts (TensorParts)
     private bool _finished;
 
     /// <param name="initialWeights">W at version 0; copied.</param>
@@ -70,11 +72,20 @@ public sealed class ClusterServerActor : ReceiveActor
         Receive<ClusterEvent.IClusterDomainEvent>(_ => { });
     }
 
-    protected override void PreStart() =>
+    protected override void PreStart()
+    {
+        _observer.Tell(new ServerStarted(_settings.Slots));
         Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
             typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.IReachabilityEvent));
+    }
 
     protected override void PostStop() => Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self);
+
+    /// <summary>Gradients from other nodes arrive in parts; the whole push is handled, with its sender.</summary>
+    protected override bool AroundReceive(Receive receive, object message) =>
+        message is TensorPart part
+            ? _parts.Add(Sender, part) is not { } whole || base.AroundReceive(receive, whole)
+            : base.AroundReceive(receive, message);
 
     // ---- membership ---------------------------------------------------------------------------
 
@@ -142,6 +153,7 @@ public sealed class ClusterServerActor : ReceiveActor
                 if (_workers.Remove(slot, out var worker))
                 {
                     Context.Unwatch(worker);
+                    _parts.Forget(worker);
                     Deliver(_state.Handle(new WorkerLeft(slot, reason)));
                 }
                 if (_nodes.TryGetValue(from, out var old)) old.Agent.Tell(new SlotRevoked(slot, reason));
@@ -168,6 +180,7 @@ public sealed class ClusterServerActor : ReceiveActor
             if (!worker.Equals(t.ActorRef)) continue;
             // The worker stopped but its node is still here: the slot is assigned again.
             _workers.Remove(slot);
+            _parts.Forget(worker);
             Deliver(_state.Handle(new WorkerLeft(slot, "its worker stopped")));
             if (!_finished) Apply(_slots.Vacate(slot), "its worker stopped");
             return;
@@ -221,12 +234,12 @@ public sealed class ClusterServerActor : ReceiveActor
             switch (to.Audience)
             {
                 case Audience.Worker:
-                    if (_workers.TryGetValue(to.WorkerId, out var worker)) worker.Tell(message, Self);
+                    if (_workers.TryGetValue(to.WorkerId, out var worker)) TensorParts.Tell(worker, message, Self);
                     break;
                 case Audience.AllWorkers:
                     // Once per node: its agent fans the message out to the workers there.
                     foreach (var node in _workers.Values.Select(w => w.Path.Address.ToString()).Distinct())
-                        if (_nodes.TryGetValue(node, out var entry)) entry.Agent.Tell(message, Self);
+                        if (_nodes.TryGetValue(node, out var entry)) TensorParts.Tell(entry.Agent, message, Self);
                     break;
                 case Audience.Observer:
                     Observe(message);

@@ -1,4 +1,5 @@
 using ActorTrainer.Actors.ParameterServer;
+using ActorTrainer.Actors.Serialization;
 using ActorTrainer.Actors.Worker;
 using ActorTrainer.Core.Training;
 using Akka.Actor;
@@ -47,6 +48,7 @@ public sealed class NodeAgentActor : ReceiveActor, IWithTimers
     private readonly TimeSpan _retryInterval;
     private readonly Dictionary<int, IActorRef> _workers = new(); // slot → local worker
     private readonly Dictionary<IActorRef, string> _failures = new();
+    private readonly TensorAssembler _parts = new(); // weights arrive in parts (TensorParts)
     private IActorRef? _server;
     private int _totalSlots;
     private int _generation;
@@ -84,6 +86,12 @@ public sealed class NodeAgentActor : ReceiveActor, IWithTimers
 
     protected override void PostStop() =>
         _completion.TrySetResult(new WorkerNodeResult(WorkerNodeStatus.Failed, "the node's agent stopped before the run finished"));
+
+    /// <summary>Weights from the server arrive in parts; the whole message is fanned out (locally: no copy).</summary>
+    protected override bool AroundReceive(Receive receive, object message) =>
+        message is TensorPart part
+            ? _parts.Add(Sender, part) is not { } whole || base.AroundReceive(receive, whole)
+            : base.AroundReceive(receive, message);
 
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(ex =>
     {

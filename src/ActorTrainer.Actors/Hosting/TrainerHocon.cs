@@ -34,7 +34,7 @@ public static class TrainerHocon
         """;
 
     /// <summary>
-    /// Serializers: the three tensor-carrying messages by exact type to TensorMessageSerializer
+    /// Serializers: the three tensor-carrying messages and the parts they are sent in across nodes by exact type to TensorMessageSerializer
     /// (raw little-endian floats), every other trainer message via its marker interface to Hyperion.
     /// An exact-type binding always wins over an interface binding.
     /// </summary>
@@ -49,6 +49,7 @@ public static class TrainerHocon
             "ActorTrainer.Actors.ParameterServer.PushGradient, ActorTrainer.Actors" = actortrainer-tensor
             "ActorTrainer.Actors.ParameterServer.WeightsPublished, ActorTrainer.Actors" = actortrainer-tensor
             "ActorTrainer.Actors.ParameterServer.WorkerRegistered, ActorTrainer.Actors" = actortrainer-tensor
+            "ActorTrainer.Actors.Serialization.TensorPart, ActorTrainer.Actors" = actortrainer-tensor
           }
           serialization-identifiers {
             "ActorTrainer.Actors.Serialization.TensorMessageSerializer, ActorTrainer.Actors" = 7301

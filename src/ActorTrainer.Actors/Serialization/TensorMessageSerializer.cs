@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Runtime.Serialization;
@@ -17,6 +18,9 @@ namespace ActorTrainer.Actors.Serialization;
 ///                           u8 Clipped, i32 Tokens, i32 N, floats
 ///   WeightsPublished "WP1": i64 Version, i64 UpdateNumber, i32 N, floats
 ///   WorkerRegistered "WR1": i32 WorkerId, i64 Version, i32 N, floats
+///   TensorPart       "TP1": i64 MessageId, i32 Index, i32 Count, i32 Offset, i32 TotalFloats,
+///                           u8 head kind (0 none, 1 PG1, 2 WP1, 3 WR1), i32 head length, head bytes
+///                           (the head message in its own layout, with N = 0), i32 N, floats
 /// </summary>
 public sealed class TensorMessageSerializer : SerializerWithStringManifest
 {
@@ -26,10 +30,12 @@ public sealed class TensorMessageSerializer : SerializerWithStringManifest
     public const string PushGradientManifest = "PG1";
     public const string WeightsPublishedManifest = "WP1";
     public const string WorkerRegisteredManifest = "WR1";
+    public const string TensorPartManifest = "TP1";
 
     private const int PushHeader = 4 + 8 + 8 + 4 + 8 + 1 + 4 + 4;
     private const int PublishedHeader = 8 + 8 + 4;
     private const int RegisteredHeader = 4 + 8 + 4;
+    private const int PartHeader = 8 + 4 + 4 + 4 + 4 + 1 + 4; // up to the head bytes; then i32 N and floats
 
     public TensorMessageSerializer(ExtendedActorSystem system) : base(system) { }
 
@@ -40,6 +46,7 @@ public sealed class TensorMessageSerializer : SerializerWithStringManifest
         PushGradient => PushGradientManifest,
         WeightsPublished => WeightsPublishedManifest,
         WorkerRegistered => WorkerRegisteredManifest,
+        TensorPart => TensorPartManifest,
         _ => throw new ArgumentException($"{nameof(TensorMessageSerializer)} cannot serialize {o?.GetType().FullName ?? "null"}", nameof(o)),
     };
 
@@ -53,6 +60,7 @@ public sealed class TensorMessageSerializer : SerializerWithStringManifest
         PushGradient m => PushHeader + (long)m.Gradient.Length * sizeof(float),
         WeightsPublished m => PublishedHeader + (long)m.Weights.Length * sizeof(float),
         WorkerRegistered m => RegisteredHeader + (long)m.Weights.Length * sizeof(float),
+        TensorPart m => PartHeader + (m.Head is null ? 0 : SerializedLength(m.Head)!.Value) + 4 + (long)m.Values.Length * sizeof(float),
         _ => null,
     };
 
@@ -92,6 +100,29 @@ public sealed class TensorMessageSerializer : SerializerWithStringManifest
                 WriteFloats(s[12..], m.Weights);
                 return bytes;
             }
+            case TensorPart m:
+            {
+                byte[] head = m.Head is null ? [] : ToBinary(m.Head);
+                var bytes = new byte[PartHeader + head.Length + 4 + (long)m.Values.Length * sizeof(float)];
+                var s = bytes.AsSpan();
+                BinaryPrimitives.WriteInt64LittleEndian(s, m.MessageId);
+                BinaryPrimitives.WriteInt32LittleEndian(s[8..], m.Index);
+                BinaryPrimitives.WriteInt32LittleEndian(s[12..], m.Count);
+                BinaryPrimitives.WriteInt32LittleEndian(s[16..], m.Offset);
+                BinaryPrimitives.WriteInt32LittleEndian(s[20..], m.TotalFloats);
+                s[24] = m.Head switch
+                {
+                    null => 0,
+                    PushGradient => 1,
+                    WeightsPublished => 2,
+                    WorkerRegistered => 3,
+                    _ => throw new ArgumentException($"a tensor part's head must be a tensor message, not {m.Head.GetType().Name}", nameof(obj)),
+                };
+                BinaryPrimitives.WriteInt32LittleEndian(s[25..], head.Length);
+                head.CopyTo(s[PartHeader..]);
+                WriteFloats(s[(PartHeader + head.Length)..], m.Values.Span);
+                return bytes;
+            }
             default:
                 throw new ArgumentException($"{nameof(TensorMessageSerializer)} cannot serialize {obj?.GetType().FullName ?? "null"}", nameof(obj));
         }
@@ -126,6 +157,30 @@ public sealed class TensorMessageSerializer : SerializerWithStringManifest
                     WorkerId: BinaryPrimitives.ReadInt32LittleEndian(s),
                     Version: BinaryPrimitives.ReadInt64LittleEndian(s[4..]),
                     Weights: ReadFloats(s[12..], manifest));
+            case TensorPartManifest:
+            {
+                Require(s, PartHeader, manifest);
+                int headLength = BinaryPrimitives.ReadInt32LittleEndian(s[25..]);
+                if (headLength < 0 || PartHeader + headLength + 4 > s.Length)
+                    throw new SerializationException($"{manifest}: head of {headLength} bytes does not fit in a message of {s.Length}");
+                string? headManifest = s[24] switch
+                {
+                    0 => null,
+                    1 => PushGradientManifest,
+                    2 => WeightsPublishedManifest,
+                    3 => WorkerRegisteredManifest,
+                    _ => throw new SerializationException($"{manifest}: unknown head kind {s[24]}"),
+                };
+                var head = headManifest is null ? null : (ITrainerMessage)FromBinary(s.Slice(PartHeader, headLength).ToArray(), headManifest);
+                return new TensorPart(
+                    MessageId: BinaryPrimitives.ReadInt64LittleEndian(s),
+                    Index: BinaryPrimitives.ReadInt32LittleEndian(s[8..]),
+                    Count: BinaryPrimitives.ReadInt32LittleEndian(s[12..]),
+                    Offset: BinaryPrimitives.ReadInt32LittleEndian(s[16..]),
+                    TotalFloats: BinaryPrimitives.ReadInt32LittleEndian(s[20..]),
+                    Head: head,
+                    Values: ReadFloatView(bytes, PartHeader + headLength, manifest));
+            }
             default:
                 throw new SerializationException($"{nameof(TensorMessageSerializer)} does not know manifest '{manifest}'");
         }
@@ -140,11 +195,11 @@ public sealed class TensorMessageSerializer : SerializerWithStringManifest
     }
 
     /// <summary>Writes i32 N then the N floats' bytes, little-endian.</summary>
-    private static void WriteFloats(Span<byte> destination, float[] data)
+    private static void WriteFloats(Span<byte> destination, ReadOnlySpan<float> data)
     {
         BinaryPrimitives.WriteInt32LittleEndian(destination, data.Length);
         var payload = destination[4..];
-        MemoryMarshal.AsBytes(data.AsSpan()).CopyTo(payload);
+        MemoryMarshal.AsBytes(data).CopyTo(payload);
         if (!BitConverter.IsLittleEndian) // host order is big-endian: swap each 4-byte word in place
             BinaryPrimitives.ReverseEndianness(MemoryMarshal.Cast<byte, int>(payload), MemoryMarshal.Cast<byte, int>(payload));
     }
@@ -162,6 +217,37 @@ public sealed class TensorMessageSerializer : SerializerWithStringManifest
         if (!BitConverter.IsLittleEndian)
             BinaryPrimitives.ReverseEndianness(MemoryMarshal.Cast<float, int>(data.AsSpan()), MemoryMarshal.Cast<float, int>(data.AsSpan()));
         return data;
+    }
+
+    /// <summary>
+    /// Reads i32 N at <paramref name="bytes"/>[<paramref name="at"/>] and returns the N floats after it,
+    /// which must end the message, as a view over <paramref name="bytes"/> (no copy) on little-endian
+    /// hosts; big-endian hosts get a swapped copy.
+    /// </summary>
+    private static ReadOnlyMemory<float> ReadFloatView(byte[] bytes, int at, string manifest)
+    {
+        if (!BitConverter.IsLittleEndian) return ReadFloats(bytes.AsSpan(at), manifest);
+        int n = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(at));
+        int payload = bytes.Length - at - 4;
+        if (n < 0 || (long)n * sizeof(float) != payload)
+            throw new SerializationException($"{manifest}: header says {n} floats but {payload} payload bytes follow");
+        return n == 0 ? ReadOnlyMemory<float>.Empty : new FloatView(bytes, at + 4, n).Memory;
+    }
+
+    /// <summary>Little-endian float32 values stored in a byte array, seen as floats.</summary>
+    private sealed class FloatView(byte[] bytes, int offset, int count) : MemoryManager<float>
+    {
+        public override Span<float> GetSpan() => MemoryMarshal.Cast<byte, float>(bytes.AsSpan(offset, count * sizeof(float)));
+
+        public override unsafe MemoryHandle Pin(int elementIndex = 0)
+        {
+            var handle = GCHandle.Alloc(bytes, GCHandleType.Pinned);
+            return new MemoryHandle((byte*)handle.AddrOfPinnedObject() + offset + elementIndex * sizeof(float), handle);
+        }
+
+        public override void Unpin() { }
+
+        protected override void Dispose(bool disposing) { }
     }
 
     private static void Require(ReadOnlySpan<byte> s, int header, string manifest)

@@ -58,7 +58,7 @@ public sealed class PsNodeJob
         {
             if (!await ClusterNode.JoinAsync(system, node, ct))
             {
-                _err.WriteLine($"error: {ClusterNode.JoinFailure(node)}");
+                _err.WriteLine(ct.IsCancellationRequested ? "stopped before joining the cluster" : $"error: {ClusterNode.JoinFailure(node)}");
                 return 1;
             }
             _err.WriteLine($"ps node up at {Akka.Cluster.Cluster.Get(system).SelfAddress}; waiting for worker nodes to offer {slots} workers");
@@ -88,7 +88,7 @@ public sealed class PsNodeJob
             using var cancel = ct.Register(() => observer.Tell(new StopTraining("cancelled")));
 
             await Task.WhenAny(completion.Task, system.WhenTerminated);
-            if (!completion.Task.IsCompletedSuccessfully && (system.WhenTerminated.IsCompleted || !completion.Task.IsCompleted))
+            if (!completion.Task.IsCompleted || completion.Task.Exception?.InnerException is RunInterruptedException)
             {
                 _err.WriteLine("error: this node's actor system stopped before the run completed (it was downed or shut down); the last checkpoint is in " + dir.Path);
                 return 1;

@@ -44,7 +44,7 @@ public sealed class WorkerNodeJob
         {
             if (!await ClusterNode.JoinAsync(system, node, ct))
             {
-                _err.WriteLine($"error: {ClusterNode.JoinFailure(node)}");
+                _err.WriteLine(ct.IsCancellationRequested ? "stopped before joining the cluster" : $"error: {ClusterNode.JoinFailure(node)}");
                 return 1;
             }
             int capacity = node.EffectiveWorkersPerNode;

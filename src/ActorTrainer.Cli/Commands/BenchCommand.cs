@@ -27,6 +27,7 @@ internal static class BenchCommand
         ["inproc"] = InProcessAsync,
         ["gemm"] = GemmAsync,
         ["server"] = Scaling.ServerBench.RunAsync,
+        ["transport"] = BenchTransport.RunAsync,
     };
 
     public const string Help = """
@@ -37,7 +38,7 @@ internal static class BenchCommand
           inproc  training by the actors in this process: same options plus --workers N [--mode sync]
           gemm    --n N [--seconds S]: GFLOP/s of the core GEMM kernel for N×N×N
         Prints one line: tokens/s (and useful GFLOP/s), or GFLOP/s for gemm.
-        """ + "\n" + Scaling.ServerBench.Help;
+        """ + "\n" + Scaling.ServerBench.Help + "\n" + BenchTransport.Help;
 
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr)
     {

@@ -1,5 +1,6 @@
 using ActorTrainer.Actors.Hosting;
 using ActorTrainer.Actors.ParameterServer;
+using ActorTrainer.Actors.Serialization;
 using ActorTrainer.Actors.Sharding;
 using ActorTrainer.Core.Training;
 using Akka.Actor;
@@ -20,6 +21,7 @@ public sealed class WorkerActor : ReceiveActor
 {
     private readonly WorkerState _state;
     private readonly IActorRef[] _servers; // (N) shard i's address; one entry when unsharded
+    private readonly TensorAssembler _parts = new();
 
     /// <param name="computer">Owned by this worker from now on; used only on its thread.</param>
     public static Props Props(int workerId, IActorRef server, IGradientComputer computer, WorkerSettings settings) =>
@@ -78,10 +80,20 @@ public sealed class WorkerActor : ReceiveActor
         return shard;
     }
 
+    /// <summary>Tensor messages from a server on another node arrive in parts; the whole message is handled.</summary>
+    protected override bool AroundReceive(Receive receive, object message) =>
+        message is TensorPart part
+            ? _parts.Add(Sender, part) is not { } whole || base.AroundReceive(receive, whole)
+            : base.AroundReceive(receive, message);
+
     private void Deliver(IReadOnlyList<WorkerOutput> outbox)
     {
         foreach (var (to, message, shard) in outbox)
-            (to == WorkerTarget.Server ? _servers[shard] : Self).Tell(message, Self);
+        {
+            // A gradient for a server on another node goes in parts (TensorParts); locally it is passed as is.
+            if (to == WorkerTarget.Server) TensorParts.Tell(_servers[shard], message, Self);
+            else Self.Tell(message, Self);
+        }
         if (_state.Phase == WorkerPhase.Stopped) Context.Stop(Self);
     }
 }

@@ -1,0 +1,172 @@
+using System.Diagnostics;
+using System.Globalization;
+using Akka.Actor;
+using Akka.Configuration;
+using Akka.Serialization;
+using ActorTrainer.Actors.Cluster;
+using ActorTrainer.Actors.ParameterServer;
+using ActorTrainer.Actors.Serialization;
+using ActorTrainer.Cli.CommandLine;
+using ActorTrainer.Cli.Settings;
+
+namespace ActorTrainer.Cli.Commands;
+
+/// <summary>
+/// `actortrainer bench transport`: what the cluster's hot path costs on this machine, in one run.
+/// <list type="number">
+/// <item>Serializers in process: the tensor serializer (raw float copy) against Hyperion on the same
+/// 1M-float gradient push, serialize + deserialize, MB/s.</item>
+/// <item>Raw loopback TCP, a plain socket pair in this process, in the pattern of training: push a
+/// gradient-sized block, get a weights-sized block back, <c>--window</c> pushes in flight.</item>
+/// <item>Akka.Remote between two processes (this one and a child it starts): PushGradient →
+/// WeightsPublished with the same window, over the transport settings of hocon/cluster.conf.</item>
+/// </list>
+/// Prints one line per measurement and the remote/raw ratio.
+/// </summary>
+internal static class BenchTransport
+{
+    public const string Help = """
+          transport  Akka.Remote push+broadcast throughput between two processes on loopback, beside raw
+                     loopback TCP in the same pattern, and tensor serializer vs Hyperion:
+                     [--parameters P (1000000)] [--window W (2)] [--seconds S (10)] [--serializer tensor|hyperion]
+                     [--part-floats N (16384; 0 = whole messages): tensors cross in parts of N floats (tensor serializer only)]
+        """;
+
+    public static async Task<int> RunAsync(ArgList a, TextWriter stdout)
+    {
+        int parameters = a.Int("parameters", 1_000_000, min: 1, max: 100_000_000);
+        int window = a.Int("window", 2, min: 1, max: 64);
+        double seconds = a.Double("seconds", 10, min: 0.1, max: 3600);
+        string serializer = (a.Get("serializer") ?? "tensor").Trim().ToLowerInvariant();
+        if (serializer is not ("tensor" or "hyperion"))
+            throw new UsageException($"--serializer: unknown value '{serializer}' (expected tensor or hyperion)");
+        int partFloats = a.Int("part-floats", TensorParts.DefaultFloatsPerPart, min: 0);
+        if (serializer == "hyperion") partFloats = 0; // Hyperion would write a part's whole backing array: whole messages only
+        string? serve = a.Get("serve"); // internal: run as the peer process on this port
+        a.RejectUnused("bench transport");
+        if (serve is not null)
+            return await ServeAsync(int.Parse(serve, CultureInfo.InvariantCulture), serializer, parameters, partFloats);
+
+        var gradient = new float[parameters];
+        new Random(1).NextBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(gradient.AsSpan()));
+        for (int i = 0; i < gradient.Length; i++) if (!float.IsFinite(gradient[i])) gradient[i] = 0;
+        var push = new PushGradient(0, 0, 0, gradient, 1f, 1.0, false, 1);
+        var weights = new WeightsPublished(1, 1, gradient);
+        long pushBytes = TensorMessageSerializer.SerializedLength(push)!.Value;
+        long weightsBytes = TensorMessageSerializer.SerializedLength(weights)!.Value;
+        var duration = TimeSpan.FromSeconds(seconds);
+        stdout.WriteLine($"transport: {parameters} parameters; push {pushBytes} B, weights {weightsBytes} B; window {window}; {seconds.ToString(CultureInfo.InvariantCulture)} s per measurement");
+
+        using (var local = ActorSystem.Create("bench", Config(0, serializer, remote: false, parameters, partFloats)))
+        {
+            var tensor = new TensorMessageSerializer((ExtendedActorSystem)local);
+            var hyperion = new HyperionSerializer((ExtendedActorSystem)local);
+            var t = SerializerThroughput(tensor, push, pushBytes, Math.Min(seconds, 3));
+            var h = SerializerThroughput(hyperion, push, pushBytes, Math.Min(seconds, 3));
+            stdout.WriteLine($"serializer tensor:   to {t.To:F0} MB/s, from {t.From:F0} MB/s ({t.Bytes} B)");
+            stdout.WriteLine($"serializer hyperion: to {h.To:F0} MB/s, from {h.From:F0} MB/s ({h.Bytes} B); " +
+                             $"a round trip is {(1 / h.To + 1 / h.From) / (1 / t.To + 1 / t.From):F1}× slower than tensor");
+        }
+
+        var raw = BenchTransportRawTcp.Run((int)pushBytes, (int)weightsBytes, window, duration);
+        double rawMBps = (raw.Pushes * pushBytes + raw.Replies * weightsBytes) / raw.Seconds / 1e6;
+        stdout.WriteLine($"raw TCP loopback:    {rawMBps:F0} MB/s ({raw.Replies / raw.Seconds:F1} round trips/s)");
+
+        var remote = await RemoteAsync(parameters, serializer, push, window, duration, partFloats);
+        double remoteMBps = (remote.Pushes * pushBytes + remote.Replies * weightsBytes) / remote.Seconds / 1e6;
+        string how = partFloats > 0 && partFloats < parameters ? $"parts of {partFloats} floats" : "whole messages";
+        stdout.WriteLine($"akka.remote ({serializer}, {how}): {remoteMBps:F0} MB/s ({remote.Replies / remote.Seconds:F1} round trips/s) = {100 * remoteMBps / rawMBps:F0}% of raw TCP");
+        return 0;
+    }
+
+    /// <summary>
+    /// hocon/cluster.conf's transport and serializers, as a plain remote (not cluster) system; the frame
+    /// size raised to what whole messages need when they are sent whole (both processes compute the same).
+    /// </summary>
+    private static Config Config(int port, string serializer, bool remote, int parameters, int partFloats)
+    {
+        string file = Path.Combine(NodeSettingsLoader.DefaultHoconDirectory, "cluster.conf");
+        if (!File.Exists(file)) throw new UsageException($"the shared cluster settings: file not found: {file}");
+        string bindings = serializer == "hyperion" ? """
+            akka.actor.serialization-bindings {
+              "ActorTrainer.Actors.ParameterServer.PushGradient, ActorTrainer.Actors" = hyperion
+              "ActorTrainer.Actors.ParameterServer.WeightsPublished, ActorTrainer.Actors" = hyperion
+            }
+            """ : "";
+        var shared = ConfigurationFactory.ParseString(File.ReadAllText(file));
+        long frame = Math.Max(ClusterNode.MaximumFrameSize(shared), ClusterNode.RequiredFrameSize(parameters, partFloats) + 1024);
+        var overrides = ConfigurationFactory.ParseString($"""
+            akka.remote.dot-netty.tcp.maximum-frame-size = {frame.ToString(CultureInfo.InvariantCulture)}b
+            akka.actor.provider = {(remote ? "remote" : "local")}
+            akka.remote.dot-netty.tcp.hostname = "127.0.0.1"
+            akka.remote.dot-netty.tcp.public-hostname = "127.0.0.1"
+            akka.remote.dot-netty.tcp.port = {port.ToString(CultureInfo.InvariantCulture)}
+            {bindings}
+            """);
+        return overrides.WithFallback(shared);
+    }
+
+    private readonly record struct SerializerResult(double To, double From, int Bytes);
+
+    /// <summary>Serialize and deserialize the push back to back for about <paramref name="seconds"/> each; MB/s of the payload.</summary>
+    private static SerializerResult SerializerThroughput(Serializer serializer, PushGradient push, long payload, double seconds)
+    {
+        string manifest = serializer is SerializerWithStringManifest m ? m.Manifest(push) : "";
+        byte[] bytes = serializer.ToBinary(push); // warm-up
+        var type = typeof(PushGradient);
+        object Back(byte[] b) => serializer is SerializerWithStringManifest s ? s.FromBinary(b, manifest) : serializer.FromBinary(b, type);
+        if (Back(bytes) is not PushGradient { Gradient.Length: var n } || n != push.Gradient.Length)
+            throw new InvalidOperationException($"{serializer.GetType().Name} did not round-trip the push");
+        int reps = 0;
+        var sw = Stopwatch.StartNew();
+        while (sw.Elapsed.TotalSeconds < seconds / 2) { bytes = serializer.ToBinary(push); reps++; }
+        double to = reps * payload / sw.Elapsed.TotalSeconds / 1e6;
+        reps = 0;
+        sw.Restart();
+        while (sw.Elapsed.TotalSeconds < seconds / 2) { Back(bytes); reps++; }
+        double from = reps * payload / sw.Elapsed.TotalSeconds / 1e6;
+        return new SerializerResult(to, from, bytes.Length);
+    }
+
+    private static async Task<BenchTransportActors.Result> RemoteAsync(
+        int parameters, string serializer, PushGradient push, int window, TimeSpan duration, int partFloats)
+    {
+        int peerPort = BenchTransportRawTcp.FreeLoopbackPort();
+        string dll = typeof(BenchTransport).Assembly.Location;
+        string host = Environment.ProcessPath is { } p && Path.GetFileNameWithoutExtension(p) == "dotnet" ? p : "dotnet";
+        var start = new ProcessStartInfo(host) { RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var arg in new[] { dll, "bench", "transport", "--serve", peerPort.ToString(CultureInfo.InvariantCulture),
+                     "--serializer", serializer, "--parameters", parameters.ToString(CultureInfo.InvariantCulture),
+                     "--part-floats", partFloats.ToString(CultureInfo.InvariantCulture) })
+            start.ArgumentList.Add(arg);
+        using var peer = Process.Start(start) ?? throw new InvalidOperationException("could not start the peer process");
+        try
+        {
+            string? line = await peer.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60));
+            if (line != "ready") throw new InvalidOperationException($"the peer process did not start (said '{line}')");
+            using var system = ActorSystem.Create("bench", Config(0, serializer, remote: true, parameters, partFloats));
+            var echo = await system.ActorSelection($"akka.tcp://bench@127.0.0.1:{peerPort}/user/echo").ResolveOne(TimeSpan.FromSeconds(30));
+            var done = new TaskCompletionSource<BenchTransportActors.Result>(TaskCreationOptions.RunContinuationsAsynchronously);
+            system.ActorOf(Props.Create(() => new BenchTransportActors.Client(echo, push, window, duration, partFloats, done)));
+            var result = await done.Task.WaitAsync(duration + TimeSpan.FromSeconds(120));
+            echo.Tell(new StopTraining("benchmark over"));
+            await peer.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            return result;
+        }
+        finally
+        {
+            if (!peer.HasExited) peer.Kill();
+        }
+    }
+
+    /// <summary>The peer process: an echo actor that answers every push with a weights message.</summary>
+    private static async Task<int> ServeAsync(int port, string serializer, int parameters, int partFloats)
+    {
+        using var system = ActorSystem.Create("bench", Config(port, serializer, remote: true, parameters, partFloats));
+        system.ActorOf(Props.Create(() => new BenchTransportActors.Echo(parameters, partFloats)), "echo");
+        Console.Out.WriteLine("ready");
+        Console.Out.Flush();
+        await system.WhenTerminated;
+        return 0;
+    }
+}
