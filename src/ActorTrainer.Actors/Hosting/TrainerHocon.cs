@@ -18,16 +18,18 @@ public static class TrainerHocon
     public const string DispatchersHocon = """
         actortrainer {
           # One thread per actor: a worker's chunk (forward + backward, CPU-bound for milliseconds to
-          # seconds) never competes with mailbox handling on the default dispatcher's pool.
+          # seconds) never competes with mailbox handling on the default dispatcher's pool. Like
+          # Akka's PinnedDispatcher, but an idle thread sleeps instead of spinning (see
+          # DedicatedThreadDispatcherConfigurator).
           compute-dispatcher {
-            type = PinnedDispatcher
+            type = "ActorTrainer.Actors.Hosting.DedicatedThreadDispatcherConfigurator, ActorTrainer.Actors"
             # one message per turn: weights that arrive during a chunk are taken before the next one
             throughput = 1
           }
           # The parameter server applies an O(P) update per gradient; its own thread keeps it
           # responsive however busy the workers are.
           server-dispatcher {
-            type = PinnedDispatcher
+            type = "ActorTrainer.Actors.Hosting.DedicatedThreadDispatcherConfigurator, ActorTrainer.Actors"
             throughput = 100
           }
         }

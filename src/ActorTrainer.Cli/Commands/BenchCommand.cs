@@ -25,17 +25,20 @@ internal static class BenchCommand
     {
         ["core"] = CoreAsync,
         ["inproc"] = InProcessAsync,
+        ["workers"] = WorkersAsync,
         ["gemm"] = GemmAsync,
         ["server"] = Scaling.ServerBench.RunAsync,
         ["transport"] = BenchTransport.RunAsync,
     };
 
     public const string Help = """
-        usage: actortrainer bench [core|inproc|gemm|server] [options]
+        usage: actortrainer bench [core|inproc|workers|gemm|server|transport] [options]
 
           core    single-thread training loop (forward+backward+clip+SGD, subsequence truncation)
                   --hidden H --batch B --chunk K --corpus FILE [--seconds S (10)] [--warmup N (5)]
           inproc  training by the actors in this process: same options plus --workers N [--mode sync]
+          workers core and inproc interleaved in one process: same options plus --workers 1,2 (a list)
+                  [--rounds R (3)] [--seconds S (6)]; prints medians, inproc/core and N-worker/1-worker
           gemm    --n N [--seconds S]: GFLOP/s of the core GEMM kernel for N×N×N
         Prints one line: tokens/s (and useful GFLOP/s), or GFLOP/s for gemm.
         """ + "\n" + Scaling.ServerBench.Help + "\n" + BenchTransport.Help;
@@ -68,6 +71,14 @@ internal static class BenchCommand
         a.RejectUnused("bench core");
         Validate(settings);
         var setup = RunSetup.Create(settings, workers: 1);
+        var (tokS, loss) = MeasureCore(setup, settings, seconds, warmup);
+        stdout.WriteLine(Invariant($"core H={settings.Hidden} B={settings.Batch} K={settings.Chunk} V={setup.Vocabulary.Size} tok/s={tokS:F0} gflops={tokS * UsefulFlopsPerToken(setup) / 1e9:F2} loss={loss:F3}"));
+        return Task.FromResult(0);
+    }
+
+    /// <summary>The bare single-thread loop on worker 0's streams: tokens/s and the last chunk's loss.</summary>
+    private static (double TokS, float Loss) MeasureCore(RunSetup setup, TrainSettings settings, double seconds, int warmup)
+    {
         var computer = setup.CreateComputer(0);
         var w = setup.InitialWeights();
         var grad = new float[w.Length];
@@ -84,9 +95,7 @@ internal static class BenchCommand
             sgd.Step(w, grad, state);
             chunks++;
         }
-        double tokS = chunks * computer.TokensPerChunk / sw.Elapsed.TotalSeconds;
-        stdout.WriteLine(Invariant($"core H={settings.Hidden} B={settings.Batch} K={settings.Chunk} V={setup.Vocabulary.Size} tok/s={tokS:F0} gflops={tokS * UsefulFlopsPerToken(setup) / 1e9:F2} loss={loss:F3}"));
-        return Task.FromResult(0);
+        return (chunks * computer.TokensPerChunk / sw.Elapsed.TotalSeconds, loss);
     }
 
     private static async Task<int> InProcessAsync(ArgList a, TextWriter stdout)
@@ -96,22 +105,95 @@ internal static class BenchCommand
         var settings = Shape(a, workers);
         a.RejectUnused("bench inproc");
         Validate(settings);
+        using var system = BenchSystem();
+        int gen2 = GC.CollectionCount(2), gen0 = GC.CollectionCount(0);
+        var (tokS, updates) = await MeasureInProcess(system, settings, workers, seconds);
+        await system.Terminate();
+        stdout.WriteLine(Invariant($"inproc workers={workers} mode={settings.Mode.ToString().ToLowerInvariant()} H={settings.Hidden} B={settings.Batch} K={settings.Chunk} tok/s={tokS:F0} updates={updates} gc0={GC.CollectionCount(0) - gen0} gc2={GC.CollectionCount(2) - gen2}"));
+        return 0;
+    }
+
+    private static Akka.Actor.ActorSystem BenchSystem() => Akka.Actor.ActorSystem.Create("bench",
+        Akka.Configuration.ConfigurationFactory.ParseString("akka.loglevel = WARNING\nakka.stdout-loglevel = WARNING")
+            .WithFallback(Actors.Hosting.TrainerHocon.Config));
+
+    /// <summary>
+    /// Training by the actors with <paramref name="workers"/> workers in <paramref name="system"/>
+    /// (its start and shutdown are not training time): a warm-up run (JIT, caches), then a run of
+    /// about <paramref name="seconds"/>. The clock runs from the first applied update to the last:
+    /// tokens of updates 2..n over that span (registration and the first round are start-up).
+    /// </summary>
+    private static async Task<(double TokS, long Updates)> MeasureInProcess(
+        Akka.Actor.ActorSystem system, TrainSettings settings, int workers, double seconds)
+    {
+        settings = settings with { Workers = workers };
         var setup = RunSetup.Create(settings);
         var computers = Enumerable.Range(0, workers).Select(setup.CreateComputer).ToList();
-        var w = setup.InitialWeights();
         var rule = OptimizerUpdateRule.Sgd(settings.LearningRate);
-        // Warm-up segment (JIT, caches), then a measured segment sized to last about `seconds`.
         var fp = ModelFingerprint.Of(setup.Spec).Shape;
-        var warm = await TrainingRun.RunAsync(new TrainingRunSettings(settings.Mode, 5 * workers, fp), computers, w, rule);
-        var sw = Stopwatch.StartNew();
-        int gen2 = GC.CollectionCount(2), gen0 = GC.CollectionCount(0);
-        long tokens = 0;
-        var cts = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
-        var result = await TrainingRun.RunAsync(new TrainingRunSettings(settings.Mode, long.MaxValue / 2, fp), computers, warm.Weights, rule,
-            new TrainingCallbacks { OnUpdate = u => Interlocked.Add(ref tokens, u.Tokens) }, cts.Token);
-        double tokS = tokens / sw.Elapsed.TotalSeconds;
-        stdout.WriteLine(Invariant($"inproc workers={workers} mode={settings.Mode.ToString().ToLowerInvariant()} H={settings.Hidden} B={settings.Batch} K={settings.Chunk} tok/s={tokS:F0} updates={result.Stats.Updates} gc0={GC.CollectionCount(0) - gen0} gc2={GC.CollectionCount(2) - gen2}"));
+        var warm = await TrainingRun.RunAsync(system, new TrainingRunSettings(settings.Mode, 5 * workers, fp), computers, setup.InitialWeights(), rule);
+        long first = 0, last = 0, tokens = 0, updates = 0;
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
+        await TrainingRun.RunAsync(system, new TrainingRunSettings(settings.Mode, long.MaxValue / 2, fp), computers, warm.Weights, rule,
+            new TrainingCallbacks
+            {
+                OnUpdate = u =>
+                {
+                    long now = Stopwatch.GetTimestamp();
+                    if (updates++ == 0) first = now;
+                    else tokens += u.Tokens;
+                    last = now;
+                },
+            }, cts.Token);
+        if (updates < 2) throw new UsageException($"bench: only {updates} update(s) in {seconds} s; give it more --seconds");
+        return (tokens / Stopwatch.GetElapsedTime(first, last).TotalSeconds, updates);
+    }
+
+    /// <summary>
+    /// `bench workers`: the bare loop and in-process training with each worker count, interleaved
+    /// round by round in one process so that a shared machine's drift hits all of them alike;
+    /// prints every measurement, then the medians and the ratios the README reports.
+    /// </summary>
+    private static async Task<int> WorkersAsync(ArgList a, TextWriter stdout)
+    {
+        double seconds = Double(a, "seconds", 6);
+        int rounds = Int(a, "rounds", 3);
+        string list = a.Get("workers") ?? "1,2";
+        var settings = Shape(a, 1);
+        a.RejectUnused("bench workers");
+        Validate(settings);
+        if (rounds <= 0) throw new UsageException($"--rounds must be positive (got {rounds})");
+        var counts = list.Split(',').Select(x => int.TryParse(x, NumberStyles.Integer, CultureInfo.InvariantCulture, out int n) && n > 0 ? n
+            : throw new UsageException($"--workers: '{x}' is not a positive integer (expected a list such as 1,2)")).Distinct().ToArray();
+        if (!counts.Contains(1)) throw new UsageException("--workers must include 1 (ratios are against one worker)");
+
+        var setup = RunSetup.Create(settings, workers: 1);
+        using var system = BenchSystem();
+        var core = new List<double>();
+        var inproc = counts.ToDictionary(n => n, _ => new List<double>());
+        stdout.WriteLine(Invariant($"bench workers H={settings.Hidden} B={settings.Batch} K={settings.Chunk} mode={settings.Mode.ToString().ToLowerInvariant()} cores={Environment.ProcessorCount} rounds={rounds} seconds={seconds}"));
+        for (int r = 1; r <= rounds; r++)
+        {
+            core.Add(MeasureCore(setup, settings, seconds, warmup: 5).TokS);
+            stdout.WriteLine(Invariant($"round {r} core tok/s={core[^1]:F0}"));
+            foreach (int n in counts)
+            {
+                inproc[n].Add((await MeasureInProcess(system, settings, n, seconds)).TokS);
+                stdout.WriteLine(Invariant($"round {r} inproc workers={n} tok/s={inproc[n][^1]:F0}"));
+            }
+        }
+        await system.Terminate();
+        double coreMedian = Median(core), one = Median(inproc[1]);
+        stdout.WriteLine(Invariant($"median core tok/s={coreMedian:F0}"));
+        foreach (int n in counts)
+            stdout.WriteLine(Invariant($"median inproc workers={n} tok/s={Median(inproc[n]):F0} vs_core={Median(inproc[n]) / coreMedian:F3} vs_one_worker={Median(inproc[n]) / one:F3}"));
         return 0;
+    }
+
+    private static double Median(List<double> xs)
+    {
+        var s = xs.Order().ToArray();
+        return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
     }
 
     private static Task<int> GemmAsync(ArgList a, TextWriter stdout)
