@@ -38,6 +38,7 @@ public sealed class ClusterServerActor : ReceiveActor
     private readonly Dictionary<int, IActorRef> _workers = new(); // slot → its registered worker
     private readonly long[] _nextChunk;                            // (G) slot → chunk it resumes from
     private readonly TensorAssembler _parts = new();               // gradients arrive in parts (TensorParts)
+    private readonly ServerLoadMeter _load = new();                 // busy time and tensor bytes, reported at the end
     private bool _finished;
 
     /// <param name="initialWeights">W at version 0; copied.</param>
@@ -81,11 +82,20 @@ public sealed class ClusterServerActor : ReceiveActor
 
     protected override void PostStop() => Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self);
 
-    /// <summary>Gradients from other nodes arrive in parts; the whole push is handled, with its sender.</summary>
-    protected override bool AroundReceive(Receive receive, object message) =>
-        message is TensorPart part
-            ? _parts.Add(Sender, part) is not { } whole || base.AroundReceive(receive, whole)
-            : base.AroundReceive(receive, message);
+    /// <summary>Gradients from other nodes arrive in parts; the whole push is handled, with its sender.
+    /// Busy time includes assembling the parts; bytes count whole messages.</summary>
+    protected override bool AroundReceive(Receive receive, object message)
+    {
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        try
+        {
+            object? whole = message is TensorPart part ? _parts.Add(Sender, part) : message;
+            if (whole is null) return true;
+            _load.Received(whole);
+            return base.AroundReceive(receive, whole);
+        }
+        finally { _load.Handled(start); }
+    }
 
     // ---- membership ---------------------------------------------------------------------------
 
@@ -234,12 +244,12 @@ public sealed class ClusterServerActor : ReceiveActor
             switch (to.Audience)
             {
                 case Audience.Worker:
-                    if (_workers.TryGetValue(to.WorkerId, out var worker)) TensorParts.Tell(worker, message, Self);
+                    if (_workers.TryGetValue(to.WorkerId, out var worker)) { TensorParts.Tell(worker, message, Self); _load.Sent(message); }
                     break;
                 case Audience.AllWorkers:
                     // Once per node: its agent fans the message out to the workers there.
                     foreach (var node in _workers.Values.Select(w => w.Path.Address.ToString()).Distinct())
-                        if (_nodes.TryGetValue(node, out var entry)) TensorParts.Tell(entry.Agent, message, Self);
+                        if (_nodes.TryGetValue(node, out var entry)) { TensorParts.Tell(entry.Agent, message, Self); _load.Sent(message); }
                     break;
                 case Audience.Observer:
                     Observe(message);
@@ -263,6 +273,7 @@ public sealed class ClusterServerActor : ReceiveActor
             case TrainingCompleted done:
                 _finished = true;
                 _observer.Tell(Checkpoint(), Self);
+                _observer.Tell(_load.Report(), Self);
                 foreach (var (agent, _) in _nodes.Values) agent.Tell(new RunFinished(done.Reason, done.Detail, done.Stats.Updates), Self);
                 _observer.Tell(done, Self);
                 break;

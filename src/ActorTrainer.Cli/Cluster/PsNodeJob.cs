@@ -15,13 +15,15 @@ namespace ActorTrainer.Cli.Cluster;
 /// <summary>
 /// The ps node: joins (or starts) the cluster, runs the parameter server as the cluster singleton
 /// and owns the run directory — metrics.csv, validation.csv, loss.png, model/state checkpoints,
-/// sample.txt, exactly as an in-process run writes them. The run's slots G are --workers (the
+/// sample.txt, exactly as an in-process run writes them — and, at the end, server.json
+/// (<see cref="ServerSummary"/>: the server's counters and measured load). The run's slots G are --workers (the
 /// total over all worker nodes); training starts once the joined worker nodes offer G workers.
 /// </summary>
 public sealed class PsNodeJob
 {
     private readonly TextWriter _out;
     private readonly TextWriter _err;
+    private ServerLoadReported? _load; // the server's own load, sent just before it completes
 
     public PsNodeJob(TextWriter stdout, TextWriter stderr) { _out = stdout; _err = TextWriter.Synchronized(stderr); }
 
@@ -94,6 +96,7 @@ public sealed class PsNodeJob
                 return 1;
             }
             var result = await completion.Task; // a failed callback (e.g. the disk is full) surfaces here
+            ServerSummary.From(result, _load, GC.CollectionCount(2)).Write(dir.Path);
             progress.Finish();
             metrics.SavePlot(dir.LossPlot);
             if (result.Reason == CompletionReason.Diverged)
@@ -137,6 +140,9 @@ public sealed class PsNodeJob
                 break;
             case RegistrationRejected m:
                 _err.WriteLine($"refused worker of slot {m.WorkerId}: {m.Reason}");
+                break;
+            case ServerLoadReported m:
+                _load = m;
                 break;
         }
     }

@@ -33,10 +33,13 @@ public sealed class WorkerNodeJob
         var fingerprint = ClusterFingerprint.Of(local, frame);
         var workerSettings = TrainingRunSettings.From(settings, local.Spec).ToWorkerSettings();
         RunSetup? layout = null;
+        var timed = new List<Scaling.TimedComputer>(); // for the compute report at the end
         SlotComputerFactory computers = (totalSlots, slot) =>
         {
             if (layout is null || layout.Workers != totalSlots) layout = RunSetup.Create(settings, totalSlots);
-            return layout.CreateComputer(slot);
+            var computer = new Scaling.TimedComputer(layout.CreateComputer(slot));
+            lock (timed) timed.Add(computer);
+            return computer;
         };
 
         var system = ActorSystem.Create(NodeSettings.SystemName, config);
@@ -64,6 +67,7 @@ public sealed class WorkerNodeJob
             {
                 case WorkerNodeStatus.Finished:
                     _err.WriteLine(result.Detail);
+                    lock (timed) _err.WriteLine(WorkerComputeReport.Of(timed, GC.CollectionCount(2)).Format());
                     return 0;
                 case WorkerNodeStatus.Rejected:
                     _err.WriteLine($"error: {result.Detail}");

@@ -17,7 +17,8 @@ namespace ActorTrainer.Cli.Training;
 /// <item><c>model.safetensors</c> — the latest weights (W_xh, W_hh, b_h, W_hy, b_y; vocabulary and settings in metadata),
 /// <c>checkpoints/model-&lt;update&gt;.safetensors</c> — every checkpoint kept;</item>
 /// <item><c>state.safetensors</c> — what --resume needs beyond W: optimizer buffers, each worker's hidden state and data position;</item>
-/// <item><c>sample.txt</c> — text generated at the end.</item>
+/// <item><c>sample.txt</c> — text generated at the end;</item>
+/// <item><c>server.json</c> — ps node only: the server's final counters and measured load (<see cref="ServerSummary"/>).</item>
 /// </list>
 /// Every file is written atomically (temp file + rename): a crash never leaves a torn file.
 /// </summary>

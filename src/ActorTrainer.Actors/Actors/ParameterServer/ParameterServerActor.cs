@@ -1,7 +1,5 @@
 using ActorTrainer.Actors.Hosting;
 using ActorTrainer.Actors.Worker;
-using System.Diagnostics;
-using ActorTrainer.Actors.Serialization;
 using Akka.Actor;
 
 namespace ActorTrainer.Actors.ParameterServer;
@@ -19,8 +17,7 @@ public sealed class ParameterServerActor : ReceiveActor
     private readonly ParameterServerState _state;
     private readonly IActorRef _observer;
     private readonly Dictionary<int, IActorRef> _workers = new();
-    private readonly Stopwatch _alive = new();
-    private long _busyTicks, _messages, _bytesIn, _bytesOut; // Stopwatch ticks in handlers; tensor bytes
+    private readonly ServerLoadMeter _load = new(); // elapsed counts from the actor's creation
 
     /// <param name="initialWeights">W at version 0; copied.</param>
     /// <param name="observer">Receives metrics and lifecycle events (the coordinator).</param>
@@ -40,16 +37,12 @@ public sealed class ParameterServerActor : ReceiveActor
         Receive<Terminated>(Handle);
     }
 
-    protected override void PreStart() => _alive.Start();
-
     /// <summary>Every message: its handler's wall time is added to the busy time.</summary>
     protected override bool AroundReceive(Receive receive, object message)
     {
-        long start = Stopwatch.GetTimestamp();
-        _messages++;
-        _bytesIn += TensorMessageSerializer.SerializedLength(message) ?? 0;
+        long start = _load.Received(message);
         try { return base.AroundReceive(receive, message); }
-        finally { _busyTicks += Stopwatch.GetTimestamp() - start; }
+        finally { _load.Handled(start); }
     }
 
     private void Handle(RegisterWorker m)
@@ -92,17 +85,16 @@ public sealed class ParameterServerActor : ReceiveActor
     {
         foreach (var (to, message) in outbox)
         {
-            long bytes = TensorMessageSerializer.SerializedLength(message) ?? 0;
             switch (to.Audience)
             {
                 case Audience.Worker:
-                    if (_workers.TryGetValue(to.WorkerId, out var worker)) { worker.Tell(message, Self); _bytesOut += bytes; }
+                    if (_workers.TryGetValue(to.WorkerId, out var worker)) { worker.Tell(message, Self); _load.Sent(message); }
                     break;
                 case Audience.AllWorkers:
-                    foreach (var w in _workers.Values) { w.Tell(message, Self); _bytesOut += bytes; }
+                    foreach (var w in _workers.Values) { w.Tell(message, Self); _load.Sent(message); }
                     break;
                 case Audience.Observer:
-                    if (message is TrainingCompleted) _observer.Tell(LoadReport(), Self);
+                    if (message is TrainingCompleted) _observer.Tell(_load.Report(), Self);
                     _observer.Tell(message, Self);
                     break;
                 case Audience.Sender:
@@ -111,8 +103,4 @@ public sealed class ParameterServerActor : ReceiveActor
             }
         }
     }
-
-    private ServerLoadReported LoadReport() => new(
-        BusySeconds: (double)_busyTicks / Stopwatch.Frequency, ElapsedSeconds: _alive.Elapsed.TotalSeconds,
-        MessagesHandled: _messages, TensorBytesReceived: _bytesIn, TensorBytesSent: _bytesOut);
 }
