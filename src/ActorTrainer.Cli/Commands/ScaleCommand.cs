@@ -10,10 +10,10 @@ internal static class ScaleCommand
         usage: actortrainer scale [options]
 
         Trains the same model once per configuration — workers × modes × chunk lengths × server shards —
-        in this process, and reports throughput, speedup and efficiency against 1 worker, time to a
-        target loss, final validation loss, updates applied and rejected, staleness, server busy and
-        worker idle fractions and bytes sent/received; then measures one server's capacity at the
-        model's size. Defaults finish in a few minutes on 2 cores.
+        in this process or as node processes on this machine, and reports throughput, speedup and
+        efficiency against 1 worker, time to a target loss, final validation loss, updates applied and
+        rejected, staleness, server busy and worker idle fractions and bytes sent/received; then
+        measures one server's capacity at the model's size. Defaults finish in a few minutes on 2 cores.
 
         Sweep:
           --workers N,N,…        worker counts (1,2,4)
@@ -27,6 +27,15 @@ internal static class ScaleCommand
           --val-tokens N         held-out characters per validation (8000)
           --capacity-seconds S   time spent measuring server capacity after the sweep; 0 = skip (1)
           --out DIR              output directory, new or empty (./scale/<timestamp>)
+          --launcher inproc|cluster
+                                 inproc (default): every configuration in this process, one actor
+                                 system. cluster: every configuration as real processes on 127.0.0.1
+                                 started from this binary like deploy/local-cluster.sh — 1 ps node + n
+                                 worker nodes (`actortrainer node`, one worker each); figures come from
+                                 the ps node's run directory (DIR/runs/<config>/, with node logs in
+                                 DIR/runs/<config>-logs/) and the worker nodes' compute reports, and
+                                 include the loopback transport. Cluster: --shards 1 only (a ps node is
+                                 one unsharded server) and --until budget only.
         Model and data (as for train): --corpus --hidden (128) --batch (16) --chunk --truncation
           --activation --clip-norm --clip-value --optimizer (adam) --lr --seed --validation-fraction
           --progress on|off --config FILE
@@ -37,7 +46,10 @@ internal static class ScaleCommand
 
     /// <summary>Options of the sweep itself; everything else goes to the train settings loader.</summary>
     private static readonly string[] SweepOptions =
-        ["workers", "modes", "chunks", "shards", "budget", "target", "until", "points", "val-tokens", "capacity-seconds", "out"];
+        ["workers", "modes", "chunks", "shards", "budget", "target", "until", "points", "val-tokens", "capacity-seconds", "out", "launcher"];
+
+    /// <summary>Train options the cluster launcher sets per configuration or passes separately, not as given.</summary>
+    private static readonly string[] NotPassedToNodes = ["chunk", "progress", "config"];
 
     /// <summary>Train options that mean nothing for a sweep (it sets them per configuration or never uses them).</summary>
     private static readonly string[] TrainOnly =
@@ -48,17 +60,23 @@ internal static class ScaleCommand
         if (args.Contains("--help") || args.Contains("-h")) { stdout.WriteLine(Help); return 0; }
         var settings = Parse(args);
         string dir = PrepareOutput(settings.Out);
+        settings = settings with { Out = dir }; // the cluster launcher puts the ps nodes' run directories under it
         var progress = new SweepProgress(stderr, settings.Train.Progress);
         var target = new CorpusScaleTarget(settings.Train, settings.ValidationTokens);
         progress.Note($"{MachineInfo.Describe()}");
         progress.Note($"model: {target.Description}");
-        progress.Note($"{settings.Configurations().Count} configurations; output in {dir}");
+        progress.Note($"{settings.Configurations().Count} configurations ({(settings.Launcher == Launcher.Cluster ? "cluster: node processes on 127.0.0.1" : "in-process")}); output in {dir}");
 
         using var cts = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
         Console.CancelKeyPress += onCancel;
         SweepResult result;
         try { result = await new ScaleSweep(target, settings, progress).RunAsync(cts.Token); }
+        catch (ClusterRunException e)
+        {
+            stderr.WriteLine($"error: {e.Message}");
+            return 1;
+        }
         finally { Console.CancelKeyPress -= onCancel; }
 
         ScaleReport.Write(result, dir);
@@ -80,7 +98,21 @@ internal static class ScaleCommand
         var train = Settings.TrainSettingsLoader.Load(trainList);
         trainList.RejectUnused("scale");
 
-        var s = new ScaleSettings { Train = train };
+        var s = new ScaleSettings
+        {
+            Train = train,
+            NodeArgs = trainArgs.Where(a => !NotPassedToNodes.Contains(a[2..].Split('=')[0])).ToArray(),
+            ConfigFiles = all.Get("config"),
+        };
+        if (all.Get("launcher") is { } launcher)
+            s = s with { Launcher = launcher.Trim().ToLowerInvariant() switch
+            {
+                "inproc" => Launcher.InProcess,
+                "cluster" => Launcher.Cluster,
+                _ => throw new UsageException($"--launcher: unknown value '{launcher}' (expected inproc or cluster)"),
+            } };
+        // A ps node runs one unsharded server: the cluster sweep's default is shards 1 (an explicit list is checked).
+        if (s.Launcher == Launcher.Cluster && !all.Has("shards")) s = s with { Shards = [1] };
         if (all.Get("workers") is { } w) s = s with { Workers = ServerBench.ParseList(w, "workers") };
         if (all.Get("chunks") is { } k) s = s with { Chunks = ServerBench.ParseList(k, "chunks") };
         if (all.Get("shards") is { } sh) s = s with { Shards = ServerBench.ParseList(sh, "shards") };

@@ -58,6 +58,8 @@ public sealed class CorpusScaleTarget : IScaleTarget
 
     public IUpdateRule CreateUpdateRule() => _base.CreateUpdateRule();
 
+    public Core.Checkpoints.ModelCheckpointData ReadCheckpoint(string checkpointPath) => _base.ReadCompatible(checkpointPath);
+
     public double ValidationLoss(ReadOnlySpan<float> w) => _evaluator is null ? double.NaN : _evaluator.MeanLoss(w, _validation);
 
     private RunSetup Setup(int workers, int chunk)

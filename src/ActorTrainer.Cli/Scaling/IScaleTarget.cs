@@ -31,6 +31,10 @@ public interface IScaleTarget
     /// <summary>A fresh update rule (shardable, so any shard count works).</summary>
     IUpdateRule CreateUpdateRule();
 
+    /// <summary>A model checkpoint of this model (a cluster run's snapshots: W and the run's metadata, e.g.
+    /// "updates" and "version"); UsageException if it does not fit.</summary>
+    Core.Checkpoints.ModelCheckpointData ReadCheckpoint(string checkpointPath);
+
     /// <summary>Validation loss of W (nats per prediction); evaluated between or after runs, never timed.</summary>
     double ValidationLoss(ReadOnlySpan<float> w);
 }

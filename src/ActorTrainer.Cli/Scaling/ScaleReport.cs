@@ -129,14 +129,15 @@ public static class ScaleReport
         L();
         L($"- machine: {sweep.Cores} cores; load average {sweep.LoadBefore ?? "n/a"} before, {sweep.LoadAfter ?? "n/a"} after; {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}");
         L($"- model: {sweep.Target}");
-        L($"- sweep: workers {string.Join(",", s.Workers)} × modes {string.Join(",", s.Modes)} × k {string.Join(",", s.EffectiveChunks)} × shards {string.Join(",", s.Shards)}; in-process (one actor system, server shards and workers on their own threads)");
+        L($"- sweep: workers {string.Join(",", s.Workers)} × modes {string.Join(",", s.Modes)} × k {string.Join(",", s.EffectiveChunks)} × shards {string.Join(",", s.Shards)}");
+        L($"- launcher: {(sweep.Launcher.Length > 0 ? sweep.Launcher : "in-process (one actor system, server shards and workers on their own threads)")}");
         L($"- each configuration: {(s.Stop == StopRule.Budget ? $"{s.TokenBudget:N0} training tokens" : $"until validation loss ≤ {s.TargetLoss} (at most {s.TokenBudget:N0} tokens)")}; {s.Points} weight snapshots for the curve; {sweep.TotalSeconds:F0} s in all");
         L($"- target loss for time-to-target: {sweep.TargetLoss:F3} {(sweep.TargetGiven ? "(given)" : "(not given: the highest final loss of the sweep, which every configuration reached)")}");
         L();
         L($"| configuration | tok/s | speedup | efficiency | eff. vs cores | time to target (s) | final val loss | updates | rejected | staleness mean / p50 / p99 / max | server busy | worker idle | MB sent / received | gen2 GCs |");
         L($"|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---|---:|");
         foreach (var r in sweep.Configs)
-            L($"| {r.Config.Label} | {r.TokensPerSecond:N0} | {Opt(r.Speedup, "F2")} | {Opt(r.Efficiency, "P0")} | {Opt(r.CoreEfficiency, "P0")} | {Opt(r.TimeToTarget, "F1")} | {r.FinalLoss:F3} | {r.Updates} | {r.GradientsRejected} | {r.StalenessMean:F2} / {r.StalenessP50} / {r.StalenessP99} / {r.StalenessMax} | {r.ServerBusy:P0} | {r.WorkerIdle:P0} | {r.BytesSent / 1e6:F1} / {r.BytesReceived / 1e6:F1} | {r.Gen2Collections} |");
+            L($"| {r.Config.Label} | {r.TokensPerSecond:N0} | {Opt(r.Speedup, "F2")} | {Opt(r.Efficiency, "P0")} | {Opt(r.CoreEfficiency, "P0")} | {Opt(r.TimeToTarget, "F1")} | {r.FinalLoss:F3} | {r.Updates} | {r.GradientsRejected} | {r.StalenessMean:F2} / {r.StalenessP50} / {r.StalenessP99} / {r.StalenessMax} | {Fraction(r.ServerBusy)} | {Fraction(r.WorkerIdle)} | {r.BytesSent / 1e6:F1} / {r.BytesReceived / 1e6:F1} | {r.Gen2Collections} |");
         L();
         if (sweep.Capacity is { } c)
         {
@@ -154,10 +155,22 @@ public static class ScaleReport
         L($"- A worker pushes a gradient and waits for the server's answer before its next chunk (one push in flight), so a lone worker idles for each round trip (see its worker-idle figure). A second worker fills that gap: efficiency above 100 % at small n is this latency hiding, not a measurement error.");
         L($"- Sync mode averages n gradients per update (a batch n times larger); async and ssp apply each gradient alone. Equal tokens therefore mean fewer, larger updates in sync mode, which is why its loss per token can differ.");
         L($"- Staleness is, per applied gradient, the server's version on arrival minus the version the gradient was computed on (shard 0's view). Rejected counts refused gradient slices summed over shards (ssp: too stale).");
-        L($"- Server busy is the busiest shard's time in message handlers ÷ its lifetime. Worker idle is 1 − (wall time inside the chunk computation, summed over workers) ÷ (n · wall time); with more workers than cores, waiting for a core mid-chunk counts as computing.");
-        L($"- Bytes are the tensor messages (gradient pushes; registrations and published weights to workers) at the exact length the wire serializer (TensorMessageSerializer) gives them, counted by the servers as they receive and send them; small control messages (acks, rejections) are not counted. Nothing is serialized in-process.");
-        L($"- gen2 GCs counts full garbage collections during the run (process-wide). Every update allocates the copy of W it publishes and every push a fresh gradient; above ~21k floats both land on the large-object heap, whose collections pause every thread — a cost of the in-process design that grows with updates/s.");
-        L($"- Budget mode evaluates the weight snapshots after each run, so validation never competes with training for the cores; loss is mean cross-entropy in nats per character on the held-out text.");
+        if (s.Launcher == Launcher.Cluster)
+        {
+            L($"- **Cluster launcher.** Every configuration ran as fresh processes on this machine: one ps node and n worker nodes (`actortrainer node`, one worker each), talking over the loopback through Akka.Remote. So the figures include serialization and the transport, and the processes — plus this sweep, idle while they run — share the {sweep.Cores} cores.");
+            L($"- Throughput's window runs from a configuration's first applied update to its last (the first update's tokens excluded, as they were computed before it), from the ps node's metrics.csv: the processes' start-up (joining, registering, the first chunk) is not timed; there is no warm-up, so the window still includes the JIT's early, slower code. Time to target counts from that first update too.");
+            L($"- Server busy is the ps node's server actor's time in its message handlers (including assembling gradient parts) ÷ the timed window; (de)serialization on Akka's remoting threads is not in it. Worker idle: each worker node times its own chunk computation and the span from its first chunk's start to its last one's end and reports them when the run ends; idle = 1 − Σ compute ÷ Σ span (waiting for a core mid-chunk counts as computing). \"n/a\" means a node did not report, so it could not be measured.");
+            L($"- Bytes are the tensor messages (gradient pushes; registrations and published weights, once per worker node) at the exact length the wire serializer (TensorMessageSerializer) gives them, counted by the server; part headers, Akka's envelopes and control messages (acks, rejections) are not counted. The figures, rejections and staleness histogram are also in each ps node's server.json (DIR/runs/<config>/); node logs are in DIR/runs/<config>-logs/.");
+            L($"- gen2 GCs counts full garbage collections summed over the configuration's processes (ps and worker nodes).");
+            L($"- The ps node writes a checkpoint of W {s.Points} times per run and does no validation while training; the sweep evaluates those checkpoints after the run, so validation never competes with training for the cores; loss is mean cross-entropy in nats per character on the held-out text.");
+        }
+        else
+        {
+            L($"- Server busy is the busiest shard's time in message handlers ÷ its lifetime. Worker idle is 1 − (wall time inside the chunk computation, summed over workers) ÷ (n · wall time); with more workers than cores, waiting for a core mid-chunk counts as computing.");
+            L($"- Bytes are the tensor messages (gradient pushes; registrations and published weights to workers) at the exact length the wire serializer (TensorMessageSerializer) gives them, counted by the servers as they receive and send them; small control messages (acks, rejections) are not counted. Nothing is serialized in-process.");
+            L($"- gen2 GCs counts full garbage collections during the run (process-wide). Every update allocates the copy of W it publishes and every push a fresh gradient; above ~21k floats both land on the large-object heap, whose collections pause every thread — a cost of the in-process design that grows with updates/s.");
+            L($"- Budget mode evaluates the weight snapshots after each run, so validation never competes with training for the cores; loss is mean cross-entropy in nats per character on the held-out text.");
+        }
         L();
         L($"![throughput]({ThroughputPng})");
         L($"![validation loss]({LossPng})");
@@ -165,6 +178,9 @@ public static class ScaleReport
         L($"![staleness by configuration]({StalenessByConfigPng})");
         return sb.ToString();
     }
+
+    /// <summary>A fraction as a percentage, or "n/a" when it could not be measured (NaN).</summary>
+    private static string Fraction(double v) => double.IsNaN(v) ? "n/a" : v.ToString("P0", CultureInfo.InvariantCulture);
 
     private static string Opt(double? v, string format) => v is { } x ? x.ToString(format, CultureInfo.InvariantCulture) : "–";
 }

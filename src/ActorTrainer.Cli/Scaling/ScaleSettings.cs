@@ -11,6 +11,15 @@ public enum StopRule
     Target,
 }
 
+/// <summary>Where each configuration of a sweep runs.</summary>
+public enum Launcher
+{
+    /// <summary>In this process: one actor system, server shards and workers as actors.</summary>
+    InProcess,
+    /// <summary>As real processes on 127.0.0.1: one `actortrainer node --role ps` and n worker nodes (one worker each).</summary>
+    Cluster,
+}
+
 /// <summary>
 /// Immutable settings of a `scale` sweep: the lists swept (workers × modes × chunk lengths × shards),
 /// when a configuration stops, and how it is observed. The model, data and optimizer come from
@@ -41,6 +50,12 @@ public sealed record ScaleSettings
     /// <summary>Output directory; null = ./scale/&lt;timestamp&gt;.</summary>
     public string? Out { get; init; }
     public bool Progress { get; init; } = true;
+    public Launcher Launcher { get; init; } = Launcher.InProcess;
+    /// <summary>Cluster launcher: the model/data options as given on the command line (--name=value,
+    /// without --chunk, --progress and --config), passed on to every node so nodes and sweep agree.</summary>
+    public IReadOnlyList<string> NodeArgs { get; init; } = [];
+    /// <summary>Cluster launcher: the --config files given (comma-separated), passed on after hocon/local.conf.</summary>
+    public string? ConfigFiles { get; init; }
 
     public IReadOnlyList<int> EffectiveChunks => Chunks.Count > 0 ? Chunks : [Train.Chunk];
 
@@ -69,6 +84,10 @@ public sealed record ScaleSettings
         if (Points < 2) return $"--points must be ≥ 2 (got {Points})";
         if (ValidationTokens < 16) return $"--val-tokens must be ≥ 16 (got {ValidationTokens})";
         if (!(CapacitySeconds >= 0) || double.IsInfinity(CapacitySeconds)) return $"--capacity-seconds must be ≥ 0 (got {CapacitySeconds})";
+        if (Launcher == Launcher.Cluster && Shards.Any(s => s != 1))
+            return $"--launcher cluster runs one unsharded parameter server per configuration (a ps node has no shards); --shards {string.Join(",", Shards)} is for --launcher inproc only";
+        if (Launcher == Launcher.Cluster && Stop == StopRule.Target)
+            return "--until target needs --launcher inproc (a cluster run is not stopped at a loss); with --launcher cluster use --until budget and --target LOSS for the time to the target";
         return null;
     }
 }

@@ -11,4 +11,8 @@ public sealed record CapacitySummary(CapacityResult Capacity, double CopyBandwid
 /// <summary>Everything a sweep measured, with the machine it ran on.</summary>
 public sealed record SweepResult(
     IReadOnlyList<ConfigResult> Configs, ScaleSettings Settings, string Target, int Cores,
-    string? LoadBefore, string? LoadAfter, double TotalSeconds, double TargetLoss, bool TargetGiven, CapacitySummary? Capacity);
+    string? LoadBefore, string? LoadAfter, double TotalSeconds, double TargetLoss, bool TargetGiven, CapacitySummary? Capacity)
+{
+    /// <summary>Where the configurations ran (<see cref="IScaleLauncher.Description"/>).</summary>
+    public string Launcher { get; init; } = "";
+}

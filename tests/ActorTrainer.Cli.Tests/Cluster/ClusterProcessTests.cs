@@ -31,7 +31,7 @@ public sealed class ClusterProcessTests : IDisposable
     private static string[] Node(string role, int seedPort, params string[] more) => Node(role, seedPort, Small, more);
 
     private static string[] Node(string role, int seedPort, string[] training, string[] more) =>
-        ["--role", role, "--config", NodeProcess.LocalConf, "--seeds", $"127.0.0.1:{seedPort}", "--join-timeout", "60s", .. training, .. more];
+        ["--role", role, "--config", TestNodes.LocalConf, "--seeds", $"127.0.0.1:{seedPort}", "--join-timeout", "60s", .. training, .. more];
 
     /// <summary><paramref name="args"/> with the value of <paramref name="flag"/> replaced.</summary>
     private static string[] With(string[] args, string flag, string value)
@@ -46,13 +46,13 @@ public sealed class ClusterProcessTests : IDisposable
     [Fact]
     public async Task One_ps_and_two_worker_processes_train_below_the_loss_threshold_and_exit_cleanly()
     {
-        int port = NodeProcess.FreePort();
+        int port = TestNodes.FreePort();
         string run = Path.Combine(_root, "cluster");
         // The first worker starts before any ps node exists: it waits and joins when the ps appears.
-        await using var early = NodeProcess.Start("worker-early", Node("worker", port, "--workers-per-node", "1"));
+        await using var early = TestNodes.Start("worker-early", Node("worker", port, "--workers-per-node", "1"));
         await Task.Delay(TimeSpan.FromSeconds(1));
-        await using var ps = NodeProcess.Start("ps", Node("ps", port, "--port", $"{port}", "--workers", "2", "--updates", "300", "--out", run));
-        await using var late = NodeProcess.Start("worker-late", Node("worker", port, "--workers-per-node", "1"));
+        await using var ps = TestNodes.Start("ps", Node("ps", port, "--port", $"{port}", "--workers", "2", "--updates", "300", "--out", run));
+        await using var late = TestNodes.Start("worker-late", Node("worker", port, "--workers-per-node", "1"));
 
         int psExit = await ps.ExitCodeAsync(RunTimeout);
         Assert.True(psExit == 0, ps.Describe());
@@ -83,12 +83,12 @@ public sealed class ClusterProcessTests : IDisposable
     public async Task A_worker_killed_mid_run_hands_its_streams_to_the_other_and_the_run_completes()
     {
         const int updates = 1500;
-        int port = NodeProcess.FreePort();
+        int port = TestNodes.FreePort();
         string run = Path.Combine(_root, "killed");
-        await using var ps = NodeProcess.Start("ps", Node("ps", port, With(Small, "--eval-every", "500"),
+        await using var ps = TestNodes.Start("ps", Node("ps", port, With(Small, "--eval-every", "500"),
             ["--port", $"{port}", "--workers", "2", "--updates", $"{updates}", "--out", run]));
-        await using var survivor = NodeProcess.Start("survivor", Node("worker", port, "--workers-per-node", "1"));
-        await using var victim = NodeProcess.Start("victim", Node("worker", port, "--workers-per-node", "1"));
+        await using var survivor = TestNodes.Start("survivor", Node("worker", port, "--workers-per-node", "1"));
+        await using var victim = TestNodes.Start("victim", Node("worker", port, "--workers-per-node", "1"));
 
         // Let training run on both, then SIGKILL one worker process: it never says goodbye.
         string metricsPath = Path.Combine(run, "metrics.csv");
@@ -135,8 +135,8 @@ public sealed class ClusterProcessTests : IDisposable
     [Fact]
     public async Task Unreachable_seeds_end_the_node_with_a_clear_message_after_the_bounded_wait()
     {
-        int nobody = NodeProcess.FreePort();
-        await using var worker = NodeProcess.Start("worker", With(Node("worker", nobody), "--join-timeout", "3s"));
+        int nobody = TestNodes.FreePort();
+        await using var worker = TestNodes.Start("worker", With(Node("worker", nobody), "--join-timeout", "3s"));
 
         int exit = await worker.ExitCodeAsync(TimeSpan.FromSeconds(60));
 
@@ -148,10 +148,10 @@ public sealed class ClusterProcessTests : IDisposable
     [Fact]
     public async Task A_worker_with_another_model_is_rejected_at_registration_with_the_reason()
     {
-        int port = NodeProcess.FreePort();
-        await using var ps = NodeProcess.Start("ps", Node("ps", port, "--port", $"{port}", "--workers", "1", "--updates", "50",
+        int port = TestNodes.FreePort();
+        await using var ps = TestNodes.Start("ps", Node("ps", port, "--port", $"{port}", "--workers", "1", "--updates", "50",
             "--out", Path.Combine(_root, "mismatch")));
-        await using var worker = NodeProcess.Start("worker", Node("worker", port, With(Small, "--hidden", "24"), ["--workers-per-node", "1"]));
+        await using var worker = TestNodes.Start("worker", Node("worker", port, With(Small, "--hidden", "24"), ["--workers-per-node", "1"]));
 
         int exit = await worker.ExitCodeAsync(RunTimeout);
 
