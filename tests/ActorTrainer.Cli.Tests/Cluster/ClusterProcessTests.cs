@@ -10,6 +10,7 @@ namespace ActorTrainer.Cli.Tests.Cluster;
 /// Timeouts only guard against hangs; nothing here asserts speed.
 /// </summary>
 [Trait("Category", "Cluster")]
+[Collection(ClusterProcessesCollection.Name)]
 public sealed class ClusterProcessTests : IDisposable
 {
     private static readonly TimeSpan RunTimeout = TimeSpan.FromSeconds(150);

@@ -25,7 +25,7 @@ public sealed class ScaleCommandTests : IDisposable
         return (code, o.ToString(), e.ToString());
     }
 
-    private static double D(string s) => double.Parse(s, CultureInfo.InvariantCulture);
+    private static double D(string s) => SweepOutputs.D(s);
 
     [Fact]
     public async Task Tiny_sweep_writes_every_output_with_consistent_contents()
@@ -35,9 +35,7 @@ public sealed class ScaleCommandTests : IDisposable
         Assert.True(code == 0, err);
 
         // results.csv: every column, one row per configuration (2 workers × 3 modes × 2 shards)
-        var results = CsvReader.ReadAll(Path.Combine(dir, ScaleReport.ResultsCsv)).Where(r => r.Length > 1).ToList();
-        Assert.Equal(ScaleReport.ResultColumns, results[0]);
-        var rows = results.Skip(1).Select(r => ScaleReport.ResultColumns.Zip(r).ToDictionary(p => p.First, p => p.Second)).ToList();
+        var rows = SweepOutputs.Results(dir);
         Assert.Equal(12, rows.Count);
         foreach (var r in rows)
         {
@@ -65,31 +63,8 @@ public sealed class ScaleCommandTests : IDisposable
             Assert.Equal(D(r["tokens_per_s"]) / (Math.Min(n, Environment.ProcessorCount) * D(one["tokens_per_s"])), D(r["core_efficiency"]), 9);
         }
 
-        // curves.csv: per configuration, starts at W0 and versions (and wall time) never go back
-        var curves = CsvReader.ReadAll(Path.Combine(dir, ScaleReport.CurvesCsv)).Where(r => r.Length > 1).ToList();
-        Assert.Equal(ScaleReport.CurveColumns, curves[0]);
-        foreach (var g in curves.Skip(1).GroupBy(r => r[0]))
-        {
-            var points = g.ToList();
-            Assert.True(points.Count >= 3, $"{g.Key} has {points.Count} curve points");
-            Assert.Equal(("0", "0"), (points[0][1], points[0][3]));
-            for (int i = 1; i < points.Count; i++)
-            {
-                Assert.True(long.Parse(points[i][3]) > long.Parse(points[i - 1][3]), $"{g.Key}: version {points[i][3]} after {points[i - 1][3]}");
-                Assert.True(D(points[i][1]) >= D(points[i - 1][1]), $"{g.Key}: time goes back");
-            }
-            var row = rows.Single(r => r["config"] == g.Key);
-            Assert.Equal(D(row["final_val_loss"]), D(points[^1][5]), 12); // the last point is the final W
-        }
-        Assert.Equal(rows.Select(r => r["config"]).Order(), curves.Skip(1).Select(r => r[0]).Distinct().Order());
-
-        // plots: valid, non-trivial PNGs
-        foreach (string png in new[] { ScaleReport.ThroughputPng, ScaleReport.LossPng, ScaleReport.StalenessPng, ScaleReport.StalenessByConfigPng })
-        {
-            var bytes = File.ReadAllBytes(Path.Combine(dir, png));
-            Assert.True(bytes.Length > 2000, $"{png} is only {bytes.Length} bytes");
-            Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G', 13, 10, 26, 10 }, bytes[..8]);
-        }
+        SweepOutputs.CurvesStartAtW0AndEndAtTheFinalLoss(dir, rows);
+        SweepOutputs.PlotsAreNonTrivialPngs(dir);
 
         // summary: machine, the table, how to read efficiency past the core count, the capacity
         string summary = File.ReadAllText(Path.Combine(dir, ScaleReport.Summary));
@@ -130,6 +105,20 @@ public sealed class ScaleCommandTests : IDisposable
         Assert.Equal(2, code);
         Assert.Contains(expected, err);
         Assert.DoesNotContain("   at ", err);
+    }
+
+    [Theory]
+    [InlineData(new[] { "--launcher", "fast" }, "--launcher: unknown value 'fast' (expected inproc or cluster)")]
+    [InlineData(new[] { "--launcher", "cluster", "--shards", "1,2" }, "--launcher cluster runs one unsharded parameter server")]
+    [InlineData(new[] { "--launcher", "cluster", "--until", "target", "--target", "2" }, "--until target needs --launcher inproc")]
+    public async Task Launcher_options_the_sweep_cannot_run_are_one_line_errors(string[] options, string expected)
+    {
+        string dir = Path.Combine(_root, "bad-launcher");
+        var (code, _, err) = await Run(["scale", .. options, "--out", dir]);
+        Assert.Equal(2, code);
+        Assert.Contains(expected, err);
+        Assert.DoesNotContain("   at ", err);
+        Assert.False(Directory.Exists(dir));
     }
 
     [Fact]
