@@ -34,8 +34,8 @@ internal static class ScaleCommand
                                  worker nodes (`actortrainer node`, one worker each); figures come from
                                  the ps node's run directory (DIR/runs/<config>/, with node logs in
                                  DIR/runs/<config>-logs/) and the worker nodes' compute reports, and
-                                 include the loopback transport. Cluster: --shards 1 only (a ps node is
-                                 one unsharded server) and --until budget only.
+                                 include the loopback transport. Cluster: --shards 1 only (its default;
+                                 a ps node is one unsharded server) and --until budget only.
         Model and data (as for train): --corpus --hidden (128) --batch (16) --chunk --truncation
           --activation --clip-norm --clip-value --optimizer (adam) --lr --seed --validation-fraction
           --progress on|off --config FILE
