@@ -26,17 +26,6 @@ public sealed class ClusterLauncher : IScaleLauncher
     /// hocon/local.conf's loopback addresses, so the nodes do not get them; training ones pass on.</summary>
     private static readonly HashSet<string> NodeEnvironment = NodeSettingsLoader.OptionNames.Select(NodeSettingsLoader.EnvName).ToHashSet(StringComparer.Ordinal);
 
-    /// <summary>
-    /// A fresh process runs the JIT's quick tier-0 code until its tiered compilation catches up — on 2
-    /// busy cores that took ~1000 chunks (3.4 ms a chunk instead of 1.0 ms at H = 128), most of a short
-    /// configuration. The in-process sweep warms up first; nodes cannot, so they JIT fully optimized
-    /// code from the first call instead (unless the environment already sets this).
-    /// </summary>
-    private static readonly IReadOnlyDictionary<string, string> SteadyStateJit =
-        Environment.GetEnvironmentVariable("DOTNET_TieredCompilation") is null
-            ? new Dictionary<string, string> { ["DOTNET_TieredCompilation"] = "0" }
-            : new Dictionary<string, string>();
-
     private readonly IScaleTarget _target;
     private readonly ScaleSettings _settings;
     private readonly SweepProgress _progress;
@@ -97,10 +86,9 @@ public sealed class ClusterLauncher : IScaleLauncher
         var nodes = new List<NodeProcess>();
         try
         {
-            var ps = NodeProcess.Start("ps", _cli, psArgs, dropVariable: NodeEnvironment.Contains, setVariables: SteadyStateJit);
+            var ps = NodeProcess.Start("ps", _cli, psArgs, dropVariable: NodeEnvironment.Contains);
             nodes.Add(ps);
-            for (int i = 1; i <= c.Workers; i++)
-                nodes.Add(NodeProcess.Start($"worker-{i}", _cli, workerArgs, dropVariable: NodeEnvironment.Contains, setVariables: SteadyStateJit));
+            for (int i = 1; i <= c.Workers; i++) nodes.Add(NodeProcess.Start($"worker-{i}", _cli, workerArgs, dropVariable: NodeEnvironment.Contains));
             var workers = nodes.Skip(1).ToArray();
             using (ct.Register(ps.Terminate))
             {
