@@ -72,7 +72,7 @@ internal static class ScaleCommand
         Console.CancelKeyPress += onCancel;
         SweepResult result;
         try { result = await new ScaleSweep(target, settings, progress).RunAsync(cts.Token); }
-        catch (ClusterRunException e)
+        catch (Exception e) when (e is ClusterRunException or InvalidDataException) // a node failed, or left unreadable results
         {
             stderr.WriteLine($"error: {e.Message}");
             return 1;

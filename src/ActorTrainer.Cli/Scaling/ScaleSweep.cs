@@ -1,10 +1,5 @@
 using System.Diagnostics;
-using ActorTrainer.Actors.Coordinator;
-using ActorTrainer.Actors.ParameterServer;
-using ActorTrainer.Actors.Hosting;
 using ActorTrainer.Core.Training;
-using Akka.Actor;
-using Akka.Configuration;
 
 namespace ActorTrainer.Cli.Scaling;
 
