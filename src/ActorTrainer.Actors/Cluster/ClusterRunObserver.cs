@@ -18,9 +18,8 @@ public sealed class ClusterRunObserver : ReceiveActor
     private readonly TrainingCallbacks _callbacks;
     private readonly Action<ServerCheckpoint> _onCheckpoint;
     private readonly TaskCompletionSource<TrainingResult> _completion;
-    private readonly List<ValidationResult> _validations = new();
+    private readonly RunValidations _run;
     private IActorRef? _server;
-    private long _lastValidatedVersion = -1;
 
     public static Props Props(TrainingCallbacks callbacks, Action<ServerCheckpoint> onCheckpoint, TaskCompletionSource<TrainingResult> completion) =>
         Akka.Actor.Props.Create(() => new ClusterRunObserver(callbacks, onCheckpoint, completion))
@@ -29,8 +28,9 @@ public sealed class ClusterRunObserver : ReceiveActor
     public ClusterRunObserver(TrainingCallbacks callbacks, Action<ServerCheckpoint> onCheckpoint, TaskCompletionSource<TrainingResult> completion)
     {
         _callbacks = callbacks; _onCheckpoint = onCheckpoint; _completion = completion;
+        _run = new RunValidations(callbacks, completion);
         Receive<UpdateApplied>(m => Guard(() => _callbacks.OnUpdate?.Invoke(m)));
-        Receive<WeightsPublished>(m => Guard(() => Validate(m.Weights, m.Version, m.UpdateNumber)));
+        Receive<WeightsPublished>(m => Guard(() => _run.Validate(m.Weights, m.Version, m.UpdateNumber)));
         Receive<ServerCheckpoint>(m => Guard(() => _onCheckpoint(m)));
         Receive<TrainingCompleted>(Handle);
         Receive<ITrainerEvent>(m => Guard(() => _callbacks.OnEvent?.Invoke(m)));
@@ -48,28 +48,13 @@ public sealed class ClusterRunObserver : ReceiveActor
 
     private void Handle(TrainingCompleted m) => Guard(() =>
     {
-        if (m.Version != _lastValidatedVersion) Validate(m.Weights, m.Version, m.Stats.Updates);
-        _completion.TrySetResult(new TrainingResult(m.Weights, m.Version, m.Reason, m.Detail, m.Stats, _validations.ToArray()));
+        _run.Complete(m);
         Context.Stop(Self);
     });
 
-    private void Validate(float[] weights, long version, long updateNumber)
-    {
-        if (_callbacks.Validate is not { } validate) return;
-        var result = new ValidationResult(version, updateNumber, validate(weights, version));
-        _lastValidatedVersion = version;
-        _validations.Add(result);
-        _callbacks.OnValidation?.Invoke(result);
-    }
-
     private void Guard(Action action)
     {
-        try { action(); }
-        catch (Exception ex)
-        {
-            _completion.TrySetException(ex);
-            Context.Stop(Self);
-        }
+        if (!_run.Guard(action)) Context.Stop(Self);
     }
 }
 

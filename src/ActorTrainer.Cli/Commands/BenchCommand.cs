@@ -172,6 +172,9 @@ internal static class BenchCommand
         var core = new List<double>();
         var inproc = counts.ToDictionary(n => n, _ => new List<double>());
         stdout.WriteLine(Invariant($"bench workers H={settings.Hidden} B={settings.Batch} K={settings.Chunk} mode={settings.Mode.ToString().ToLowerInvariant()} cores={Environment.ProcessorCount} rounds={rounds} seconds={seconds}"));
+        // A round that is not counted: tiered JIT recompiles the hot paths during the first seconds.
+        MeasureCore(setup, settings, Math.Min(seconds, 2), warmup: 5);
+        foreach (int n in counts) await MeasureInProcess(system, settings, n, Math.Min(seconds, 2));
         for (int r = 1; r <= rounds; r++)
         {
             core.Add(MeasureCore(setup, settings, seconds, warmup: 5).TokS);

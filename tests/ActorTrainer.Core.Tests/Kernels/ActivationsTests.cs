@@ -1,3 +1,4 @@
+using ActorTrainer.Core.Tests.TestUtil;
 using ActorTrainer.Core.Kernels;
 using ActorTrainer.Core.Rnn;
 
@@ -15,11 +16,11 @@ public class ActivationsTests
     {
         for (int n = 0; n <= 300; n++)
         {
-            float[] a = Scaled(Close.Random(n, seed: n), 4f);
+            float[] a = Scaled(Numeric.Random(n, seed: n), 4f);
             float[] expected = new float[n], actual = new float[n];
             ActivationsReference.Forward(phi, a, expected);
             Activations.Forward(phi, a, actual);
-            Close.AssertClose(expected, actual, Magnitude(expected, 1f), Rel, $"{phi} forward n={n}");
+            Numeric.AssertWithinMagnitude(expected, actual, Magnitude(expected, 1f), Rel, $"{phi} forward n={n}");
         }
     }
 
@@ -28,11 +29,11 @@ public class ActivationsTests
     {
         for (int n = 0; n <= 300; n += 7)
         {
-            float[] a = Scaled(Close.Random(n, seed: 1000 + n), 4f);
+            float[] a = Scaled(Numeric.Random(n, seed: 1000 + n), 4f);
             float[] expected = new float[n];
             ActivationsReference.Forward(phi, a, expected);
             Activations.Forward(phi, a, a);
-            Close.AssertClose(expected, a, Magnitude(expected, 1f), Rel, $"{phi} forward in place n={n}");
+            Numeric.AssertWithinMagnitude(expected, a, Magnitude(expected, 1f), Rel, $"{phi} forward in place n={n}");
         }
     }
 
@@ -42,14 +43,14 @@ public class ActivationsTests
         for (int n = 0; n <= 300; n++)
         {
             float[] h = new float[n];
-            ActivationsReference.Forward(phi, Scaled(Close.Random(n, seed: n), 3f), h);
-            float[] dh = Close.Random(n, seed: 5000 + n);
+            ActivationsReference.Forward(phi, Scaled(Numeric.Random(n, seed: n), 3f), h);
+            float[] dh = Numeric.Random(n, seed: 5000 + n);
             float[] expected = new float[n], actual = new float[n];
             ActivationsReference.Backward(phi, h, dh, expected);
             Activations.Backward(phi, h, dh, actual);
-            Close.AssertClose(expected, actual, Magnitude(dh, 0f), Rel, $"{phi} backward n={n}", abs: 1e-30);
+            Numeric.AssertWithinMagnitude(expected, actual, Magnitude(dh, 0f), Rel, $"{phi} backward n={n}", abs: 1e-30);
             Activations.Backward(phi, h, dh, dh);                           // da aliasing dh
-            Close.AssertClose(expected, dh, Magnitude(expected, 0f), Rel, $"{phi} backward in place n={n}", abs: 1e-30);
+            Numeric.AssertWithinMagnitude(expected, dh, Magnitude(expected, 0f), Rel, $"{phi} backward in place n={n}", abs: 1e-30);
         }
     }
 
@@ -61,12 +62,12 @@ public class ActivationsTests
         for (int pos = 0; pos < 37; pos++)
             foreach (float s in specials)
             {
-                float[] a = Close.Random(37, seed: pos);
+                float[] a = Numeric.Random(37, seed: pos);
                 a[pos] = s;
                 float[] expected = new float[37], actual = new float[37];
                 ActivationsReference.Forward(phi, a, expected);
                 Activations.Forward(phi, a, actual);
-                Close.AssertClose(expected, actual, Magnitude(expected, 1f), Rel, $"{phi}({s}) at {pos}");
+                Numeric.AssertWithinMagnitude(expected, actual, Magnitude(expected, 1f), Rel, $"{phi}({s}) at {pos}");
             }
     }
 

@@ -1,3 +1,4 @@
+using ActorTrainer.Core.Tests.TestUtil;
 using ActorTrainer.Core.Kernels;
 
 namespace ActorTrainer.Core.Tests.Kernels;
@@ -89,14 +90,14 @@ public class GemmTests
                 for (int offset = 0; offset < 16; offset++)
                 {
                     int ldb = tb == Transpose.No ? n : k, bRows = tb == Transpose.No ? k : n;
-                    float[] a = Close.Random(k, offset), storage = Close.Random(offset + bRows * ldb, 100 + offset);
+                    float[] a = Numeric.Random(k, offset), storage = Numeric.Random(offset + bRows * ldb, 100 + offset);
                     float[] b = storage[offset..];
-                    float[] expected = Close.Random(n, 200 + offset), actual = (float[])expected.Clone();
+                    float[] expected = Numeric.Random(n, 200 + offset), actual = (float[])expected.Clone();
                     float[] magnitude = Abs(expected);
                     GemmReference.Sgemm(Transpose.No, tb, 1, n, k, 1f, a, k, b, ldb, 0.5f, expected, n);
                     GemmReference.Sgemm(Transpose.No, tb, 1, n, k, 1f, Abs(a), k, Abs(b), ldb, 0.5f, magnitude, n);
                     Gemm.Sgemm(Parse(isa), Transpose.No, tb, 1, n, k, 1f, a, k, storage.AsSpan(offset), ldb, 0.5f, actual, n);
-                    Close.AssertClose(expected, actual, magnitude, Rel, $"{isa} No{tb} 1×{n}×{k} B at +{offset}", abs: 1e-30);
+                    Numeric.AssertWithinMagnitude(expected, actual, magnitude, Rel, $"{isa} No{tb} 1×{n}×{k} B at +{offset}", abs: 1e-30);
                 }
     }
 
@@ -107,7 +108,7 @@ public class GemmTests
             foreach (Transpose tb in Enum.GetValues<Transpose>())
                 foreach ((int m, int n, int k) in new[] { (1, 40, 9), (13, 35, 20), (40, 70, 0) })
                 {
-                    float[] a = Close.Random(m * k, 1), b = Close.Random(k * n, 2);
+                    float[] a = Numeric.Random(m * k, 1), b = Numeric.Random(k * n, 2);
                     float[] c = new float[m * n];
                     Array.Fill(c, float.NaN);
                     Gemm.Sgemm(Parse(isa), ta, tb, m, n, k, 1f, a, ta == Transpose.No ? k : m, b, tb == Transpose.No ? n : k, 0f, c, n);
@@ -143,9 +144,9 @@ public class GemmTests
         (int aRows, int aCols) = ta == Transpose.No ? (m, k) : (k, m);
         (int bRows, int bCols) = tb == Transpose.No ? (k, n) : (n, k);
         int lda = aCols + pad, ldb = bCols + pad, ldc = n + pad;
-        float[] a = Close.Random(aRows * lda, seed * 3 + 1);
-        float[] b = Close.Random(bRows * ldb, seed * 3 + 2);
-        float[] c = Close.Random(m * ldc, seed * 3 + 3);
+        float[] a = Numeric.Random(aRows * lda, seed * 3 + 1);
+        float[] b = Numeric.Random(bRows * ldb, seed * 3 + 2);
+        float[] c = Numeric.Random(m * ldc, seed * 3 + 3);
         const float sentinel = 12345f;
         for (int i = 0; i < m; i++)
             for (int j = n; j < ldc; j++) c[i * ldc + j] = sentinel;
@@ -162,7 +163,7 @@ public class GemmTests
         Gemm.Sgemm(isa, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, actual, ldc);
 
         string context = $"{isa} {ta}{tb} m={m} n={n} k={k} α={alpha} β={beta} pad={pad}";
-        Close.AssertClose(expected, actual, magnitude, Rel, context, abs: 1e-30);
+        Numeric.AssertWithinMagnitude(expected, actual, magnitude, Rel, context, abs: 1e-30);
     }
 
     private static float[] Abs(float[] x) => Array.ConvertAll(x, MathF.Abs);

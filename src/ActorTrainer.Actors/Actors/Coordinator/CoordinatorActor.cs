@@ -29,13 +29,12 @@ internal sealed class CoordinatorActor : ReceiveActor
     private readonly IUpdateRule _rule;
     private readonly TrainingCallbacks _callbacks;
     private readonly TaskCompletionSource<TrainingResult> _completion;
-    private readonly List<ValidationResult> _validations = new();
+    private readonly RunValidations _run;
     private readonly List<string> _problems = new();
     private IActorRef[] _servers = [];  // (N) shard i's server
     private IUpdateRule[] _shardRules = [];
     private ShardAssembler _shards = null!;
     private int _liveWorkers;
-    private long _lastValidatedVersion = -1;
 
     public static Props Props(
         TrainingRunSettings settings, IReadOnlyList<IGradientComputer> computers, float[] initialWeights,
@@ -49,6 +48,7 @@ internal sealed class CoordinatorActor : ReceiveActor
     {
         _settings = settings; _computers = computers; _initialWeights = initialWeights;
         _rule = rule; _callbacks = callbacks; _completion = completion;
+        _run = new RunValidations(callbacks, completion);
         Receive<UpdateApplied>(Handle);
         Receive<WeightsPublished>(Handle);
         Receive<TrainingCompleted>(Handle);
@@ -97,7 +97,7 @@ internal sealed class CoordinatorActor : ReceiveActor
 
     private void Handle(WeightsPublished m) => Guard(() =>
     {
-        if (_shards.AddSnapshot(ShardOfSender(), m) is { } whole) RunValidation(whole.Weights, whole.Version, whole.UpdateNumber);
+        if (_shards.AddSnapshot(ShardOfSender(), m) is { } whole) _run.Validate(whole.Weights, whole.Version, whole.UpdateNumber);
     });
 
     private void Handle(ServerLoadReported m) => _shards.AddLoad(ShardOfSender(), m);
@@ -110,8 +110,7 @@ internal sealed class CoordinatorActor : ReceiveActor
                 other.Tell(new StopTraining($"another shard completed: {m.Detail}"), Self);
         if (whole is null) return;
         if (_servers.Length > 1) ((IShardableUpdateRule)_rule).Gather(_shardRules);
-        if (whole.Version != _lastValidatedVersion) RunValidation(whole.Weights, whole.Version, whole.Stats.Updates);
-        _completion.TrySetResult(new TrainingResult(whole.Weights, whole.Version, whole.Reason, whole.Detail, whole.Stats, _validations.ToArray())
+        _run.Complete(whole, result => result with
         {
             ShardStats = _shards.Completions.Select(c => c!.Stats).ToArray(),
             ServerLoads = _shards.Loads.Where(l => l is not null).Select(l => l!).ToArray(),
@@ -154,25 +153,15 @@ internal sealed class CoordinatorActor : ReceiveActor
                 $"all {_computers.Count} workers stopped before training completed. {string.Join("; ", _problems)}"));
     }
 
-    private void RunValidation(float[] weights, long version, long updateNumber)
-    {
-        if (_callbacks.Validate is not { } validate) return;
-        var result = new ValidationResult(version, updateNumber, validate(weights, version));
-        _lastValidatedVersion = version;
-        _validations.Add(result);
-        _callbacks.OnValidation?.Invoke(result);
-    }
-
     /// <summary>A throwing callback fails the run with its exception.</summary>
     private void Guard(Action action)
     {
-        try { action(); }
-        catch (Exception ex) { Fail(ex); }
+        if (!_run.Guard(action)) Context.Stop(Self);
     }
 
     private void Fail(Exception ex)
     {
-        _completion.TrySetException(ex);
+        _run.Fail(ex);
         Context.Stop(Self);
     }
 }

@@ -208,11 +208,15 @@ public sealed class ParameterServerState
         {
             // Mean in ascending worker-id order: float addition is not associative, so a fixed
             // order is what makes two sync runs bit-identical.
+            // One pass per contribution: the last addition and the 1/n scale are fused
+            // ((sum + g_last)·(1/n)), and with two workers the first copy is fused too.
             var sum = _roundSum ??= new float[_w.Length]; // (P)
-            contributions[0].Gradient.CopyTo(sum, 0);
-            for (int i = 1; i < contributions.Length; i++)
+            int n = contributions.Length;
+            if (n > 2) contributions[0].Gradient.CopyTo(sum, 0);
+            ReadOnlySpan<float> acc = n > 2 ? sum : contributions[0].Gradient;
+            for (int i = 1; i < n - 1; i++)
                 TensorPrimitives.Add(sum, contributions[i].Gradient, sum);
-            TensorPrimitives.Multiply(sum, 1f / contributions.Length, sum);
+            TensorPrimitives.AddMultiply(acc, contributions[n - 1].Gradient, 1f / n, sum);
             g = sum;
         }
 

@@ -52,6 +52,8 @@ public sealed class WorkerState
     private readonly long[] _localVersion, _knownVersion; // (N) version of slice i held / newest heard of
     private readonly long[] _waitBeyondVersion;           // (N) sync: compute only when local_i > this
     private readonly int[] _inFlight;     // (N) pushes to shard i not yet answered (applied or rejected)
+    private readonly PushBuffers[] _buffers; // (N) gradient arrays pushed to shard i, reused once answered
+    private readonly float[]? _scratch;   // (P) N shards: the whole gradient, sliced into shard buffers
     private bool _tickPending;
 
     /// <param name="layout">How W is split across server shards; null = one unsharded server.</param>
@@ -74,6 +76,8 @@ public sealed class WorkerState
         _knownVersion = Enumerable.Repeat(-1L, n).ToArray();
         _waitBeyondVersion = Enumerable.Repeat(-1L, n).ToArray();
         _inFlight = new int[n];
+        _buffers = layout.Ranges.Select(r => new PushBuffers(r.Count)).ToArray();
+        _scratch = n > 1 ? new float[layout.ParameterCount] : null;
         Fingerprint = new ModelFingerprint(computer.ParameterCount, settings.ModelShape);
     }
 
@@ -95,6 +99,8 @@ public sealed class WorkerState
     public long NonFiniteSkipped { get; private set; }
     /// <summary>Pushes awaiting the server's answer; sharded: at the shard with the most.</summary>
     public int InFlight => _inFlight.Max();
+    /// <summary>Gradient arrays allocated so far, all shards together (flat once pushes are answered).</summary>
+    public int GradientBuffersAllocated => _buffers.Sum(b => b.Allocated);
 
     /// <summary>The first messages: ask the server (every shard) to register.</summary>
     public IReadOnlyList<WorkerOutput> Start() => _layout.Ranges
@@ -126,10 +132,12 @@ public sealed class WorkerState
                 break;
             case GradientApplied m:
                 Answered(shard);
+                _buffers[shard].Answered(m.ChunkId);
                 HearOf(shard, m.Version);
                 break;
             case GradientRejected m:
                 Answered(shard);
+                _buffers[shard].Answered(m.ChunkId);
                 HearOf(shard, m.CurrentVersion);
                 if (m.Reason == RejectionReason.TrainingFinished) Stop("training finished");
                 // Sync: the open round still waits for this worker, so it may compute again once it
@@ -201,11 +209,14 @@ public sealed class WorkerState
 
     private void ComputeAndPush(List<WorkerOutput> outbox)
     {
-        var grad = new float[_computer.ParameterCount]; // (P) handed to the server: a fresh array per chunk
+        // One shard: the gradient is computed straight into the array pushed to it. N shards: into the
+        // scratch, then sliced into each shard's array.
+        var grad = _scratch ?? _buffers[0].Rent(); // (P)
         var outcome = _computer.ComputeNext(_w, grad);
         ChunksComputed++;
         if (!outcome.Finite)
         {
+            if (_scratch is null) _buffers[0].Return(grad);
             NonFiniteSkipped++;
             // every shard counts it (divergence limit) and moves its last chunk id on
             foreach (var r in _layout.Ranges)
@@ -216,9 +227,16 @@ public sealed class WorkerState
         GradientsPushed++;
         foreach (var r in _layout.Ranges)
         {
-            // One shard: the whole array. N shards: slice i, a fresh copy (never touched after sending).
-            // Clipping was done by the computer on the whole gradient, so slicing does not change it.
-            float[] slice = _layout.Count == 1 ? grad : grad.AsSpan(r.Offset, r.Count).ToArray(); // (Count_i)
+            // One shard: the whole array. N shards: slice i, copied into shard i's array. Either is
+            // untouched until the shard answers. Clipping was done by the computer on the whole
+            // gradient, so slicing does not change it.
+            float[] slice = grad;
+            if (_scratch is not null)
+            {
+                slice = _buffers[r.Index].Rent(); // (Count_i)
+                grad.AsSpan(r.Offset, r.Count).CopyTo(slice);
+            }
+            _buffers[r.Index].Sent(outcome.ChunkIndex, slice);
             _inFlight[r.Index]++;
             _waitBeyondVersion[r.Index] = _localVersion[r.Index];
             outbox.Add(new(WorkerTarget.Server, new PushGradient(

@@ -136,6 +136,23 @@ public sealed class ParameterServerStateTests
         Assert.Equal(3, outbox.Count(o => o.Message is GradientApplied));
     }
 
+    [Theory]
+    [InlineData(2)]
+    [InlineData(4)]
+    public void Sync_applies_the_mean_of_n_gradients(int n)
+    {
+        var s = ServerWith(ConsistencyMode.Sync, workers: n);
+        var grads = Enumerable.Range(0, n).Select(i => new[] { i + 1f, -2f * i, 0.5f, i % 2 }).ToArray();
+        for (int i = n - 1; i >= 0; i--) s.Handle(Push(i, 0, 0, grads[i]));
+        var mean = Enumerable.Range(0, 4).Select(j =>
+        {
+            float sum = grads[0][j];
+            for (int i = 1; i < n; i++) sum += grads[i][j];
+            return sum * (1f / n);
+        }).ToArray();
+        Assert.Equal(Sgd(W0, mean), s.Weights.ToArray());
+    }
+
     [Fact]
     public void Sync_mean_is_summed_in_worker_id_order_whatever_the_arrival_order()
     {

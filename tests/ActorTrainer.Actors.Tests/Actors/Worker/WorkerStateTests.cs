@@ -67,7 +67,26 @@ public sealed class WorkerStateTests
         Assert.All(pushes, p => Assert.Equal((4, 2L, P, 8), (p.WorkerId, p.BaseVersion, p.Gradient.Length, p.Tokens)));
         Assert.Equal(WeightsAt(2), pushes[0].Gradient); // fake: w − 0
         Assert.Equal(6f, c.Hidden);                     // 2 + 2 + 2 carried across the three chunks
-        Assert.NotSame(pushes[0].Gradient, pushes[1].Gradient); // each push owns a fresh array
+        Assert.NotSame(pushes[0].Gradient, pushes[1].Gradient); // unanswered pushes never share an array
+    }
+
+    [Fact]
+    public void A_pushed_gradient_array_is_reused_only_after_the_server_answered_that_push()
+    {
+        var (s, _) = Worker(ConsistencyMode.Async, maxInFlight: 2);
+        var pushes = Drain(s, Registered(s), maxTicks: 2).Cast<PushGradient>().ToList();
+        Assert.Equal(2, pushes.Count);
+
+        // chunk 1 rejected, chunk 0 still with the server: the next push reuses chunk 1's array
+        var next = Drain(s, s.Handle(new GradientRejected(4, 1, 0, RejectionReason.TooStale, "stale", CurrentVersion: 0)), maxTicks: 1);
+        var third = Assert.IsType<PushGradient>(Assert.Single(next));
+        Assert.Same(pushes[1].Gradient, third.Gradient);
+        Assert.NotSame(pushes[0].Gradient, third.Gradient);
+
+        // chunk 0 applied: its array is next
+        var fourth = Assert.IsType<PushGradient>(Assert.Single(Drain(s, s.Handle(new GradientApplied(4, 0, 0, 1, 0)), maxTicks: 1)));
+        Assert.Same(pushes[0].Gradient, fourth.Gradient);
+        Assert.Equal(2, s.GradientBuffersAllocated);
     }
 
     [Fact]
