@@ -55,16 +55,18 @@ public sealed class TensorChannelListener : IDisposable
 
     /// <summary>Accepts connections from now on, reporting to <paramref name="server"/>; once only.</summary>
     /// <param name="maxFloats">The model's parameter count: the largest tensor a frame may carry.</param>
-    public void Start(IActorRef server, int maxFloats)
+    /// <param name="coalesceWeights">Only the newest queued weights frame is kept per connection (off
+    /// only for a benchmark that counts every reply).</param>
+    public void Start(IActorRef server, int maxFloats, bool coalesceWeights = true)
     {
         if (Interlocked.Exchange(ref _started, 1) != 0) throw new InvalidOperationException("the tensor channel listener is already started");
-        new Thread(() => AcceptLoop(server, maxFloats)) { IsBackground = true, Name = "tensor-channel-accept" }.Start();
+        new Thread(() => AcceptLoop(server, maxFloats, coalesceWeights)) { IsBackground = true, Name = "tensor-channel-accept" }.Start();
     }
 
     /// <summary>Stops accepting (open connections are their owner's to close).</summary>
     public void Dispose() => _socket.Dispose();
 
-    private void AcceptLoop(IActorRef server, int maxFloats)
+    private void AcceptLoop(IActorRef server, int maxFloats, bool coalesceWeights)
     {
         while (true)
         {
@@ -89,7 +91,7 @@ public sealed class TensorChannelListener : IDisposable
                     }
                 },
                 onClosed: (c, closed) => server.Tell(new TensorChannelEnded(c, closed)),
-                coalesceWeights: true);
+                coalesceWeights: coalesceWeights);
             connection.Start();
         }
     }
