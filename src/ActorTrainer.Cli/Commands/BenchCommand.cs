@@ -35,7 +35,7 @@ internal static class BenchCommand
         usage: actortrainer bench [core|inproc|workers|gemm|server|transport] [options]
 
           core    single-thread training loop (forward+backward+clip+SGD, subsequence truncation)
-                  --hidden H --batch B --chunk K --corpus FILE [--seconds S (10)] [--warmup N (5)]
+                  --hidden H --batch B --chunk K --corpus FILE [--seconds S (10)] [--warmup N chunks (5), and ≥ 1 s]
           inproc  training by the actors in this process: same options plus --workers N [--mode sync]
           workers core and inproc interleaved in one process: same options plus --workers 1,2 (a list)
                   [--rounds R (3)] [--seconds S (6)]; prints medians, inproc/core and N-worker/1-worker
@@ -85,7 +85,10 @@ internal static class BenchCommand
         var sgd = new Sgd(settings.LearningRate);
         var state = sgd.CreateState(w.Length);
         // The training verbs, top to bottom: forward/backward + clip (computer), apply (optimizer).
-        for (int i = 0; i < warmup; i++) { computer.ComputeNext(w, grad); sgd.Step(w, grad, state); }
+        // Warm-up: the chunks asked for, and at least a second, so tiered JIT has compiled the
+        // hot loops before the clock starts (a small shape's chunk takes microseconds).
+        var warm = Stopwatch.StartNew();
+        for (int i = 0; i < warmup || warm.Elapsed.TotalSeconds < 1; i++) { computer.ComputeNext(w, grad); sgd.Step(w, grad, state); }
         long chunks = 0;
         float loss = 0;
         var sw = Stopwatch.StartNew();
@@ -119,7 +122,7 @@ internal static class BenchCommand
 
     /// <summary>
     /// Training by the actors with <paramref name="workers"/> workers in <paramref name="system"/>
-    /// (its start and shutdown are not training time): a warm-up run (JIT, caches), then a run of
+    /// (its start and shutdown are not training time): a warm-up run of a second (JIT, caches), then a run of
     /// about <paramref name="seconds"/>. The clock runs from the first applied update to the last:
     /// tokens of updates 2..n over that span (registration and the first round are start-up).
     /// </summary>
@@ -131,7 +134,10 @@ internal static class BenchCommand
         var computers = Enumerable.Range(0, workers).Select(setup.CreateComputer).ToList();
         var rule = OptimizerUpdateRule.Sgd(settings.LearningRate);
         var fp = ModelFingerprint.Of(setup.Spec).Shape;
-        var warm = await TrainingRun.RunAsync(system, new TrainingRunSettings(settings.Mode, 5 * workers, fp), computers, setup.InitialWeights(), rule);
+        TrainingResult warm;
+        using (var warmUp = new CancellationTokenSource(TimeSpan.FromSeconds(1))) // tiered JIT, caches
+            warm = await TrainingRun.RunAsync(system, new TrainingRunSettings(settings.Mode, long.MaxValue / 2, fp), computers, setup.InitialWeights(), rule,
+                cancellationToken: warmUp.Token);
         long first = 0, last = 0, tokens = 0, updates = 0;
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
         await TrainingRun.RunAsync(system, new TrainingRunSettings(settings.Mode, long.MaxValue / 2, fp), computers, warm.Weights, rule,

@@ -26,8 +26,8 @@ public sealed record CapacityResult(int ParameterCount, string Optimizer, long U
 /// How many updates per second one parameter server sustains for P parameters when gradients
 /// arrive back to back: drives a <see cref="ParameterServerState"/> directly (async mode, one
 /// registered worker, a few pre-made gradients pushed in turn), so nothing but the server's own work
-/// is timed — validation of the push, the update rule, the copy of W published to the workers, and
-/// the allocations those make. The actor's mailbox and thread hops are not included (a few µs per
+/// is timed — validation of the push, the update rule and the copy of W published to the workers,
+/// into a pooled array as in process (the one "worker" releases each snapshot at once). The actor's mailbox and thread hops are not included (a few µs per
 /// message, small beside an O(P) update at large P). Time is measured here, never asserted in tests.
 /// </summary>
 public static class ServerCapacity
@@ -35,15 +35,15 @@ public static class ServerCapacity
     /// <summary>
     /// Memory traffic of one async update (one contributor) by counting what the server reads and
     /// writes, 4 bytes per float: finiteness check of g (read P), the rule (read g and w, write w, plus
-    /// read and write each optimizer buffer: Adam's m and v), the published copy of W (read P, write P)
-    /// and zeroing the fresh array it is copied into (write P).
+    /// read and write each optimizer buffer: Adam's m and v) and the published copy of W (read P, write P)
+    /// into a reused array.
     /// </summary>
     public static long BytesPerUpdate(int parameterCount, Optimizer optimizer)
     {
         ArgumentNullException.ThrowIfNull(optimizer);
         long p = parameterCount;
-        long check = 4 * p, rule = 12 * p + 8 * p * optimizer.BufferNames.Count, publish = 8 * p, zero = 4 * p;
-        return check + rule + publish + zero;
+        long check = 4 * p, rule = 12 * p + 8 * p * optimizer.BufferNames.Count, publish = 8 * p;
+        return check + rule + publish;
     }
 
     /// <summary>Measures for about <paramref name="seconds"/> after <paramref name="warmupUpdates"/> untimed updates.</summary>
@@ -58,7 +58,7 @@ public static class ServerCapacity
         var rng = new Random(seed);
         var w0 = new float[parameterCount]; // (P)
         for (int i = 0; i < w0.Length; i++) w0[i] = (float)(rng.NextDouble() - 0.5);
-        var server = new ParameterServerState(settings, w0, new OptimizerUpdateRule(opt));
+        var server = new ParameterServerState(settings, w0, new OptimizerUpdateRule(opt), snapshots: new SnapshotPool(parameterCount));
         server.Handle(new RegisterWorker(0, fingerprint));
 
         // A few distinct gradients, pushed in turn: the server does not keep a pushed array (async),
@@ -71,7 +71,11 @@ public static class ServerCapacity
         }
 
         long chunk = 0;
-        void Push() => server.Handle(new PushGradient(0, server.Version, chunk, gradients[chunk++ % gradients.Length], 1f, 1.0, false, 1));
+        void Push()
+        {
+            var outbox = server.Handle(new PushGradient(0, server.Version, chunk, gradients[chunk++ % gradients.Length], 1f, 1.0, false, 1));
+            foreach (var o in outbox) (o.Message as WeightsPublished)?.Lease?.Release(); // the worker takes it
+        }
         for (int i = 0; i < warmupUpdates; i++) Push();
 
         long before = server.Updates;

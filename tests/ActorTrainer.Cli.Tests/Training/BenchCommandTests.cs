@@ -46,6 +46,46 @@ public class BenchCommandTests
     }
 
     [Fact]
+    public async Task Inproc_bench_prints_tokens_per_second_of_the_actor_run()
+    {
+        var (code, stdout, err) = await Run("bench", "inproc", "--workers", "2", "--hidden", "16", "--batch", "2", "--chunk", "5", "--seconds", "0.5");
+        Assert.True(code == 0, err);
+        Assert.Matches(@"inproc workers=2 mode=sync .* tok/s=\d+ updates=\d+", stdout);
+    }
+
+    [Fact]
+    public async Task Workers_bench_interleaves_rounds_and_reports_medians_and_ratios()
+    {
+        var (code, stdout, err) = await Run("bench", "workers", "--workers", "1,2", "--rounds", "3",
+            "--hidden", "16", "--batch", "2", "--chunk", "5", "--seconds", "0.3");
+        Assert.True(code == 0, err);
+        var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var rounds = lines.Where(l => l.StartsWith("round ")).ToArray();
+        Assert.Equal(3, rounds.Count(l => l.Contains(" core tok/s=")));
+        Assert.Equal(3, rounds.Count(l => l.Contains(" inproc workers=1 ")));
+        Assert.Equal(3, rounds.Count(l => l.Contains(" inproc workers=2 ")));
+        double Tok(string line) => double.Parse(System.Text.RegularExpressions.Regex.Match(line, @"tok/s=(\d+)").Groups[1].Value);
+        double MedianOf(string marker) => lines.Where(l => l.StartsWith("round") && l.Contains(marker)).Select(Tok).Order().ElementAt(1);
+        var one = lines.Single(l => l.StartsWith("median inproc workers=1 "));
+        var two = lines.Single(l => l.StartsWith("median inproc workers=2 "));
+        Assert.Equal(MedianOf(" inproc workers=1 "), Tok(one));
+        Assert.Equal(MedianOf(" inproc workers=2 "), Tok(two));
+        var ratio = double.Parse(System.Text.RegularExpressions.Regex.Match(two, @"vs_one_worker=([\d.]+)").Groups[1].Value,
+            System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(ratio - Tok(two) / Tok(one), -0.002, 0.002); // printed to 3 decimals from unrounded medians
+    }
+
+    [Theory]
+    [InlineData("2,4", "must include 1")]
+    [InlineData("1,x", "not a positive integer")]
+    public async Task Workers_bench_refuses_a_bad_worker_list(string list, string expected)
+    {
+        var (code, _, err) = await Run("bench", "workers", "--workers", list, "--hidden", "16", "--batch", "2", "--chunk", "5");
+        Assert.Equal(2, code);
+        Assert.Contains(expected, err);
+    }
+
+    [Fact]
     public async Task Unknown_mode_is_rejected()
     {
         var (code, _, err) = await Run("bench", "warp");

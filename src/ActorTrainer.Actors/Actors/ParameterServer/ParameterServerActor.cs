@@ -30,7 +30,8 @@ public sealed class ParameterServerActor : ReceiveActor
 
     public ParameterServerActor(ServerSettings settings, float[] initialWeights, IUpdateRule rule, IActorRef observer)
     {
-        _state = new ParameterServerState(settings, initialWeights, rule);
+        // In process: published snapshots come from a pool and are returned by the workers.
+        _state = new ParameterServerState(settings, initialWeights, rule, snapshots: new SnapshotPool(initialWeights.Length));
         _observer = observer;
         Receive<RegisterWorker>(Handle);
         Receive<PushGradient>(Handle);
@@ -99,7 +100,10 @@ public sealed class ParameterServerActor : ReceiveActor
                     if (_workers.TryGetValue(to.WorkerId, out var worker)) { worker.Tell(message, Self); _bytesOut += bytes; }
                     break;
                 case Audience.AllWorkers:
+                    var lease = (message as WeightsPublished)?.Lease;
+                    lease?.AddHolders(_workers.Count); // before any receiver can release
                     foreach (var w in _workers.Values) { w.Tell(message, Self); _bytesOut += bytes; }
+                    lease?.Release();                  // the server's own hold
                     break;
                 case Audience.Observer:
                     if (message is TrainingCompleted) _observer.Tell(LoadReport(), Self);

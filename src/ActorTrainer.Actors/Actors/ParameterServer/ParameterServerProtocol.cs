@@ -43,8 +43,13 @@ public sealed record GradientRejected(
 
 /// <summary>W after update <paramref name="UpdateNumber"/>, at <paramref name="Version"/>; sent to
 /// every registered worker (and, every so many updates, to the observer for validation). The array
-/// is a fresh copy shared read-only by all receivers.</summary>
-public sealed record WeightsPublished(long Version, long UpdateNumber, float[] Weights) : ITrainerMessage;
+/// is shared read-only by all receivers. In process it may come from a <see cref="SnapshotPool"/>:
+/// then <see cref="Lease"/> is set and every receiver must <see cref="SnapshotLease.Release"/> it once
+/// it no longer reads the array. The lease is not serialized (a copy owns its array).</summary>
+public sealed record WeightsPublished(long Version, long UpdateNumber, float[] Weights) : ITrainerMessage
+{
+    public SnapshotLease? Lease { get; init; }
+}
 
 /// <summary>The worker is gone (it said so, or it terminated); in sync mode the open round stops
 /// waiting for it.</summary>

@@ -19,7 +19,8 @@ namespace ActorTrainer.Actors.ParameterServer;
 /// - async: every valid gradient is applied on arrival;
 /// - ssp: applied only if current − base ≤ s, else refused as too stale;
 /// - the staleness (current − base) of every applied gradient is recorded;
-/// - each update publishes a fresh copy of W to all registered workers.
+/// - each update publishes a copy of W to all registered workers (fresh, or from the snapshot pool),
+///   except the run's last.
 /// </summary>
 public sealed class ParameterServerState
 {
@@ -27,6 +28,7 @@ public sealed class ParameterServerState
     private readonly IUpdateRule _rule;
     private readonly float[] _w;                 // (P) the shared weights
     private float[]? _roundSum;                  // (P) sync: sum of the round's gradients, lazily allocated
+    private readonly SnapshotPool? _snapshots;   // arrays for published W, reused (in process)
     private readonly SortedDictionary<int, long> _lastChunk = new();   // registered worker → last chunk id seen
     private readonly SortedDictionary<int, PushGradient> _round = new(); // sync: the open round's gradients
     private readonly long[] _rejections = new long[Enum.GetValues<RejectionReason>().Length];
@@ -35,7 +37,10 @@ public sealed class ParameterServerState
     private bool _started;
 
     /// <param name="initialWeights">W at <paramref name="initialVersion"/>; copied.</param>
-    public ParameterServerState(ServerSettings settings, ReadOnlySpan<float> initialWeights, IUpdateRule rule, long initialVersion = 0)
+    /// <param name="snapshots">Where published snapshots come from (in process); null = a fresh copy each time.
+    /// The observer's snapshots are always fresh copies.</param>
+    public ParameterServerState(ServerSettings settings, ReadOnlySpan<float> initialWeights, IUpdateRule rule, long initialVersion = 0,
+        SnapshotPool? snapshots = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(rule);
@@ -48,7 +53,10 @@ public sealed class ParameterServerState
         if (initialVersion < 0) throw new ArgumentOutOfRangeException(nameof(initialVersion), initialVersion, "version must be ≥ 0");
         _settings = settings;
         _rule = rule;
+        if (snapshots is not null && snapshots.Length != initialWeights.Length)
+            throw new ArgumentException($"snapshot pool arrays have {snapshots.Length} values, W has {initialWeights.Length}", nameof(snapshots));
         _w = initialWeights.ToArray();
+        _snapshots = snapshots;
         Version = initialVersion;
     }
 
@@ -239,8 +247,8 @@ public sealed class ParameterServerState
         // Weights first, then acks: a worker never learns of a version before it holds its weights.
         // The last update of a run publishes nothing: workers would only compute a chunk that is
         // never applied (and a host running in segments would lose it from the data stream).
-        var published = new WeightsPublished(Version, Updates, _w.ToArray());
-        if (Updates < _settings.MaxUpdates) outbox.Add(new(Recipient.AllWorkers, published));
+        var toWorkers = Updates < _settings.MaxUpdates ? Snapshot() : null;
+        if (toWorkers is not null) outbox.Add(new(Recipient.AllWorkers, toWorkers));
         foreach (var c in contributions)
             outbox.Add(new(Recipient.Worker(c.WorkerId),
                 new GradientApplied(c.WorkerId, c.ChunkId, c.BaseVersion, Version, versionOnArrival - c.BaseVersion)));
@@ -256,10 +264,20 @@ public sealed class ParameterServerState
             Tokens: contributions.Sum(c => c.Tokens))));
 
         if (_settings.ObserverSnapshotEvery > 0 && Updates % _settings.ObserverSnapshotEvery == 0)
-            outbox.Add(new(Recipient.Observer, published));
+            outbox.Add(new(Recipient.Observer, toWorkers is { Lease: null } ? toWorkers : new WeightsPublished(Version, Updates, _w.ToArray())));
 
         if (Updates >= _settings.MaxUpdates)
             Finish(CompletionReason.ReachedMaxUpdates, $"applied {Updates} updates", outbox);
+    }
+
+    /// <summary>W now, for the workers: a pooled array under a lease held by the caller (the actor
+    /// adds one holder per receiver, then releases its own), or a fresh copy without a pool.</summary>
+    private WeightsPublished Snapshot()
+    {
+        if (_snapshots is null) return new WeightsPublished(Version, Updates, _w.ToArray());
+        var lease = _snapshots.Rent();
+        _w.CopyTo(lease.Weights, 0);
+        return new WeightsPublished(Version, Updates, lease.Weights) { Lease = lease };
     }
 
     private void NonFiniteReported(Worker.NonFiniteGradientSkipped m, List<Outgoing> outbox)

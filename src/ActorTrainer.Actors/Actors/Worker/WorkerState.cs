@@ -48,6 +48,7 @@ public sealed class WorkerState
     private readonly ShardLayout _layout;
     private float[]? _w;                  // (P) local W. One shard: the server's published array, shared
                                           // read-only; N shards: our own buffer, assembled slice by slice
+    private SnapshotLease? _wLease;       // one shard: the lease on _w's array, released when _w is replaced
     private readonly bool[] _registered;  // (N) weights received from shard i
     private readonly long[] _localVersion, _knownVersion; // (N) version of slice i held / newest heard of
     private readonly long[] _waitBeyondVersion;           // (N) sync: compute only when local_i > this
@@ -128,7 +129,7 @@ public sealed class WorkerState
                 Stop($"registration rejected: {m.Reason}");
                 break;
             case WeightsPublished m:
-                TakeWeights(shard, m.Version, m.Weights);
+                TakeWeights(shard, m.Version, m.Weights, m.Lease);
                 break;
             case GradientApplied m:
                 Answered(shard);
@@ -156,18 +157,35 @@ public sealed class WorkerState
         return outbox;
     }
 
-    private void TakeWeights(int shard, long version, float[] weights)
+    /// <param name="lease">Set when the array is pooled by an in-process server: released here once
+    /// this worker no longer reads it (at once if the weights are not taken, or are copied).</param>
+    private void TakeWeights(int shard, long version, float[] weights, SnapshotLease? lease = null)
     {
         var range = _layout[shard];
         if (weights.Length != range.Count)
+        {
+            lease?.Release();
             throw new ArgumentException(_layout.Count == 1
                     ? $"worker {WorkerId} got weights of length {weights.Length}, its model has {_computer.ParameterCount}"
                     : $"worker {WorkerId} got weights of length {weights.Length} from {range}, which has {range.Count}",
                 nameof(weights));
+        }
         HearOf(shard, version);
-        if (version <= _localVersion[shard]) return; // older or same weights: keep ours
-        if (_layout.Count == 1) _w = weights;        // shared read-only, no copy
-        else weights.CopyTo((_w ??= new float[_layout.ParameterCount]).AsSpan(range.Offset, range.Count));
+        if (version <= _localVersion[shard] || Phase == WorkerPhase.Stopped)
+        {
+            lease?.Release(); // older or same weights (keep ours), or no more chunks
+            return;
+        }
+        if (_layout.Count == 1)
+        {
+            _wLease?.Release();
+            (_w, _wLease) = (weights, lease); // shared read-only, no copy
+        }
+        else
+        {
+            weights.CopyTo((_w ??= new float[_layout.ParameterCount]).AsSpan(range.Offset, range.Count));
+            lease?.Release();
+        }
         _localVersion[shard] = version;
     }
 
@@ -180,6 +198,8 @@ public sealed class WorkerState
         if (Phase == WorkerPhase.Stopped) return;
         Phase = WorkerPhase.Stopped;
         StopReason = reason;
+        _wLease?.Release(); // no more chunks: the array may go back to the pool
+        _wLease = null;
     }
 
     /// <summary>The consistency mode's rule for computing on the local weights now (at every shard).</summary>

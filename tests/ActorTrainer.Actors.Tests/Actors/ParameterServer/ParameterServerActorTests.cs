@@ -91,3 +91,47 @@ public sealed class ParameterServerActorTests : TestKit
         Assert.Equal(1, a.ExpectMsg<WeightsPublished>().Version);
     }
 }
+
+/// <summary>In process without serialize-messages (as `train` runs): the published array itself
+/// reaches the workers, under a lease that frees it once every worker released it.</summary>
+public sealed class ParameterServerActorSnapshotTests : TestKit
+{
+    private static readonly ModelFingerprint Fp = new(3, "shape");
+
+    public ParameterServerActorSnapshotTests() : base(Akka.Configuration.ConfigurationFactory
+        .ParseString("akka.actor.serialize-messages = off").WithFallback(TestHocon.Config)) { }
+
+    [Fact]
+    public void Every_worker_gets_the_same_pooled_array_which_is_reused_only_after_all_of_them_released_it()
+    {
+        var settings = new ServerSettings(ConsistencyMode.Async, Fp, maxUpdates: 100, startQuorum: 2);
+        var server = Sys.ActorOf(ParameterServerActor.Props(settings, [1f, 2f, 3f], OptimizerUpdateRule.Sgd(1f), CreateTestProbe()));
+        var a = CreateTestProbe();
+        var b = CreateTestProbe();
+        a.Send(server, new RegisterWorker(0, Fp));
+        b.Send(server, new RegisterWorker(1, Fp));
+        a.ExpectMsg<WorkerRegistered>();
+        b.ExpectMsg<WorkerRegistered>();
+
+        a.Send(server, new PushGradient(0, 0, 0, [1f, 1f, 1f], 0f, 0, false, 1));
+        var first = a.ExpectMsg<WeightsPublished>();
+        a.ExpectMsg<GradientApplied>();
+        Assert.Same(first.Weights, b.ExpectMsg<WeightsPublished>().Weights);
+        Assert.NotNull(first.Lease);
+
+        first.Lease!.Release();                 // worker a is done with it, b is not
+        a.Send(server, new PushGradient(0, 1, 1, [1f, 1f, 1f], 0f, 0, false, 1));
+        var second = a.ExpectMsg<WeightsPublished>();
+        a.ExpectMsg<GradientApplied>();
+        b.ExpectMsg<WeightsPublished>();
+        Assert.NotSame(first.Weights, second.Weights);
+        Assert.Equal([0f, 1f, 2f], first.Weights); // untouched while b holds it
+
+        first.Lease.Release();                  // b too: free
+        second.Lease!.Release(); second.Lease.Release();
+        a.Send(server, new PushGradient(0, 2, 2, [1f, 1f, 1f], 0f, 0, false, 1));
+        var third = a.ExpectMsg<WeightsPublished>();
+        Assert.True(ReferenceEquals(third.Weights, first.Weights) || ReferenceEquals(third.Weights, second.Weights));
+        Assert.Equal([-2f, -1f, 0f], third.Weights);
+    }
+}

@@ -115,6 +115,33 @@ public sealed class ParameterServerStateTests
         Assert.Equal(snapshot, first);
     }
 
+    // ---- published snapshots -----------------------------------------------------------------
+
+    [Fact]
+    public void With_a_snapshot_pool_workers_get_a_pooled_leased_copy_and_the_observer_a_fresh_one()
+    {
+        var pool = new SnapshotPool(P);
+        var s = new ParameterServerState(new ServerSettings(ConsistencyMode.Async, Fp, 2, 0, 1, observerSnapshotEvery: 1, 100),
+            W0, OptimizerUpdateRule.Sgd(Lr), snapshots: pool);
+        s.Handle(new RegisterWorker(0, Fp));
+
+        var outbox = s.Handle(Push(0, 0, 0, Ones()));
+        var toWorkers = Single<WeightsPublished>(outbox, Recipient.AllWorkers);
+        var toObserver = Single<WeightsPublished>(outbox, Recipient.Observer);
+        Assert.NotNull(toWorkers.Lease);
+        Assert.Same(toWorkers.Lease!.Weights, toWorkers.Weights);
+        Assert.Null(toObserver.Lease);
+        Assert.NotSame(toWorkers.Weights, toObserver.Weights);
+        Assert.Equal(Sgd(W0, Ones()), toWorkers.Weights);
+        Assert.Equal(Sgd(W0, Ones()), toObserver.Weights);
+        Assert.Equal(1, pool.Allocated);
+
+        toWorkers.Lease.Release();           // nobody else holds it: free again
+        var last = s.Handle(Push(0, 1, 1, Ones())); // the run's last update publishes nothing to workers
+        Assert.DoesNotContain(last, o => o.To == Recipient.AllWorkers);
+        Assert.Same(toWorkers.Weights, pool.Rent().Weights); // nothing rented by the last update
+    }
+
     // ---- consistency modes ---------------------------------------------------------------------
 
     [Fact]

@@ -90,6 +90,38 @@ public sealed class WorkerStateTests
     }
 
     [Fact]
+    public void A_worker_releases_pooled_weights_when_it_takes_newer_ones_ignores_older_ones_or_stops()
+    {
+        var (s, c) = Worker(ConsistencyMode.Async);
+        var pool = new SnapshotPool(P);
+        WeightsPublished Published(long version)
+        {
+            var lease = pool.Rent();
+            WeightsAt(version).CopyTo(lease.Weights, 0);
+            return new WeightsPublished(version, version, lease.Weights) { Lease = lease };
+        }
+        Drain(s, Registered(s));
+
+        var v2 = Published(2);
+        s.Handle(v2);                              // taken; computed on once chunk 0 is answered
+        Drain(s, s.Handle(new GradientApplied(4, 0, 0, 1, 0)));
+        Assert.Equal(2f, c.FirstWeightSeen[^1]);  // computing on the pooled array: still held
+        Assert.NotSame(v2.Weights, pool.Rent().Weights);
+
+        var v1 = Published(1);
+        s.Handle(v1);                              // older: released at once, never read
+        Assert.Same(v1.Weights, pool.Rent().Weights);
+
+        var v3 = Published(3);
+        s.Handle(v3);                              // newer: v2 is let go
+        Assert.Same(v2.Weights, pool.Rent().Weights);
+
+        s.Handle(new GradientRejected(4, 99, 0, RejectionReason.TrainingFinished, "done", 3));
+        Assert.Equal(WorkerPhase.Stopped, s.Phase);
+        Assert.Same(v3.Weights, pool.Rent().Weights); // stopped: v3 is let go
+    }
+
+    [Fact]
     public void Sync_worker_waits_for_fresh_weights_before_computing_again()
     {
         var (s, c) = Worker(ConsistencyMode.Sync);
