@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using Akka.Actor;
 using ActorTrainer.Actors.Hosting;
@@ -71,49 +70,31 @@ internal static class BenchTransportChannel
         }
     }
 
-    /// <summary>Keeps <c>window</c> pushes in flight, a new one per reply, as BenchTransportActors.Client does.</summary>
+    /// <summary>Measuring side over the channel: <see cref="BenchTransportActors.Window"/>'s pattern of pushes.</summary>
     private sealed class Client : ReceiveActor
     {
-        private const int WarmUp = 3;
         private readonly TensorConnection _connection;
         private readonly PushGradient _push;
-        private readonly int _window;
-        private readonly TimeSpan _duration;
-        private readonly TaskCompletionSource<BenchTransportActors.Result> _done;
-        private readonly Stopwatch _clock = new();
-        private long _sent, _replies, _inFlight;
+        private readonly BenchTransportActors.Window _window;
 
         public Client(TensorConnection connection, PushGradient push, int window, TimeSpan duration, TaskCompletionSource<BenchTransportActors.Result> done)
         {
-            _connection = connection; _push = push; _window = window; _duration = duration; _done = done;
-            Receive<WelcomeFrame>(_ => { for (int i = 0; i < WarmUp; i++) Send(); });
-            Receive<WeightsPublished>(_ => OnReply());
+            _connection = connection; _push = push; _window = new BenchTransportActors.Window(window, duration);
+            Receive<WelcomeFrame>(_ => Send(_window.Start()));
+            Receive<WeightsPublished>(_ =>
+            {
+                Send(_window.Replied());
+                if (_window.Result is { } result) { done.TrySetResult(result); Context.Stop(Self); }
+            });
         }
 
-        private void Send()
+        private void Send(int pushes)
         {
-            _connection.Send(new PushFrame("bench", _push with { ChunkId = _sent })); // the gradient is read-only: shared by every push
-            _sent++;
-            _inFlight++;
-        }
-
-        private void OnReply()
-        {
-            _inFlight--;
-            _replies++;
-            if (!_clock.IsRunning)
+            for (int i = 0; i < pushes; i++)
             {
-                if (_replies < WarmUp) return;
-                _sent = _replies = 0;
-                _clock.Start();
-                for (int i = 0; i < _window; i++) Send();
-                return;
-            }
-            if (_clock.Elapsed < _duration) Send();
-            else if (_inFlight == 0)
-            {
-                _done.TrySetResult(new BenchTransportActors.Result(_sent, _replies, _clock.Elapsed.TotalSeconds));
-                Context.Stop(Self);
+                // The gradient array is read-only: shared by every push.
+                _connection.Send(new PushFrame("bench", _push with { ChunkId = _window.Sent }));
+                _window.Pushed();
             }
         }
     }
