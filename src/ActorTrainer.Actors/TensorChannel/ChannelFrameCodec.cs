@@ -248,7 +248,7 @@ public sealed class ChannelFrameReader
             throw new ChannelProtocolException($"{what}: {count} floats, but this channel carries at most {_maxFloats} (the model's parameter count)");
         if (4L * count != remaining)
             throw new ChannelProtocolException($"{what}: header says {count} floats ({4L * count} bytes) but the frame has {remaining} bytes left");
-        var data = new float[count];
+        var data = GC.AllocateUninitializedArray<float>(count); // every byte is overwritten just below: no zeroing pass
         _stream.ReadExactly(MemoryMarshal.AsBytes(data.AsSpan()));
         if (!BitConverter.IsLittleEndian)
             BinaryPrimitives.ReverseEndianness(MemoryMarshal.Cast<float, int>(data.AsSpan()), MemoryMarshal.Cast<float, int>(data.AsSpan()));
