@@ -302,7 +302,11 @@ public sealed class ClusterServerActor : ReceiveActor
             switch (to.Audience)
             {
                 case Audience.Worker:
-                    if (_workers.TryGetValue(to.WorkerId, out var worker)) TensorParts.Tell(worker, message, Self);
+                    if (!_workers.TryGetValue(to.WorkerId, out var worker)) break;
+                    // Acks take the worker's node's channel when it has one: behind the round's weights, one path.
+                    if (message is GradientApplied applied && _channels.TryGetValue(worker.Path.Address.ToString(), out var channel))
+                        channel.Send(new AppliedFrame(applied));
+                    else TensorParts.Tell(worker, message, Self);
                     break;
                 case Audience.AllWorkers:
                     // Once per node: its agent fans the message out to the workers there.

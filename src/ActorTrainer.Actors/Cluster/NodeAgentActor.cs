@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using ActorTrainer.Actors.ParameterServer;
 using ActorTrainer.Actors.Serialization;
 using ActorTrainer.Actors.TensorChannel;
@@ -53,7 +54,9 @@ public sealed class NodeAgentActor : ReceiveActor, IWithTimers, IWithUnboundedSt
     private readonly SlotComputerFactory _computers;
     private readonly TaskCompletionSource<WorkerNodeResult> _completion;
     private readonly TimeSpan _retryInterval;
-    private readonly Dictionary<int, IActorRef> _workers = new(); // slot → local worker
+    // slot → local worker. Written only here; also read by the tensor channel's reader thread, which
+    // hands weights and acks straight to the workers (no hop through this actor on the round's path).
+    private readonly ConcurrentDictionary<int, IActorRef> _workers = new();
     private readonly Dictionary<IActorRef, string> _failures = new();
     private readonly TensorAssembler _parts = new(); // weights arrive in parts (TensorParts)
     private IActorRef? _server;
@@ -141,13 +144,18 @@ public sealed class NodeAgentActor : ReceiveActor, IWithTimers, IWithUnboundedSt
         string host = _server.Path.Address.Host ?? "localhost";
         _channelAddress = $"{host}:{m.TensorPort}";
         var self = Self;
+        var workers = _workers;
         TensorConnection.ConnectAsync(host, m.TensorPort, TimeSpan.FromSeconds(10), _fingerprint.Model.ParameterCount,
-                onFrame: (_, frame) => self.Tell(frame switch
+                onFrame: (_, frame) =>
                 {
-                    WelcomeFrame => new TensorChannelWelcomed(),
-                    WeightsFrame w => w.Weights,
-                    _ => throw new ChannelProtocolException($"unexpected {frame.GetType().Name} from the parameter server"),
-                }),
+                    switch (frame)
+                    {
+                        case WelcomeFrame: self.Tell(new TensorChannelWelcomed()); break;
+                        case WeightsFrame w: foreach (var worker in workers.Values) worker.Tell(w.Weights); break;
+                        case AppliedFrame a: if (workers.TryGetValue(a.Applied.WorkerId, out var to)) to.Tell(a.Applied); break;
+                        default: throw new ChannelProtocolException($"unexpected {frame.GetType().Name} from the parameter server");
+                    }
+                },
                 onClosed: (c, closed) => self.Tell(new TensorChannelEnded(c, closed)))
             .PipeTo(self, success: c => new TensorChannelConnected(c));
     }
@@ -189,7 +197,7 @@ public sealed class NodeAgentActor : ReceiveActor, IWithTimers, IWithUnboundedSt
 
     private void StopWorker(int slot)
     {
-        if (!_workers.Remove(slot, out var worker)) return;
+        if (!_workers.TryRemove(slot, out var worker)) return;
         Context.Unwatch(worker);
         Context.Stop(worker);
     }
@@ -204,7 +212,7 @@ public sealed class NodeAgentActor : ReceiveActor, IWithTimers, IWithUnboundedSt
         foreach (var (slot, worker) in _workers)
         {
             if (!worker.Equals(t.ActorRef)) continue;
-            _workers.Remove(slot);
+            _workers.TryRemove(slot, out _);
             string why = _failures.TryGetValue(worker, out var f) ? f : "it stopped (registration refused or training over)";
             Complete(WorkerNodeStatus.Failed, $"the worker of slot {slot} failed: {why}");
             return;

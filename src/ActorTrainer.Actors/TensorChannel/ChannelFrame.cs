@@ -22,6 +22,10 @@ public sealed record PushFrame(string Worker, PushGradient Push) : ChannelFrame;
 /// <summary>ps → worker node: new weights, once per node (its agent hands them to its workers).</summary>
 public sealed record WeightsFrame(WeightsPublished Weights) : ChannelFrame;
 
+/// <summary>ps → worker node: a push was applied (the worker's flow control waits for it; in sync mode
+/// it follows the round's weights on the same connection, so neither waits on the other path).</summary>
+public sealed record AppliedFrame(GradientApplied Applied) : ChannelFrame;
+
 /// <summary>Either way, last frame of an orderly close (the run finished, the node leaves).</summary>
 public sealed record CloseFrame(string Reason) : ChannelFrame;
 

@@ -17,11 +17,12 @@ namespace ActorTrainer.Actors.TensorChannel;
 ///             u8 Clipped, i32 Tokens, i32 N, N floats
 ///   4 Weights i64 Version, i64 UpdateNumber, i32 N, N floats
 ///   5 Close   string Reason
+///   6 Applied i32 WorkerId, i64 ChunkId, i64 BaseVersion, i64 Version, i64 Staleness
 /// </code>
 /// </summary>
 public static class ChannelFrameCodec
 {
-    public const byte HelloKind = 1, WelcomeKind = 2, PushKind = 3, WeightsKind = 4, CloseKind = 5;
+    public const byte HelloKind = 1, WelcomeKind = 2, PushKind = 3, WeightsKind = 4, CloseKind = 5, AppliedKind = 6;
 
     /// <summary>First bytes of a Hello: a peer that is not a tensor channel is refused at once.</summary>
     public const uint Magic = 0x31435441; // "ATC1" little-endian
@@ -31,6 +32,7 @@ public static class ChannelFrameCodec
 
     private const int PushFixed = 4 + 8 + 8 + 4 + 8 + 1 + 4 + 4;  // after the worker name, up to and with N
     private const int WeightsFixed = 8 + 8 + 4;                   // up to and with N
+    public const int AppliedLength = 4 + 8 + 8 + 8 + 8;
 
     /// <summary>Longest header of any frame: a scratch buffer of this size fits every <see cref="WriteHeader"/>.</summary>
     public const int MaxHeaderLength = 4 + 1 + 4 + 2 + MaxStringBytes + PushFixed;
@@ -43,6 +45,7 @@ public static class ChannelFrameCodec
         PushFrame f => StringLength(f.Worker) + PushFixed,
         WeightsFrame => WeightsFixed,
         CloseFrame f => StringLength(f.Reason),
+        AppliedFrame => AppliedLength,
         _ => throw new ArgumentException($"unknown frame {frame.GetType().Name}", nameof(frame)),
     };
 
@@ -97,6 +100,15 @@ public static class ChannelFrameCodec
             case CloseFrame f:
                 s[4] = CloseKind;
                 WriteString(s[at..], f.Reason);
+                break;
+            case AppliedFrame f:
+                s[4] = AppliedKind;
+                var a = f.Applied;
+                BinaryPrimitives.WriteInt32LittleEndian(s[at..], a.WorkerId);
+                BinaryPrimitives.WriteInt64LittleEndian(s[(at + 4)..], a.ChunkId);
+                BinaryPrimitives.WriteInt64LittleEndian(s[(at + 12)..], a.BaseVersion);
+                BinaryPrimitives.WriteInt64LittleEndian(s[(at + 20)..], a.Version);
+                BinaryPrimitives.WriteInt64LittleEndian(s[(at + 28)..], a.Staleness);
                 break;
         }
         return header;
@@ -187,6 +199,17 @@ public sealed class ChannelFrameReader
                 string reason = ReadString(s, out int used, "Close");
                 RequireConsumed(s, used, "Close");
                 return new CloseFrame(reason);
+            }
+            case ChannelFrameCodec.AppliedKind:
+            {
+                var s = ReadSmallBody(body, "Applied");
+                if (s.Length != ChannelFrameCodec.AppliedLength) throw Corrupt("Applied", body);
+                return new AppliedFrame(new GradientApplied(
+                    WorkerId: BinaryPrimitives.ReadInt32LittleEndian(s),
+                    ChunkId: BinaryPrimitives.ReadInt64LittleEndian(s[4..]),
+                    BaseVersion: BinaryPrimitives.ReadInt64LittleEndian(s[12..]),
+                    Version: BinaryPrimitives.ReadInt64LittleEndian(s[20..]),
+                    Staleness: BinaryPrimitives.ReadInt64LittleEndian(s[28..])));
             }
             case ChannelFrameCodec.WeightsKind:
             {

@@ -91,6 +91,7 @@ public sealed class TensorChannelListener : IDisposable
                     }
                 },
                 onClosed: (c, closed) => server.Tell(new TensorChannelEnded(c, closed)),
+                capacity: 1024, // small frames (acks) may queue behind a weights frame; weights are coalesced
                 coalesceWeights: coalesceWeights);
             connection.Start();
         }

@@ -54,11 +54,12 @@ public sealed class ChannelFrameCodecTests
         var push = new PushGradient(3, 41, 77, Tensor(n), 2.5f, 1.25, true, 800);
         var weights = new WeightsPublished(42, 40, Tensor(n, seed: 9));
         var bytes = Encode(new HelloFrame("akka.tcp://actortrainer@10.0.0.7:4100"), new WelcomeFrame(),
-            new PushFrame("slot-3-12", push), new WeightsFrame(weights), new CloseFrame("the run finished ✓"));
+            new PushFrame("slot-3-12", push), new WeightsFrame(weights), new AppliedFrame(new GradientApplied(3, 77, 41, 43, 2)),
+            new CloseFrame("the run finished ✓"));
 
         var frames = DecodeAll(new TrickleStream(bytes, chunk), maxFloats: n);
 
-        Assert.Equal(5, frames.Count);
+        Assert.Equal(6, frames.Count);
         Assert.Equal("akka.tcp://actortrainer@10.0.0.7:4100", Assert.IsType<HelloFrame>(frames[0]).Node);
         Assert.IsType<WelcomeFrame>(frames[1]);
         var p = Assert.IsType<PushFrame>(frames[2]);
@@ -68,7 +69,8 @@ public sealed class ChannelFrameCodecTests
         var w = Assert.IsType<WeightsFrame>(frames[3]).Weights;
         Assert.Equal((42L, 40L), (w.Version, w.UpdateNumber));
         Assert.Equal(Bits(weights.Weights), Bits(w.Weights));
-        Assert.Equal("the run finished ✓", Assert.IsType<CloseFrame>(frames[4]).Reason);
+        Assert.Equal(new GradientApplied(3, 77, 41, 43, 2), Assert.IsType<AppliedFrame>(frames[4]).Applied);
+        Assert.Equal("the run finished ✓", Assert.IsType<CloseFrame>(frames[5]).Reason);
     }
 
     [Fact]
