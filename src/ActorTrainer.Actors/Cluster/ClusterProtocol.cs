@@ -14,8 +14,10 @@ namespace ActorTrainer.Actors.Cluster;
 public sealed record JoinRun(int Capacity, RunFingerprint Fingerprint) : ITrainerMessage;
 
 /// <summary>The node is in. <paramref name="TotalSlots"/> = G fixes the stream layout (S = G·B) the
-/// node must build its computers over. Slots follow as <see cref="SlotAssigned"/>.</summary>
-public sealed record RunJoined(int TotalSlots) : ITrainerMessage;
+/// node must build its computers over. <paramref name="TensorPort"/>: the port of the ps node's tensor
+/// channel (at the server's host), which the node opens before it hosts workers; 0 = no channel,
+/// tensors travel over Akka.Remote in parts. Slots follow as <see cref="SlotAssigned"/>.</summary>
+public sealed record RunJoined(int TotalSlots, int TensorPort = 0) : ITrainerMessage;
 
 /// <summary>Node <paramref name="Node"/> (its address) may not take part: its fingerprint differs,
 /// or the run is over. Sent to the node and to the observer.</summary>

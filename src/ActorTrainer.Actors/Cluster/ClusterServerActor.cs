@@ -1,6 +1,7 @@
 using ActorTrainer.Actors.Hosting;
 using ActorTrainer.Actors.ParameterServer;
 using ActorTrainer.Actors.Serialization;
+using ActorTrainer.Actors.TensorChannel;
 using ActorTrainer.Actors.Worker;
 using Akka.Actor;
 using Akka.Cluster;
@@ -15,8 +16,11 @@ namespace ActorTrainer.Actors.Cluster;
 /// <list type="bullet">
 /// <item>worker nodes join with <see cref="JoinRun"/> (checked against the run's fingerprint) and
 /// receive slots; each slot's worker then registers with the state as usual;</item>
-/// <item>new weights go once to each node's agent, which fans them out to its workers — not once
-/// per worker; tensors cross the network in 64 KiB parts (<see cref="TensorParts"/>);</item>
+/// <item>new weights go once to each node, whose agent fans them out to its workers — not once per
+/// worker. With a tensor channel (<see cref="TensorChannelListener"/>) weights and gradient pushes
+/// travel on each node's own TCP connection, beside Akka.Remote; a connection that breaks drops its
+/// node like a crash. Without one (or before a node's connection is up) tensors cross Akka.Remote in
+/// 64 KiB parts (<see cref="TensorParts"/>);</item>
 /// <item>a node that leaves, is removed or becomes unreachable is dropped at once: its workers leave
 /// the state (a sync round stops waiting for them) and its slots move to the remaining nodes, resuming
 /// at the chunk after the last one the server received from the slot, with the hidden state reset;</item>
@@ -39,16 +43,23 @@ public sealed class ClusterServerActor : ReceiveActor
     private readonly long[] _nextChunk;                            // (G) slot → chunk it resumes from
     private readonly TensorAssembler _parts = new();               // gradients arrive in parts (TensorParts)
     private readonly ServerLoadMeter _load = new();                 // busy time and tensor bytes, reported at the end
+    private readonly TensorChannelListener? _channel;
+    private readonly Dictionary<string, TensorConnection> _channels = new();     // node → its tensor connection
+    private readonly Dictionary<TensorConnection, string> _channelNodes = new(); // and back
     private bool _finished;
 
     /// <param name="initialWeights">W at version 0; copied.</param>
     /// <param name="observer">A local actor: metrics, membership events, checkpoints, completion.</param>
-    public static Props Props(ClusterRunSettings settings, float[] initialWeights, OptimizerUpdateRule rule, IActorRef observer) =>
-        Akka.Actor.Props.Create(() => new ClusterServerActor(settings, initialWeights, rule, observer))
+    /// <param name="channel">The node's bound tensor channel listener (accepting from PreStart on), or null: tensors over Akka.Remote.</param>
+    public static Props Props(ClusterRunSettings settings, float[] initialWeights, OptimizerUpdateRule rule, IActorRef observer,
+        TensorChannelListener? channel = null) =>
+        Akka.Actor.Props.Create(() => new ClusterServerActor(settings, initialWeights, rule, observer, channel))
             .WithDispatcher(TrainerHocon.ServerDispatcherId);
 
-    public ClusterServerActor(ClusterRunSettings settings, float[] initialWeights, OptimizerUpdateRule rule, IActorRef observer)
+    public ClusterServerActor(ClusterRunSettings settings, float[] initialWeights, OptimizerUpdateRule rule, IActorRef observer,
+        TensorChannelListener? channel)
     {
+        _channel = channel;
         _settings = settings;
         _state = new ParameterServerState(settings.Server, initialWeights, rule);
         _rule = rule;
@@ -57,33 +68,43 @@ public sealed class ClusterServerActor : ReceiveActor
         _nextChunk = new long[settings.Slots];
         Receive<JoinRun>(Handle);
         Receive<RegisterWorker>(Handle);
-        Receive<PushGradient>(Handle);
+        Receive<PushGradient>(m => Handle(m, Sender));
         Receive<NonFiniteGradientSkipped>(Handle);
+        Receive<TensorChannelOpened>(Handle);
+        Receive<TensorChannelPushed>(Handle);
+        Receive<TensorChannelEnded>(Handle);
         Receive<StopTraining>(m => Deliver(_state.Handle(m)));
         Receive<Terminated>(Handle);
-        Receive<ClusterEvent.UnreachableMember>(m => Drop(m.Member.Address, "it became unreachable", mayReturn: true));
+        Receive<ClusterEvent.UnreachableMember>(m => Drop(m.Member.Address.ToString(), "it became unreachable", mayReturn: true));
         Receive<ClusterEvent.ReachableMember>(Handle);
-        Receive<ClusterEvent.MemberLeft>(m => Drop(m.Member.Address, "it is leaving the cluster"));
-        Receive<ClusterEvent.MemberExited>(m => Drop(m.Member.Address, "it left the cluster"));
+        Receive<ClusterEvent.MemberLeft>(m => Drop(m.Member.Address.ToString(), "it is leaving the cluster"));
+        Receive<ClusterEvent.MemberExited>(m => Drop(m.Member.Address.ToString(), "it left the cluster"));
         Receive<ClusterEvent.MemberRemoved>(m =>
         {
-            _unreachable.Remove(m.Member.Address.ToString());
-            Drop(m.Member.Address, "it was removed from the cluster");
+            string node = m.Member.Address.ToString();
+            _unreachable.Remove(node);
+            Drop(node, "it was removed from the cluster");
         });
         Receive<ClusterEvent.IClusterDomainEvent>(_ => { });
     }
 
     protected override void PreStart()
     {
+        _channel?.Start(Self, _state.Weights.Length);
         _observer.Tell(new ServerStarted(_settings.Slots));
         Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
             typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.IReachabilityEvent));
     }
 
-    protected override void PostStop() => Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self);
+    protected override void PostStop()
+    {
+        Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self);
+        _channel?.Dispose();
+        foreach (var connection in _channels.Values) connection.Close("the parameter server stopped");
+    }
 
-    /// <summary>Gradients from other nodes arrive in parts; the whole push is handled, with its sender.
-    /// Busy time includes assembling the parts; bytes count whole messages.</summary>
+    /// <summary>Gradients from other nodes arrive in parts (or whole over the tensor channel); the whole
+    /// push is handled, with its sender. Busy time includes assembling the parts; bytes count whole messages.</summary>
     protected override bool AroundReceive(Receive receive, object message)
     {
         long start = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -91,7 +112,7 @@ public sealed class ClusterServerActor : ReceiveActor
         {
             object? whole = message is TensorPart part ? _parts.Add(Sender, part) : message;
             if (whole is null) return true;
-            _load.Received(whole);
+            _load.Received(whole is TensorChannelPushed pushed ? pushed.Push : whole); // over the channel: count the push
             return base.AroundReceive(receive, whole);
         }
         finally { _load.Handled(start); }
@@ -112,7 +133,7 @@ public sealed class ClusterServerActor : ReceiveActor
             _observer.Tell(rejected);
             return;
         }
-        if (_nodes.ContainsKey(node)) { Sender.Tell(new RunJoined(_settings.Slots)); return; } // a retry
+        if (_nodes.ContainsKey(node)) { Sender.Tell(Joined()); return; } // a retry
         if (_unreachable.Remove(node, out var old)) Revoke(old.Agent, old.Slots, "the node was dropped while unreachable");
         Join(node, Sender, m.Capacity);
     }
@@ -131,16 +152,19 @@ public sealed class ClusterServerActor : ReceiveActor
     {
         _nodes[node] = (agent, capacity);
         Context.Watch(agent);
-        agent.Tell(new RunJoined(_settings.Slots));
+        agent.Tell(Joined());
         var moves = _slots.Join(node, capacity);
         _observer.Tell(new NodeJoined(node, capacity, _slots.Capacity, _settings.Slots));
         Apply(moves, "assigned");
     }
 
-    /// <summary>Stops counting on a node: its workers leave the state, its slots move on.</summary>
-    private void Drop(Address address, string reason, bool mayReturn = false)
+    private RunJoined Joined() => new(_settings.Slots, _channel?.Port ?? 0);
+
+    /// <summary>Stops counting on a node: its workers leave the state, its slots move on. A node that
+    /// may return (unreachable) keeps its tensor connection; one that left for good loses it.</summary>
+    private void Drop(string node, string reason, bool mayReturn = false)
     {
-        string node = address.ToString();
+        if (!mayReturn) CloseChannel(node, $"the node was dropped: {reason}");
         if (!_nodes.Remove(node, out var entry)) return;
         Context.Unwatch(entry.Agent);
         var hosted = _slots.SlotsOf(node).ToArray();
@@ -182,7 +206,7 @@ public sealed class ClusterServerActor : ReceiveActor
         foreach (var (node, entry) in _nodes)
         {
             if (!entry.Agent.Equals(t.ActorRef)) continue;
-            Drop(t.ActorRef.Path.Address, "its agent stopped");
+            Drop(node, "its agent stopped");
             return;
         }
         foreach (var (slot, worker) in _workers)
@@ -216,46 +240,102 @@ public sealed class ClusterServerActor : ReceiveActor
         Deliver(outbox);
     }
 
-    private void Handle(PushGradient m)
+    /// <param name="from">The pushing worker (Akka's sender, or the slot's worker named on the tensor channel).</param>
+    private void Handle(PushGradient m, IActorRef from)
     {
-        if (!IsOwner(m.WorkerId))
+        if (!IsOwner(m.WorkerId, from))
         {
-            Sender.Tell(new GradientRejected(m.WorkerId, m.ChunkId, m.BaseVersion, RejectionReason.UnknownWorker,
+            from.Tell(new GradientRejected(m.WorkerId, m.ChunkId, m.BaseVersion, RejectionReason.UnknownWorker,
                 $"slot {m.WorkerId} is not hosted by this worker (it moved)", _state.Version));
             return;
         }
         _nextChunk[m.WorkerId] = Math.Max(_nextChunk[m.WorkerId], m.ChunkId + 1);
-        Deliver(_state.Handle(m));
+        Deliver(_state.Handle(m), from);
     }
 
     private void Handle(NonFiniteGradientSkipped m)
     {
-        if (!IsOwner(m.WorkerId)) return;
+        if (!IsOwner(m.WorkerId, Sender)) return;
         _nextChunk[m.WorkerId] = Math.Max(_nextChunk[m.WorkerId], m.ChunkId + 1);
         Deliver(_state.Handle(m));
     }
 
-    private bool IsOwner(int slot) => _workers.TryGetValue(slot, out var worker) && worker.Equals(Sender);
+    private bool IsOwner(int slot, IActorRef from) => _workers.TryGetValue(slot, out var worker) && worker.Equals(from);
 
-    private void Deliver(IReadOnlyList<Outgoing> outbox)
+    // ---- the tensor channel ----------------------------------------------------------------------
+
+    private void Handle(TensorChannelOpened m)
     {
+        if (_finished || !_nodes.ContainsKey(m.Node))
+        {
+            m.Connection.Close(_finished ? "the run has finished" : $"node {m.Node} has not joined the run");
+            return;
+        }
+        CloseChannel(m.Node, "the node opened a new connection");
+        _channels[m.Node] = m.Connection;
+        _channelNodes[m.Connection] = m.Node;
+        m.Connection.Send(new WelcomeFrame());
+    }
+
+    private void Handle(TensorChannelPushed m)
+    {
+        // The push is the slot's current worker's only if the name and node match: a worker the slot
+        // was taken from may still have pushes on the wire. Those are dropped; that worker is stopped.
+        if (!_channelNodes.TryGetValue(m.Connection, out var node)) return;
+        if (_workers.TryGetValue(m.Push.WorkerId, out var worker) && worker.Path.Name == m.Worker && worker.Path.Address.ToString() == node)
+            Handle(m.Push, worker);
+    }
+
+    private void Handle(TensorChannelEnded m)
+    {
+        if (!_channelNodes.Remove(m.Connection, out var node)) return;
+        _channels.Remove(node);
+        // A node whose connection breaks cannot train: drop it now, as for a crash (a SIGKILLed node is
+        // seen here at once, seconds before the failure detector). An orderly close comes with the
+        // node's leaving, which membership handles.
+        if (!m.Closed.Orderly && !_finished) Drop(node, $"its tensor channel broke ({m.Closed.Reason})");
+    }
+
+    private void CloseChannel(string node, string reason)
+    {
+        if (!_channels.Remove(node, out var connection)) return;
+        _channelNodes.Remove(connection);
+        connection.Close(reason);
+    }
+
+    /// <param name="sender">Whom <see cref="Audience.Sender"/> messages go to.</param>
+    private void Deliver(IReadOnlyList<Outgoing> outbox, IActorRef? sender = null)
+    {
+        sender ??= Sender;
         foreach (var (to, message) in outbox)
         {
             switch (to.Audience)
             {
                 case Audience.Worker:
-                    if (_workers.TryGetValue(to.WorkerId, out var worker)) { TensorParts.Tell(worker, message, Self); _load.Sent(message); }
+                    if (!_workers.TryGetValue(to.WorkerId, out var worker)) break;
+                    // Acks take the worker's node's channel when it has one: behind the round's weights, one path.
+                    if (message is GradientApplied applied && _channels.TryGetValue(worker.Path.Address.ToString(), out var channel))
+                        channel.Send(new AppliedFrame(applied));
+                    else TensorParts.Tell(worker, message, Self);
+                    _load.Sent(message);
                     break;
                 case Audience.AllWorkers:
                     // Once per node: its agent fans the message out to the workers there.
                     foreach (var node in _workers.Values.Select(w => w.Path.Address.ToString()).Distinct())
-                        if (_nodes.TryGetValue(node, out var entry)) { TensorParts.Tell(entry.Agent, message, Self); _load.Sent(message); }
+                    {
+                        if (message is WeightsPublished weights && _channels.TryGetValue(node, out var connection))
+                            connection.Send(new WeightsFrame(weights)); // false: it broke, and is reported
+                        else if (_nodes.TryGetValue(node, out var entry))
+                            TensorParts.Tell(entry.Agent, message, Self);
+                        else continue;
+                        _load.Sent(message);
+                    }
                     break;
                 case Audience.Observer:
                     Observe(message);
                     break;
                 case Audience.Sender:
-                    Sender.Tell(message, Self);
+                    sender.Tell(message, Self);
                     break;
             }
         }
@@ -275,6 +355,7 @@ public sealed class ClusterServerActor : ReceiveActor
                 _observer.Tell(Checkpoint(), Self);
                 _observer.Tell(_load.Report(), Self);
                 foreach (var (agent, _) in _nodes.Values) agent.Tell(new RunFinished(done.Reason, done.Detail, done.Stats.Updates), Self);
+                foreach (var node in _channels.Keys.ToArray()) CloseChannel(node, "the run finished");
                 _observer.Tell(done, Self);
                 break;
             default:

@@ -1,5 +1,7 @@
+using System.Collections.Concurrent;
 using ActorTrainer.Actors.ParameterServer;
 using ActorTrainer.Actors.Serialization;
+using ActorTrainer.Actors.TensorChannel;
 using ActorTrainer.Actors.Worker;
 using ActorTrainer.Core.Training;
 using Akka.Actor;
@@ -34,8 +36,14 @@ public delegate IGradientComputer SlotComputerFactory(int totalSlots, int slot);
 /// and stops it when the slot is revoked. It is the node's relay: new weights arrive here once and are
 /// forwarded to every local worker. Completes <see cref="WorkerNodeResult"/> when the run ends for
 /// this node. A failing worker is stopped, not restarted (it would lose its place in the data).
+///
+/// When the server offers a tensor channel (<see cref="RunJoined.TensorPort"/>), the agent opens it
+/// before it hosts any worker (slots wait until the server has welcomed the connection): weights
+/// then arrive on it and the workers push their gradients onto it. A connection that cannot be
+/// opened or breaks ends the node's part as failed (exit code 1); the server drops the node and
+/// its slots move, as for a crash.
 /// </summary>
-public sealed class NodeAgentActor : ReceiveActor, IWithTimers
+public sealed class NodeAgentActor : ReceiveActor, IWithTimers, IWithUnboundedStash
 {
     private sealed record RetryJoin;
 
@@ -46,14 +54,20 @@ public sealed class NodeAgentActor : ReceiveActor, IWithTimers
     private readonly SlotComputerFactory _computers;
     private readonly TaskCompletionSource<WorkerNodeResult> _completion;
     private readonly TimeSpan _retryInterval;
-    private readonly Dictionary<int, IActorRef> _workers = new(); // slot → local worker
+    // slot → local worker. Written only here; also read by the tensor channel's reader thread, which
+    // hands weights and acks straight to the workers (no hop through this actor on the round's path).
+    private readonly ConcurrentDictionary<int, IActorRef> _workers = new();
     private readonly Dictionary<IActorRef, string> _failures = new();
     private readonly TensorAssembler _parts = new(); // weights arrive in parts (TensorParts)
     private IActorRef? _server;
     private int _totalSlots;
     private int _generation;
+    private TensorConnection? _channel;
+    private string _channelAddress = "";
+    private bool _ready; // joined, and the tensor channel (if any) is welcomed: slots may be hosted
 
     public ITimerScheduler Timers { get; set; } = null!;
+    public IStash Stash { get; set; } = null!;
 
     public static Props Props(
         IActorRef serverProxy, int capacity, RunFingerprint fingerprint, WorkerSettings workerSettings,
@@ -72,7 +86,17 @@ public sealed class NodeAgentActor : ReceiveActor, IWithTimers
         Receive<RunJoined>(Handle);
         Receive<RunJoinRejected>(m => Complete(WorkerNodeStatus.Rejected, $"the parameter server rejected this node: {m.Reason}"));
         Receive<SlotAssigned>(Handle);
-        Receive<SlotRevoked>(m => StopWorker(m.Slot));
+        Receive<SlotRevoked>(m => { if (_ready) StopWorker(m.Slot); else Stash.Stash(); });
+        Receive<TensorChannelConnected>(Handle);
+        Receive<Status.Failure>(m => Complete(WorkerNodeStatus.Failed,
+            $"could not open the tensor channel to the parameter server at {_channelAddress}: {m.Cause.GetBaseException().Message}. " +
+            "Is that port reachable from this node? (the ps node's actortrainer.node.tensor-port)"));
+        Receive<TensorChannelWelcomed>(_ =>
+        {
+            _ready = true;
+            Stash.UnstashAll();
+        });
+        Receive<TensorChannelEnded>(Handle);
         Receive<WeightsPublished>(m => { foreach (var w in _workers.Values) w.Forward(m); });
         Receive<RunFinished>(m => Complete(WorkerNodeStatus.Finished, $"the run finished after {m.Updates} updates ({m.Detail})"));
         Receive<Terminated>(Handle);
@@ -84,8 +108,11 @@ public sealed class NodeAgentActor : ReceiveActor, IWithTimers
         Timers.StartPeriodicTimer("join", new RetryJoin(), _retryInterval);
     }
 
-    protected override void PostStop() =>
+    protected override void PostStop()
+    {
+        _channel?.Close("the worker node's agent stopped");
         _completion.TrySetResult(new WorkerNodeResult(WorkerNodeStatus.Failed, "the node's agent stopped before the run finished"));
+    }
 
     /// <summary>Weights from the server arrive in parts; the whole message is fanned out (locally: no copy).</summary>
     protected override bool AroundReceive(Receive receive, object message) =>
@@ -109,23 +136,68 @@ public sealed class NodeAgentActor : ReceiveActor, IWithTimers
         // From now on the agent and its workers talk to the server directly; the proxy would only
         // go on looking for the singleton (and warn about it) when the ps node leaves at the end.
         _serverProxy.Tell(PoisonPill.Instance);
+        if (m.TensorPort <= 0)
+        {
+            _ready = true;
+            return;
+        }
+        string host = _server.Path.Address.Host ?? "localhost";
+        _channelAddress = $"{host}:{m.TensorPort}";
+        var self = Self;
+        var workers = _workers;
+        TensorConnection.ConnectAsync(host, m.TensorPort, TimeSpan.FromSeconds(10), _fingerprint.Model.ParameterCount,
+                onFrame: (_, frame) =>
+                {
+                    switch (frame)
+                    {
+                        case WelcomeFrame: self.Tell(new TensorChannelWelcomed()); break;
+                        case WeightsFrame w: foreach (var worker in workers.Values) worker.Tell(w.Weights); break;
+                        case AppliedFrame a: if (workers.TryGetValue(a.Applied.WorkerId, out var to)) to.Tell(a.Applied); break;
+                        default: throw new ChannelProtocolException($"unexpected {frame.GetType().Name} from the parameter server");
+                    }
+                },
+                onClosed: (c, closed) => self.Tell(new TensorChannelEnded(c, closed)))
+            .PipeTo(self, success: c => new TensorChannelConnected(c));
+    }
+
+    private void Handle(TensorChannelConnected m)
+    {
+        _channel = m.Connection;
+        _channel.Start();
+        _channel.Send(new HelloFrame(Akka.Cluster.Cluster.Get(Context.System).SelfAddress.ToString()));
+    }
+
+    private void Handle(TensorChannelEnded m)
+    {
+        if (!ReferenceEquals(m.Connection, _channel)) return;
+        _channel = null;
+        // Closed in order once welcomed: the run is ending (RunFinished or the server's death follow on Akka).
+        if (m.Closed.Orderly && _ready) return;
+        Complete(WorkerNodeStatus.Failed, (_ready ? "the tensor channel to the parameter server broke: " : "the parameter server refused the tensor channel: ") +
+                                          m.Closed.Reason);
     }
 
     private void Handle(SlotAssigned m)
     {
         if (_server is null) return; // cannot happen: slots follow RunJoined on the same connection
+        if (!_ready)
+        {
+            Stash.Stash();
+            return;
+        }
         StopWorker(m.Slot);
         var computer = _computers(_totalSlots, m.Slot);
         if (m.NextChunk > 0)
             computer.Restore(new WorkerSnapshot(m.FirstStream, m.StreamCount, m.NextChunk, new float[computer.Snapshot().Hidden.Length]));
-        var worker = Context.ActorOf(WorkerActor.Props(m.Slot, _server, computer, _workerSettings), $"slot-{m.Slot}-{++_generation}");
+        var sink = _channel is null ? null : new ChannelGradientSink(_channel);
+        var worker = Context.ActorOf(WorkerActor.Props(m.Slot, _server, computer, _workerSettings, sink), $"slot-{m.Slot}-{++_generation}");
         Context.Watch(worker);
         _workers[m.Slot] = worker;
     }
 
     private void StopWorker(int slot)
     {
-        if (!_workers.Remove(slot, out var worker)) return;
+        if (!_workers.TryRemove(slot, out var worker)) return;
         Context.Unwatch(worker);
         Context.Stop(worker);
     }
@@ -140,7 +212,7 @@ public sealed class NodeAgentActor : ReceiveActor, IWithTimers
         foreach (var (slot, worker) in _workers)
         {
             if (!worker.Equals(t.ActorRef)) continue;
-            _workers.Remove(slot);
+            _workers.TryRemove(slot, out _);
             string why = _failures.TryGetValue(worker, out var f) ? f : "it stopped (registration refused or training over)";
             Complete(WorkerNodeStatus.Failed, $"the worker of slot {slot} failed: {why}");
             return;

@@ -6,6 +6,7 @@ using ActorTrainer.Actors;
 using ActorTrainer.Actors.Cluster;
 using ActorTrainer.Actors.Coordinator;
 using ActorTrainer.Actors.ParameterServer;
+using ActorTrainer.Actors.TensorChannel;
 using ActorTrainer.Cli.CommandLine;
 using ActorTrainer.Cli.Training;
 using ActorTrainer.Core.Training;
@@ -45,6 +46,7 @@ public sealed class PsNodeJob
         var runSettings = new ClusterRunSettings(
             run.ToServerSettings(w.Length, slots, snapshotsForValidation: settings.EvalEvery > 0), fingerprint, slots, settings.Batch, settings.CheckpointEvery);
 
+        using var channel = OpenTensorChannel(node);
         var dir = RunDirectory.CreateNew(settings.Out);
         dir.WriteSettings(settings, slots);
         _err.WriteLine($"run directory: {dir.Path}");
@@ -85,7 +87,7 @@ public sealed class PsNodeJob
                 c.NextChunk.Select((next, g) => new WorkerSnapshot(g * settings.Batch, settings.Batch, next, new float[settings.Batch * settings.Hidden])).ToList());
             var observer = system.ActorOf(ClusterRunObserver.Props(callbacks, Checkpoint, completion), "observer");
             system.ActorOf(ClusterSingletonManager.Props(
-                ClusterServerActor.Props(runSettings, w, rule, observer), PoisonPill.Instance,
+                ClusterServerActor.Props(runSettings, w, rule, observer, channel), PoisonPill.Instance,
                 ClusterSingletonManagerSettings.Create(system)), ClusterNode.ServerManagerPath.Split('/')[^1]);
             using var cancel = ct.Register(() => observer.Tell(new StopTraining("cancelled")));
 
@@ -116,6 +118,21 @@ public sealed class PsNodeJob
         {
             await WorkerNodeJob.LeaveAsync(system);
         }
+    }
+
+    /// <summary>The tensor channel's listener, bound now so that a port in use stops the node before
+    /// anything is written; null when the channel is off (tensor-port −1).</summary>
+    private TensorChannelListener? OpenTensorChannel(NodeSettings node)
+    {
+        if (node.TensorPort < 0) return null;
+        string bind = node.BindHostname.Length > 0 ? node.BindHostname : node.EffectiveHostname;
+        try
+        {
+            var listener = TensorChannelListener.Bind(bind, node.TensorPort);
+            _err.WriteLine($"tensor channel on {bind}:{listener.Port} (gradients and weights; control over Akka.Remote)");
+            return listener;
+        }
+        catch (InvalidOperationException e) { throw new UsageException(e.Message); }
     }
 
     private void Report(ITrainerEvent e)

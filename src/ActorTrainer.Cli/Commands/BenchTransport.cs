@@ -18,18 +18,23 @@ namespace ActorTrainer.Cli.Commands;
 /// 1M-float gradient push, serialize + deserialize, MB/s.</item>
 /// <item>Raw loopback TCP, a plain socket pair in this process, in the pattern of training: push a
 /// gradient-sized block, get a weights-sized block back, <c>--window</c> pushes in flight.</item>
-/// <item>Akka.Remote between two processes (this one and a child it starts): PushGradient →
-/// WeightsPublished with the same window, over the transport settings of hocon/cluster.conf.</item>
+/// <item>The tensor channel between two processes (this one and a child it starts): the cluster's
+/// path for gradients and weights, push frame → weights frame with the same window, actors at both
+/// ends as in a run (<see cref="BenchTransportChannel"/>).</item>
+/// <item>Akka.Remote between two processes: PushGradient → WeightsPublished with the same window, over
+/// the transport settings of hocon/cluster.conf — the path tensors take when the channel is off.</item>
 /// </list>
-/// Prints one line per measurement and the remote/raw ratio.
+/// Prints one line per measurement and each path's ratio to raw TCP.
 /// </summary>
 internal static class BenchTransport
 {
     public const string Help = """
-          transport  Akka.Remote push+broadcast throughput between two processes on loopback, beside raw
-                     loopback TCP in the same pattern, and tensor serializer vs Hyperion:
+          transport  push+broadcast throughput between two processes on loopback: the tensor channel (the
+                     cluster's path) and Akka.Remote, beside raw loopback TCP in the same pattern; and
+                     tensor serializer vs Hyperion:
                      [--parameters P (1000000)] [--window W (2)] [--seconds S (10)] [--serializer tensor|hyperion]
-                     [--part-floats N (16384; 0 = whole messages): tensors cross in parts of N floats (tensor serializer only)]
+                     [--part-floats N (16384; 0 = whole messages): Akka.Remote path in parts of N floats (tensor serializer only)]
+                     [--akka on|off (on): measure the Akka.Remote path too]
         """;
 
     public static async Task<int> RunAsync(ArgList a, TextWriter stdout)
@@ -42,10 +47,15 @@ internal static class BenchTransport
             throw new UsageException($"--serializer: unknown value '{serializer}' (expected tensor or hyperion)");
         int partFloats = a.Int("part-floats", TensorParts.DefaultFloatsPerPart, min: 0);
         if (serializer == "hyperion") partFloats = 0; // Hyperion would write a part's whole backing array: whole messages only
-        string? serve = a.Get("serve"); // internal: run as the peer process on this port
+        string akka = (a.Get("akka") ?? "on").Trim().ToLowerInvariant();
+        if (akka is not ("on" or "off")) throw new UsageException($"--akka: expected on or off (got '{akka}')");
+        string? serve = a.Get("serve"); // internal: run as the Akka.Remote peer process on this port
+        string? serveChannel = a.Get("serve-channel"); // internal: run as the tensor channel peer process on this port
         a.RejectUnused("bench transport");
         if (serve is not null)
             return await ServeAsync(int.Parse(serve, CultureInfo.InvariantCulture), serializer, parameters, partFloats);
+        if (serveChannel is not null)
+            return await BenchTransportChannel.ServeAsync(int.Parse(serveChannel, CultureInfo.InvariantCulture), parameters);
 
         var gradient = new float[parameters];
         new Random(1).NextBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(gradient.AsSpan()));
@@ -71,6 +81,11 @@ internal static class BenchTransport
         var raw = BenchTransportRawTcp.Run((int)pushBytes, (int)weightsBytes, window, duration);
         double rawMBps = (raw.Pushes * pushBytes + raw.Replies * weightsBytes) / raw.Seconds / 1e6;
         stdout.WriteLine($"raw TCP loopback:    {rawMBps:F0} MB/s ({raw.Replies / raw.Seconds:F1} round trips/s)");
+
+        var channel = await BenchTransportChannel.RunAsync(parameters, push, window, duration);
+        double channelMBps = (channel.Pushes * pushBytes + channel.Replies * weightsBytes) / channel.Seconds / 1e6;
+        stdout.WriteLine($"tensor channel:      {channelMBps:F0} MB/s ({channel.Replies / channel.Seconds:F1} round trips/s) = {100 * channelMBps / rawMBps:F0}% of raw TCP");
+        if (akka == "off") return 0;
 
         var remote = await RemoteAsync(parameters, serializer, push, window, duration, partFloats);
         double remoteMBps = (remote.Pushes * pushBytes + remote.Replies * weightsBytes) / remote.Seconds / 1e6;
@@ -132,14 +147,8 @@ internal static class BenchTransport
         int parameters, string serializer, PushGradient push, int window, TimeSpan duration, int partFloats)
     {
         int peerPort = BenchTransportRawTcp.FreeLoopbackPort();
-        string dll = typeof(BenchTransport).Assembly.Location;
-        string host = Environment.ProcessPath is { } p && Path.GetFileNameWithoutExtension(p) == "dotnet" ? p : "dotnet";
-        var start = new ProcessStartInfo(host) { RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var arg in new[] { dll, "bench", "transport", "--serve", peerPort.ToString(CultureInfo.InvariantCulture),
-                     "--serializer", serializer, "--parameters", parameters.ToString(CultureInfo.InvariantCulture),
-                     "--part-floats", partFloats.ToString(CultureInfo.InvariantCulture) })
-            start.ArgumentList.Add(arg);
-        using var peer = Process.Start(start) ?? throw new InvalidOperationException("could not start the peer process");
+        using var peer = StartPeer("--serve", peerPort, parameters,
+            ["--serializer", serializer, "--part-floats", partFloats.ToString(CultureInfo.InvariantCulture)]);
         try
         {
             string? line = await peer.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60));
@@ -157,6 +166,18 @@ internal static class BenchTransport
         {
             if (!peer.HasExited) peer.Kill();
         }
+    }
+
+    /// <summary>Starts this binary as `bench transport &lt;role&gt; PORT --parameters P …`, stdout redirected (it says "ready").</summary>
+    public static Process StartPeer(string role, int port, int parameters, IEnumerable<string> more)
+    {
+        string dll = typeof(BenchTransport).Assembly.Location;
+        string host = Environment.ProcessPath is { } p && Path.GetFileNameWithoutExtension(p) == "dotnet" ? p : "dotnet";
+        var start = new ProcessStartInfo(host) { RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var arg in new[] { dll, "bench", "transport", role, port.ToString(CultureInfo.InvariantCulture),
+                     "--parameters", parameters.ToString(CultureInfo.InvariantCulture) }.Concat(more))
+            start.ArgumentList.Add(arg);
+        return Process.Start(start) ?? throw new InvalidOperationException("could not start the peer process");
     }
 
     /// <summary>The peer process: an echo actor that answers every push with a weights message.</summary>

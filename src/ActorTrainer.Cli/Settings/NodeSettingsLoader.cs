@@ -29,6 +29,7 @@ public static class NodeSettingsLoader
         ("seeds", (s, v, _) => s with { Seeds = v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) }),
         ("join-timeout", (s, v, src) => s with { JoinTimeout = Duration(v, src) }),
         ("workers-per-node", (s, v, src) => s with { WorkersPerNode = Int(v, src) }),
+        ("tensor-port", (s, v, src) => s with { TensorPort = Int(v, src) }),
     };
 
     /// <summary>Option names this loader consumes (besides --config).</summary>

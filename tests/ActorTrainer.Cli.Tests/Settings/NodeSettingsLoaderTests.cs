@@ -23,6 +23,15 @@ public class NodeSettingsLoaderTests
     }
 
     [Fact]
+    public void The_tensor_channel_port_comes_from_the_ps_role_file_and_local_conf_lets_the_system_pick_it()
+    {
+        Assert.Equal(4054, Load(["--role", "ps"]).TensorPort);
+        Assert.Equal(0, Load(["--role", "ps", "--config", Path.Combine(NodeSettingsLoader.DefaultHoconDirectory, "local.conf")]).TensorPort);
+        Assert.Equal(-1, Load(["--role", "ps"], new Hashtable { ["ACTORTRAINER_TENSOR_PORT"] = "-1" }).TensorPort); // env: off
+        Assert.Equal(4100, Load(["--role", "ps", "--tensor-port", "4100"], new Hashtable { ["ACTORTRAINER_TENSOR_PORT"] = "-1" }).TensorPort);
+    }
+
+    [Fact]
     public void Defaults_come_from_cluster_conf()
     {
         var s = Load(["--role", "ps"]);
@@ -79,6 +88,7 @@ public class NodeSettingsLoaderTests
     [InlineData("--role", "boss", "unknown role 'boss'")]
     [InlineData("--port", "http", "--port: 'http' is not an integer")]
     [InlineData("--port", "70000", "--port must be in [0, 65535]")]
+    [InlineData("--tensor-port", "-2", "--tensor-port must be in [0, 65535], or -1 for off")]
     [InlineData("--join-timeout", "soon", "--join-timeout: 'soon' is not a duration")]
     [InlineData("--join-timeout", "0s", "--join-timeout must be positive")]
     [InlineData("--seeds", "akka.tcp://other@h:1", "actor system 'other'")]

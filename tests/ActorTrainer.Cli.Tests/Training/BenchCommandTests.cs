@@ -24,6 +24,16 @@ public class BenchCommandTests
     }
 
     [Fact]
+    public async Task Bench_transport_measures_the_tensor_channel_between_two_processes_beside_raw_TCP()
+    {
+        var (code, o, err) = await Run("bench", "transport", "--parameters", "1000", "--seconds", "0.2", "--akka", "off");
+        Assert.True(code == 0, err);
+        Assert.Contains("raw TCP loopback:", o);
+        Assert.Matches(@"tensor channel: +\d+ MB/s \([\d.]+ round trips/s\) = \d+% of raw TCP", o);
+        Assert.DoesNotContain("akka.remote", o);
+    }
+
+    [Fact]
     public async Task Corpus_shorter_than_b_times_k_plus_one_is_refused()
     {
         string path = Path.Combine(Path.GetTempPath(), $"at-short-{Guid.NewGuid():N}.txt");

@@ -22,23 +22,29 @@ public sealed class WorkerActor : ReceiveActor
     private readonly WorkerState _state;
     private readonly IActorRef[] _servers; // (N) shard i's address; one entry when unsharded
     private readonly TensorAssembler _parts = new();
+    private readonly IGradientSink? _gradients;
 
     /// <param name="computer">Owned by this worker from now on; used only on its thread.</param>
-    public static Props Props(int workerId, IActorRef server, IGradientComputer computer, WorkerSettings settings) =>
-        Props(workerId, [server], computer, settings, layout: null);
+    /// <param name="gradients">Where gradient pushes go instead of <paramref name="server"/> (a cluster
+    /// node's tensor channel); null = to the server.</param>
+    public static Props Props(int workerId, IActorRef server, IGradientComputer computer, WorkerSettings settings, IGradientSink? gradients = null) =>
+        Props(workerId, [server], computer, settings, layout: null, gradients);
 
     /// <param name="servers">Shard i's address at index i (one per range of <paramref name="layout"/>).</param>
     /// <param name="layout">How W is split across the shards; null = one unsharded server.</param>
     public static Props Props(
-        int workerId, IReadOnlyList<IActorRef> servers, IGradientComputer computer, WorkerSettings settings, ShardLayout? layout)
+        int workerId, IReadOnlyList<IActorRef> servers, IGradientComputer computer, WorkerSettings settings, ShardLayout? layout,
+        IGradientSink? gradients = null)
     {
         var copy = servers.ToArray();
-        return Akka.Actor.Props.Create(() => new WorkerActor(workerId, copy, computer, settings, layout))
+        return Akka.Actor.Props.Create(() => new WorkerActor(workerId, copy, computer, settings, layout, gradients))
             .WithDispatcher(TrainerHocon.ComputeDispatcherId);
     }
 
-    public WorkerActor(int workerId, IActorRef[] servers, IGradientComputer computer, WorkerSettings settings, ShardLayout? layout)
+    public WorkerActor(int workerId, IActorRef[] servers, IGradientComputer computer, WorkerSettings settings, ShardLayout? layout,
+        IGradientSink? gradients = null)
     {
+        _gradients = gradients;
         ArgumentNullException.ThrowIfNull(servers);
         _state = new WorkerState(workerId, computer, settings, layout);
         if (servers.Length != _state.Layout.Count)
@@ -90,8 +96,10 @@ public sealed class WorkerActor : ReceiveActor
     {
         foreach (var (to, message, shard) in outbox)
         {
-            // A gradient for a server on another node goes in parts (TensorParts); locally it is passed as is.
-            if (to == WorkerTarget.Server) TensorParts.Tell(_servers[shard], message, Self);
+            // A gradient goes to the sink if there is one (a lost push means the channel broke, which
+            // ends the node's part); to a server on another node in parts (TensorParts); locally as is.
+            if (to == WorkerTarget.Server && _gradients is not null && message is PushGradient push) _gradients.Push(push, Self);
+            else if (to == WorkerTarget.Server) TensorParts.Tell(_servers[shard], message, Self);
             else Self.Tell(message, Self);
         }
         if (_state.Phase == WorkerPhase.Stopped) Context.Stop(Self);

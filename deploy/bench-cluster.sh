@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# The deploy/README.md benchmark tables, in one session: builds the CLI once, then
+#   1. `bench transport` (tensor channel and Akka.Remote beside raw loopback TCP, 1M parameters);
+#   2. training on the medium shape (H=256 B=32 k=50, sync, SGD lr 0.05), interleaved for R rounds:
+#      in process with 2 workers (`bench inproc`), and 1 ps + 2 worker processes
+#      (deploy/local-cluster.sh) with the tensor channel and with it off (tensors over Akka.Remote).
+# Cluster tokens/s are taken over updates 51..N of metrics.csv (sum of tokens over rows 52.. divided
+# by the elapsed_s difference): start-up and warm-up left out. Prints markdown tables with medians.
+#
+#   deploy/bench-cluster.sh [-r ROUNDS (3)] [-u UPDATES per cluster run (1000)] [-s SECONDS per transport measurement (10)] [-c CORPUS]
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+rounds=3 updates=1000 seconds=10 corpus="$root/../shared/data/tinyshakespeare.txt"
+while getopts "r:u:s:c:h" opt; do
+  case "$opt" in
+    r) rounds="$OPTARG" ;;
+    u) updates="$OPTARG" ;;
+    s) seconds="$OPTARG" ;;
+    c) corpus="$OPTARG" ;;
+    *) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; [[ "$opt" == h ]] && exit 0 || exit 2 ;;
+  esac
+done
+[[ -s "$corpus" ]] || { echo "error: corpus $corpus is missing or empty" >&2; exit 2; }
+[[ "$rounds" =~ ^[1-9][0-9]*$ ]] || { echo "error: -r must be a positive integer" >&2; exit 2; }
+[[ "$updates" =~ ^[0-9]+$ && "$updates" -ge 100 ]] || { echo "error: -u must be at least 100" >&2; exit 2; }
+corpus="$(realpath "$corpus")"
+bin="$root/out/local-cluster" # where local-cluster.sh builds: one build for everything
+dotnet build "$root/src/ActorTrainer.Cli/ActorTrainer.Cli.csproj" -c Release -o "$bin" -nologo -v quiet >&2
+at() { dotnet "$bin/actortrainer.dll" "$@"; }
+field() { grep -o "$1=[0-9.]*" | head -1 | cut -d= -f2; }
+median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+# tokens/s over updates 51..N of a run directory's metrics.csv
+cluster_toks() {
+  awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+           $col["update"] == 51 { t0 = $col["elapsed_s"] }
+           $col["update"] > 51 { tok += $col["tokens"]; t1 = $col["elapsed_s"] }
+           END { printf "%.0f", tok / (t1 - t0) }' "$1/metrics.csv"
+}
+train=(--hidden 256 --batch 32 --chunk 50 --corpus "$corpus")
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+echo "$(date -u '+%Y-%m-%d %H:%M UTC'); $(nproc) cores; $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+
+transport=$(at bench transport --seconds "$seconds")
+echo "$transport" >&2
+
+declare -a inproc channel akka
+for r in $(seq 1 "$rounds"); do
+  i=$(at bench inproc --workers 2 "${train[@]}" | field 'tok/s')
+  "$root/deploy/local-cluster.sh" -n 2 -o "$work/channel-$r" -- "${train[@]}" --updates "$updates" --eval-every 0 --optimizer sgd --lr 0.05 >/dev/null 2>&1
+  c=$(cluster_toks "$work/channel-$r")
+  "$root/deploy/local-cluster.sh" -n 2 -o "$work/akka-$r" -- "${train[@]}" --updates "$updates" --eval-every 0 --optimizer sgd --lr 0.05 --tensor-port -1 >/dev/null 2>&1
+  k=$(cluster_toks "$work/akka-$r")
+  inproc+=("$i"); channel+=("$c"); akka+=("$k")
+  echo "round $r: in process $i tok/s; cluster, tensor channel $c tok/s; cluster, Akka.Remote $k tok/s; load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+done
+im=$(printf '%s\n' "${inproc[@]}" | median); cm=$(printf '%s\n' "${channel[@]}" | median); km=$(printf '%s\n' "${akka[@]}" | median)
+
+raw=$(grep '^raw TCP' <<<"$transport" | grep -o '[0-9]* MB/s' | head -1 | cut -d' ' -f1)
+ch=$(grep '^tensor channel' <<<"$transport" | grep -o '[0-9]* MB/s' | head -1 | cut -d' ' -f1)
+ak=$(grep '^akka.remote' <<<"$transport" | grep -o '[0-9]* MB/s' | head -1 | cut -d' ' -f1)
+echo
+echo "Transport, 1M parameters, 2 pushes in flight, $seconds s each (bench transport --seconds $seconds)"
+echo
+echo "| path | MB/s | vs raw TCP |"
+echo "|---|---:|---:|"
+printf '| raw loopback TCP, same pattern | %s | 100%% |\n' "$raw"
+printf '| tensor channel (the cluster path) | %s | %.0f%% |\n' "$ch" "$(awk -v a="$ch" -v b="$raw" 'BEGIN { print 100 * a / b }')"
+printf '| Akka.Remote, 64 KiB parts (tensor-port -1) | %s | %.0f%% |\n' "$ak" "$(awk -v a="$ak" -v b="$raw" 'BEGIN { print 100 * a / b }')"
+echo
+echo "Training, medium shape, medians of $rounds interleaved rounds (cluster: updates 51..$updates)"
+echo
+echo "| setup | tok/s | vs in process |"
+echo "|---|---:|---:|"
+printf '| in process, 2 workers | %.0f | 100%% |\n' "$im"
+printf '| cluster, 1 ps + 2 worker processes, tensor channel | %.0f | %.0f%% |\n' "$cm" "$(awk -v a="$cm" -v b="$im" 'BEGIN { print 100 * a / b }')"
+printf '| cluster, 1 ps + 2 worker processes, Akka.Remote (tensor-port -1) | %.0f | %.0f%% |\n' "$km" "$(awk -v a="$km" -v b="$im" 'BEGIN { print 100 * a / b }')"

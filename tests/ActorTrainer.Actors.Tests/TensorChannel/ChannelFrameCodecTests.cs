@@ -1,0 +1,151 @@
+using System.Buffers.Binary;
+using ActorTrainer.Actors.ParameterServer;
+using ActorTrainer.Actors.TensorChannel;
+
+namespace ActorTrainer.Actors.Tests.TensorChannel;
+
+/// <summary>Tensor channel frames through a byte stream: round trips, partial reads, corrupt input.</summary>
+public sealed class ChannelFrameCodecTests
+{
+    private static float[] Tensor(int n, int seed = 3)
+    {
+        var rng = new Random(seed);
+        var data = new float[n];
+        for (int i = 0; i < n; i++) data[i] = (float)(rng.NextDouble() * 2 - 1);
+        if (n > 0) data[0] = BitConverter.Int32BitsToSingle(0x7FC0BEEF); // a NaN payload must survive
+        if (n > 1) data[1] = -0f;
+        return data;
+    }
+
+    private static int[] Bits(float[] data) => data.Select(BitConverter.SingleToInt32Bits).ToArray();
+
+    private static byte[] Encode(params ChannelFrame[] frames)
+    {
+        var stream = new MemoryStream();
+        var scratch = new byte[ChannelFrameCodec.MaxHeaderLength];
+        foreach (var f in frames) ChannelFrameCodec.Write(stream, f, scratch);
+        return stream.ToArray();
+    }
+
+    /// <summary>A stream that hands out at most <c>chunk</c> bytes per read, like a socket under load.</summary>
+    private sealed class TrickleStream(byte[] data, int chunk) : MemoryStream(data)
+    {
+        public override int Read(Span<byte> buffer) => base.Read(buffer[..Math.Min(buffer.Length, chunk)]);
+        public override int Read(byte[] buffer, int offset, int count) => base.Read(buffer, offset, Math.Min(count, chunk));
+    }
+
+    private static List<ChannelFrame> DecodeAll(Stream stream, int maxFloats)
+    {
+        var reader = new ChannelFrameReader(stream, maxFloats);
+        var frames = new List<ChannelFrame>();
+        while (reader.Read() is { } f) frames.Add(f);
+        return frames;
+    }
+
+    [Theory]
+    [InlineData(0, 1)]
+    [InlineData(1, 1)]
+    [InlineData(1000, 1)]
+    [InlineData(1000, 3)]
+    [InlineData(100_000, 7)]
+    [InlineData(100_000, 1 << 20)]
+    public void Every_frame_kind_round_trips_bit_exact_whatever_the_read_sizes(int n, int chunk)
+    {
+        var push = new PushGradient(3, 41, 77, Tensor(n), 2.5f, 1.25, true, 800);
+        var weights = new WeightsPublished(42, 40, Tensor(n, seed: 9));
+        var bytes = Encode(new HelloFrame("akka.tcp://actortrainer@10.0.0.7:4100"), new WelcomeFrame(),
+            new PushFrame("slot-3-12", push), new WeightsFrame(weights), new AppliedFrame(new GradientApplied(3, 77, 41, 43, 2)),
+            new CloseFrame("the run finished ✓"));
+
+        var frames = DecodeAll(new TrickleStream(bytes, chunk), maxFloats: n);
+
+        Assert.Equal(6, frames.Count);
+        Assert.Equal("akka.tcp://actortrainer@10.0.0.7:4100", Assert.IsType<HelloFrame>(frames[0]).Node);
+        Assert.IsType<WelcomeFrame>(frames[1]);
+        var p = Assert.IsType<PushFrame>(frames[2]);
+        Assert.Equal("slot-3-12", p.Worker);
+        Assert.Equal(push with { Gradient = p.Push.Gradient }, p.Push);
+        Assert.Equal(Bits(push.Gradient), Bits(p.Push.Gradient));
+        var w = Assert.IsType<WeightsFrame>(frames[3]).Weights;
+        Assert.Equal((42L, 40L), (w.Version, w.UpdateNumber));
+        Assert.Equal(Bits(weights.Weights), Bits(w.Weights));
+        Assert.Equal(new GradientApplied(3, 77, 41, 43, 2), Assert.IsType<AppliedFrame>(frames[4]).Applied);
+        Assert.Equal("the run finished ✓", Assert.IsType<CloseFrame>(frames[5]).Reason);
+    }
+
+    [Fact]
+    public void The_header_length_matches_what_is_written_before_the_floats()
+    {
+        var frame = new PushFrame("w", new PushGradient(0, 0, 0, Tensor(10), 0, 0, false, 0));
+        Assert.Equal(ChannelFrameCodec.HeaderLength(frame) + 40, Encode(frame).Length);
+    }
+
+    [Fact]
+    public void A_stream_that_ends_between_frames_reads_as_the_end()
+    {
+        var reader = new ChannelFrameReader(new MemoryStream(Encode(new WelcomeFrame())), 0);
+        Assert.IsType<WelcomeFrame>(reader.Read());
+        Assert.Null(reader.Read());
+    }
+
+    [Fact]
+    public void A_stream_that_ends_inside_a_frame_is_an_error()
+    {
+        var bytes = Encode(new WeightsFrame(new WeightsPublished(1, 1, Tensor(100))));
+        var reader = new ChannelFrameReader(new MemoryStream(bytes[..^5]), 100);
+        Assert.Throws<EndOfStreamException>(() => reader.Read());
+    }
+
+    [Fact]
+    public void A_tensor_longer_than_the_model_is_refused_before_anything_is_allocated()
+    {
+        var bytes = Encode(new WeightsFrame(new WeightsPublished(1, 1, Tensor(100))));
+        var e = Assert.Throws<ChannelProtocolException>(() => new ChannelFrameReader(new MemoryStream(bytes), 99).Read());
+        Assert.Contains("at most 99", e.Message);
+    }
+
+    [Fact]
+    public void A_frame_length_that_disagrees_with_the_float_count_is_a_clear_error()
+    {
+        var bytes = Encode(new WeightsFrame(new WeightsPublished(1, 1, Tensor(100))));
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes, 0x7FFF_FFF0); // corrupt length
+        var e = Assert.Throws<ChannelProtocolException>(() => new ChannelFrameReader(new MemoryStream(bytes), 100).Read());
+        Assert.Contains("header says 100 floats", e.Message);
+    }
+
+    [Fact]
+    public void A_huge_length_on_a_small_frame_is_refused_without_reading_it()
+    {
+        var bytes = Encode(new CloseFrame("bye"));
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes, uint.MaxValue);
+        var e = Assert.Throws<ChannelProtocolException>(() => new ChannelFrameReader(new MemoryStream(bytes), 10).Read());
+        Assert.Contains("corrupt frame length", e.Message);
+    }
+
+    [Fact]
+    public void A_zero_length_and_an_unknown_kind_are_refused()
+    {
+        Assert.Contains("length 0", Assert.Throws<ChannelProtocolException>(() =>
+            new ChannelFrameReader(new MemoryStream(new byte[] { 0, 0, 0, 0, 2 }), 10).Read()).Message);
+        Assert.Contains("unknown frame kind 99", Assert.Throws<ChannelProtocolException>(() =>
+            new ChannelFrameReader(new MemoryStream(new byte[] { 1, 0, 0, 0, 99 }), 10).Read()).Message);
+    }
+
+    [Fact]
+    public void A_peer_that_does_not_speak_the_protocol_is_refused_at_its_first_frame()
+    {
+        var http = "GET / HTTP/1.1\r\nHost: x\r\n\r\n"u8.ToArray();
+        Assert.Throws<ChannelProtocolException>(() => new ChannelFrameReader(new MemoryStream(http), 10).Read());
+        var hello = Encode(new HelloFrame("node"));
+        hello[5] ^= 0xFF; // wrong magic
+        Assert.Contains("magic", Assert.Throws<ChannelProtocolException>(() => new ChannelFrameReader(new MemoryStream(hello), 10).Read()).Message);
+    }
+
+    [Fact]
+    public void Overlong_strings_are_cut_not_refused()
+    {
+        var reason = new string('x', ChannelFrameCodec.MaxStringBytes + 100);
+        var frame = Assert.IsType<CloseFrame>(new ChannelFrameReader(new MemoryStream(Encode(new CloseFrame(reason))), 0).Read());
+        Assert.Equal(ChannelFrameCodec.MaxStringBytes, frame.Reason.Length);
+    }
+}
