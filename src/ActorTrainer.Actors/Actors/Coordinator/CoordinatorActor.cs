@@ -107,7 +107,10 @@ internal sealed class CoordinatorActor : ReceiveActor
         var whole = _shards.AddCompletion(ShardOfSender(), m);
         if (_shards.IsFirstCompletion)
             foreach (var other in _servers.Where(s => !s.Equals(Sender)))
-                other.Tell(new StopTraining($"another shard completed: {m.Detail}"), Self);
+                // Sync: every shard closes the same rounds, and the last round's gradients may still be
+                // on their way to the others: they finish at the same update. Otherwise: now.
+                other.Tell(new StopTraining($"another shard completed: {m.Detail}",
+                    AtUpdate: _settings.Mode == ConsistencyMode.Sync ? m.Stats.Updates : null), Self);
         if (whole is null) return;
         if (_servers.Length > 1) ((IShardableUpdateRule)_rule).Gather(_shardRules);
         _run.Complete(whole, result => result with

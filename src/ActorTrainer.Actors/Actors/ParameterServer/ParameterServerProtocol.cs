@@ -56,7 +56,11 @@ public sealed record WeightsPublished(long Version, long UpdateNumber, float[] W
 public sealed record WorkerLeft(int WorkerId, string Reason) : ITrainerEvent;
 
 /// <summary>Ends the run now: the server applies nothing more and reports <see cref="TrainingCompleted"/>.</summary>
-public sealed record StopTraining(string Reason) : ITrainerMessage;
+/// <param name="AtUpdate">Finish once this many updates are applied (at once if they already are);
+/// null = now. A sharded sync run stops the other shards at the update the first one completed on:
+/// their last round's gradients may still be on the way, and stopping at once would drop it from
+/// some shards only.</param>
+public sealed record StopTraining(string Reason, long? AtUpdate = null) : ITrainerMessage;
 
 /// <summary>
 /// Metrics of one applied update. Async/ssp: one contributor. Sync: every active worker's gradient,

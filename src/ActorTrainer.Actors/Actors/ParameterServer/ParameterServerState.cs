@@ -35,6 +35,7 @@ public sealed class ParameterServerState
     private readonly long[] _stalenessHistogram = new long[ServerStats.StalenessBuckets];
     private long _gradientsApplied, _nonFiniteReports, _maxStaleness, _stalenessSum;
     private bool _started;
+    private StopTraining? _stop;                 // a stop at a future update count (StopTraining.AtUpdate)
 
     /// <param name="initialWeights">W at <paramref name="initialVersion"/>; copied.</param>
     /// <param name="snapshots">Where published snapshots come from (in process); null = a fresh copy each time.
@@ -88,7 +89,7 @@ public sealed class ParameterServerState
             case PushGradient m: Push(m, outbox); break;
             case Worker.NonFiniteGradientSkipped m: NonFiniteReported(m, outbox); break;
             case WorkerLeft m: Leave(m, outbox); break;
-            case StopTraining m: Finish(CompletionReason.Stopped, m.Reason, outbox); break;
+            case StopTraining m: Stop(m, outbox); break;
             default:
                 throw new ArgumentException($"the parameter server does not handle {message.GetType().Name}", nameof(message));
         }
@@ -247,7 +248,8 @@ public sealed class ParameterServerState
         // Weights first, then acks: a worker never learns of a version before it holds its weights.
         // The last update of a run publishes nothing: workers would only compute a chunk that is
         // never applied (and a host running in segments would lose it from the data stream).
-        var toWorkers = Updates < _settings.MaxUpdates ? Snapshot() : null;
+        bool last = Updates >= _settings.MaxUpdates || Updates >= _stop?.AtUpdate;
+        var toWorkers = last ? null : Snapshot();
         if (toWorkers is not null) outbox.Add(new(Recipient.AllWorkers, toWorkers));
         foreach (var c in contributions)
             outbox.Add(new(Recipient.Worker(c.WorkerId),
@@ -268,6 +270,8 @@ public sealed class ParameterServerState
 
         if (Updates >= _settings.MaxUpdates)
             Finish(CompletionReason.ReachedMaxUpdates, $"applied {Updates} updates", outbox);
+        else if (last)
+            Finish(CompletionReason.Stopped, _stop!.Reason, outbox);
     }
 
     /// <summary>W now, for the workers: a pooled array under a lease held by the caller (the actor
@@ -278,6 +282,12 @@ public sealed class ParameterServerState
         var lease = _snapshots.Rent();
         _w.CopyTo(lease.Weights, 0);
         return new WeightsPublished(Version, Updates, lease.Weights) { Lease = lease };
+    }
+
+    private void Stop(StopTraining m, List<Outgoing> outbox)
+    {
+        if (m.AtUpdate is { } at && Updates < at && !IsFinished) _stop = m; // finish when update `at` is applied
+        else Finish(CompletionReason.Stopped, m.Reason, outbox);
     }
 
     private void NonFiniteReported(Worker.NonFiniteGradientSkipped m, List<Outgoing> outbox)

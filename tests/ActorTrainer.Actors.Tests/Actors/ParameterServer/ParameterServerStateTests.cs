@@ -364,6 +364,32 @@ public sealed class ParameterServerStateTests
     }
 
     [Fact]
+    public void A_stop_at_a_later_update_lets_the_gradients_in_flight_close_their_round_first()
+    {
+        var s = ServerWith(ConsistencyMode.Sync, workers: 2);
+        s.Handle(Push(0, 0, 0, Ones()));
+        s.Handle(Push(1, 0, 0, Ones()));                           // update 1
+        s.Handle(Push(0, 1, 1, Ones()));                           // round 2 half in
+        Assert.Empty(s.Handle(new StopTraining("another shard completed", AtUpdate: 2)));
+        Assert.False(s.IsFinished);
+
+        var outbox = s.Handle(Push(1, 1, 1, Ones()));              // update 2 closes: the stop applies
+        Assert.Equal(2, s.Updates);
+        Assert.DoesNotContain(outbox, o => o.Message is WeightsPublished); // the last update publishes nothing
+        var done = Single<TrainingCompleted>(outbox, Recipient.Observer);
+        Assert.Equal((CompletionReason.Stopped, 2L), (done.Reason, done.Version));
+    }
+
+    [Fact]
+    public void A_stop_at_an_update_already_reached_stops_at_once()
+    {
+        var s = ServerWith(ConsistencyMode.Sync, workers: 1);
+        s.Handle(Push(0, 0, 0, Ones()));
+        var done = Single<TrainingCompleted>(s.Handle(new StopTraining("late", AtUpdate: 1)), Recipient.Observer);
+        Assert.Equal(1, done.Version);
+    }
+
+    [Fact]
     public void Too_many_non_finite_reports_abort_the_run_as_diverged()
     {
         var s = Server(ConsistencyMode.Async, maxNonFinite: 2);
