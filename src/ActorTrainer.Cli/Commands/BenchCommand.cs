@@ -71,13 +71,14 @@ internal static class BenchCommand
         a.RejectUnused("bench core");
         Validate(settings);
         var setup = RunSetup.Create(settings, workers: 1);
-        var (tokS, loss) = MeasureCore(setup, settings, seconds, warmup);
+        var (tokS, loss, _) = MeasureCore(setup, settings, seconds, warmup);
         stdout.WriteLine(Invariant($"core H={settings.Hidden} B={settings.Batch} K={settings.Chunk} V={setup.Vocabulary.Size} tok/s={tokS:F0} gflops={tokS * UsefulFlopsPerToken(setup) / 1e9:F2} loss={loss:F3}"));
         return Task.FromResult(0);
     }
 
     /// <summary>The bare single-thread loop on worker 0's streams: tokens/s and the last chunk's loss.</summary>
-    private static (double TokS, float Loss) MeasureCore(RunSetup setup, TrainSettings settings, double seconds, int warmup)
+    /// <returns>Tokens/s, the last chunk's loss, and the mean wall time of a chunk's forward/backward/clip.</returns>
+    private static (double TokS, float Loss, double ChunkMs) MeasureCore(RunSetup setup, TrainSettings settings, double seconds, int warmup)
     {
         var computer = setup.CreateComputer(0);
         var w = setup.InitialWeights();
@@ -89,16 +90,18 @@ internal static class BenchCommand
         // hot loops before the clock starts (a small shape's chunk takes microseconds).
         var warm = Stopwatch.StartNew();
         for (int i = 0; i < warmup || warm.Elapsed.TotalSeconds < 1; i++) { computer.ComputeNext(w, grad); sgd.Step(w, grad, state); }
-        long chunks = 0;
+        long chunks = 0, computeTicks = 0;
         float loss = 0;
         var sw = Stopwatch.StartNew();
         while (sw.Elapsed.TotalSeconds < seconds)
         {
+            long start = Stopwatch.GetTimestamp();
             loss = computer.ComputeNext(w, grad).Loss;
+            computeTicks += Stopwatch.GetTimestamp() - start;
             sgd.Step(w, grad, state);
             chunks++;
         }
-        return (chunks * computer.TokensPerChunk / sw.Elapsed.TotalSeconds, loss);
+        return (chunks * computer.TokensPerChunk / sw.Elapsed.TotalSeconds, loss, 1e3 * computeTicks / Stopwatch.Frequency / chunks);
     }
 
     private static async Task<int> InProcessAsync(ArgList a, TextWriter stdout)
@@ -110,9 +113,9 @@ internal static class BenchCommand
         Validate(settings);
         using var system = BenchSystem();
         int gen2 = GC.CollectionCount(2), gen0 = GC.CollectionCount(0);
-        var (tokS, updates) = await MeasureInProcess(system, settings, workers, seconds);
+        var (tokS, updates, chunkMs) = await MeasureInProcess(system, settings, workers, seconds);
         await system.Terminate();
-        stdout.WriteLine(Invariant($"inproc workers={workers} mode={settings.Mode.ToString().ToLowerInvariant()} H={settings.Hidden} B={settings.Batch} K={settings.Chunk} tok/s={tokS:F0} updates={updates} gc0={GC.CollectionCount(0) - gen0} gc2={GC.CollectionCount(2) - gen2}"));
+        stdout.WriteLine(Invariant($"inproc workers={workers} mode={settings.Mode.ToString().ToLowerInvariant()} H={settings.Hidden} B={settings.Batch} K={settings.Chunk} tok/s={tokS:F0} updates={updates} chunk_ms={chunkMs:F3} gc0={GC.CollectionCount(0) - gen0} gc2={GC.CollectionCount(2) - gen2}"));
         return 0;
     }
 
@@ -126,12 +129,14 @@ internal static class BenchCommand
     /// about <paramref name="seconds"/>. The clock runs from the first applied update to the last:
     /// tokens of updates 2..n over that span (registration and the first round are start-up).
     /// </summary>
-    private static async Task<(double TokS, long Updates)> MeasureInProcess(
+    /// <returns>Tokens/s, updates, and the mean wall time of a chunk's forward/backward/clip inside the
+    /// workers (against the bare loop's, it tells compute slowed by the setting from time spent between chunks).</returns>
+    private static async Task<(double TokS, long Updates, double ChunkMs)> MeasureInProcess(
         Akka.Actor.ActorSystem system, TrainSettings settings, int workers, double seconds)
     {
         settings = settings with { Workers = workers };
         var setup = RunSetup.Create(settings);
-        var computers = Enumerable.Range(0, workers).Select(setup.CreateComputer).ToList();
+        var computers = Enumerable.Range(0, workers).Select(i => new Scaling.TimedComputer(setup.CreateComputer(i))).ToList();
         var rule = OptimizerUpdateRule.Sgd(settings.LearningRate);
         var fp = ModelFingerprint.Of(setup.Spec).Shape;
         TrainingResult warm;
@@ -139,6 +144,7 @@ internal static class BenchCommand
             warm = await TrainingRun.RunAsync(system, new TrainingRunSettings(settings.Mode, long.MaxValue / 2, fp), computers, setup.InitialWeights(), rule,
                 cancellationToken: warmUp.Token);
         long first = 0, last = 0, tokens = 0, updates = 0;
+        double computeBefore = computers.Sum(c => c.ComputeSeconds), chunksBefore = computers.Sum(c => c.Chunks);
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
         await TrainingRun.RunAsync(system, new TrainingRunSettings(settings.Mode, long.MaxValue / 2, fp), computers, warm.Weights, rule,
             new TrainingCallbacks
@@ -152,7 +158,8 @@ internal static class BenchCommand
                 },
             }, cts.Token);
         if (updates < 2) throw new UsageException($"bench: only {updates} update(s) in {seconds} s; give it more --seconds");
-        return (tokens / Stopwatch.GetElapsedTime(first, last).TotalSeconds, updates);
+        double chunkMs = 1e3 * (computers.Sum(c => c.ComputeSeconds) - computeBefore) / (computers.Sum(c => c.Chunks) - chunksBefore);
+        return (tokens / Stopwatch.GetElapsedTime(first, last).TotalSeconds, updates, chunkMs);
     }
 
     /// <summary>
@@ -183,12 +190,14 @@ internal static class BenchCommand
         foreach (int n in counts) await MeasureInProcess(system, settings, n, Math.Min(seconds, 2));
         for (int r = 1; r <= rounds; r++)
         {
-            core.Add(MeasureCore(setup, settings, seconds, warmup: 5).TokS);
-            stdout.WriteLine(Invariant($"round {r} core tok/s={core[^1]:F0}"));
+            var c = MeasureCore(setup, settings, seconds, warmup: 5);
+            core.Add(c.TokS);
+            stdout.WriteLine(Invariant($"round {r} core tok/s={c.TokS:F0} chunk_ms={c.ChunkMs:F3}"));
             foreach (int n in counts)
             {
-                inproc[n].Add((await MeasureInProcess(system, settings, n, seconds)).TokS);
-                stdout.WriteLine(Invariant($"round {r} inproc workers={n} tok/s={inproc[n][^1]:F0}"));
+                var m = await MeasureInProcess(system, settings, n, seconds);
+                inproc[n].Add(m.TokS);
+                stdout.WriteLine(Invariant($"round {r} inproc workers={n} tok/s={m.TokS:F0} chunk_ms={m.ChunkMs:F3}"));
             }
         }
         await system.Terminate();

@@ -70,14 +70,16 @@ internal sealed class CoordinatorActor : ReceiveActor
         {
             var serverSettings = _settings.ToServerSettings(layout, r.Index, _computers.Count, _callbacks.Validate is not null);
             var slice = _initialWeights.AsSpan(r.Offset, r.Count).ToArray(); // (Count_i)
-            var server = Context.ActorOf(ParameterServerActor.Props(serverSettings, slice, _shardRules[r.Index], Self),
+            var server = Context.ActorOf(ParameterServerActor.Props(serverSettings, slice, _shardRules[r.Index], Self,
+                    pinCpu: _settings.PinThreads ? r.Index : null),
                 layout.Count == 1 ? "server" : $"server-{r.Index}");
             Context.Watch(server);
             return server;
         }).ToArray();
         var workerSettings = _settings.ToWorkerSettings();
         for (int id = 0; id < _computers.Count; id++)
-            Context.Watch(Context.ActorOf(WorkerActor.Props(id, _servers, _computers[id], workerSettings, layout), $"worker-{id}"));
+            Context.Watch(Context.ActorOf(WorkerActor.Props(id, _servers, _computers[id], workerSettings, layout,
+                pinCpu: _settings.PinThreads ? id : null), $"worker-{id}"));
         _liveWorkers = _computers.Count;
     }
 

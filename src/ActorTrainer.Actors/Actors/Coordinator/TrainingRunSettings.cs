@@ -27,6 +27,10 @@ public sealed record TrainingRunSettings
     /// <summary>Parameter-server shards: W split by key range across this many server actors
     /// (see <see cref="Sharding.ShardLayout"/>); 1 = one unsharded server.</summary>
     public int Shards { get; }
+    /// <summary>Pin worker i's thread to CPU i (mod the CPUs allowed) and server shard i's to worker
+    /// i's CPU (see <see cref="Hosting.ThreadAffinity"/>). Only right when this run owns the machine's
+    /// cores: processes sharing a machine (a local cluster) would pin onto the same CPUs.</summary>
+    public bool PinThreads { get; init; } = true;
 
     public TrainingRunSettings(
         ConsistencyMode mode, long maxUpdates, string modelShape = "", int staleness = 0,

@@ -21,12 +21,16 @@ public sealed class ParameterServerActor : ReceiveActor
 
     /// <param name="initialWeights">W at version 0; copied.</param>
     /// <param name="observer">Receives metrics and lifecycle events (the coordinator).</param>
-    public static Props Props(ServerSettings settings, float[] initialWeights, IUpdateRule rule, IActorRef observer) =>
-        Akka.Actor.Props.Create(() => new ParameterServerActor(settings, initialWeights, rule, observer))
+    /// <param name="pinCpu">Pin the server's thread to this CPU index (<see cref="ThreadAffinity"/>), or null.</param>
+    public static Props Props(ServerSettings settings, float[] initialWeights, IUpdateRule rule, IActorRef observer, int? pinCpu = null) =>
+        Akka.Actor.Props.Create(() => new ParameterServerActor(settings, initialWeights, rule, observer, pinCpu))
             .WithDispatcher(TrainerHocon.ServerDispatcherId);
 
-    public ParameterServerActor(ServerSettings settings, float[] initialWeights, IUpdateRule rule, IActorRef observer)
+    private readonly int? _pinCpu;
+
+    public ParameterServerActor(ServerSettings settings, float[] initialWeights, IUpdateRule rule, IActorRef observer, int? pinCpu = null)
     {
+        _pinCpu = pinCpu;
         // In process: published snapshots come from a pool and are returned by the workers.
         _state = new ParameterServerState(settings, initialWeights, rule, snapshots: new SnapshotPool(initialWeights.Length));
         _observer = observer;
@@ -39,6 +43,12 @@ public sealed class ParameterServerActor : ReceiveActor
     }
 
     /// <summary>Every message: its handler's wall time is added to the busy time.</summary>
+    /// <summary>Runs on the actor's own thread, so this pins that thread.</summary>
+    protected override void PreStart()
+    {
+        if (_pinCpu is { } cpu) ThreadAffinity.PinCurrentThread(cpu);
+    }
+
     protected override bool AroundReceive(Receive receive, object message)
     {
         long start = _load.Received(message);

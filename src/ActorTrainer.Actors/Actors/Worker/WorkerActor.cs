@@ -21,6 +21,7 @@ public sealed class WorkerActor : ReceiveActor
 {
     private readonly WorkerState _state;
     private readonly IActorRef[] _servers; // (N) shard i's address; one entry when unsharded
+    private readonly int? _pinCpu;         // CPU index the thread is pinned to, if any
     private readonly TensorAssembler _parts = new();
     private readonly IGradientSink? _gradients;
 
@@ -32,19 +33,21 @@ public sealed class WorkerActor : ReceiveActor
 
     /// <param name="servers">Shard i's address at index i (one per range of <paramref name="layout"/>).</param>
     /// <param name="layout">How W is split across the shards; null = one unsharded server.</param>
+    /// <param name="pinCpu">Pin the worker's thread to this CPU index (<see cref="ThreadAffinity"/>), or null.</param>
     public static Props Props(
         int workerId, IReadOnlyList<IActorRef> servers, IGradientComputer computer, WorkerSettings settings, ShardLayout? layout,
-        IGradientSink? gradients = null)
+        IGradientSink? gradients = null, int? pinCpu = null)
     {
         var copy = servers.ToArray();
-        return Akka.Actor.Props.Create(() => new WorkerActor(workerId, copy, computer, settings, layout, gradients))
+        return Akka.Actor.Props.Create(() => new WorkerActor(workerId, copy, computer, settings, layout, gradients, pinCpu))
             .WithDispatcher(TrainerHocon.ComputeDispatcherId);
     }
 
     public WorkerActor(int workerId, IActorRef[] servers, IGradientComputer computer, WorkerSettings settings, ShardLayout? layout,
-        IGradientSink? gradients = null)
+        IGradientSink? gradients = null, int? pinCpu = null)
     {
         _gradients = gradients;
+        _pinCpu = pinCpu;
         ArgumentNullException.ThrowIfNull(servers);
         _state = new WorkerState(workerId, computer, settings, layout);
         if (servers.Length != _state.Layout.Count)
@@ -61,6 +64,7 @@ public sealed class WorkerActor : ReceiveActor
 
     protected override void PreStart()
     {
+        if (_pinCpu is { } cpu) ThreadAffinity.PinCurrentThread(cpu); // PreStart runs on the actor's own thread
         foreach (var server in _servers) Context.Watch(server);
         Deliver(_state.Start());
     }
