@@ -3,7 +3,7 @@
 #   1. `bench transport` (tensor channel and Akka.Remote beside raw loopback TCP, 1M parameters);
 #   2. training on the medium shape (H=256 B=32 k=50, sync, SGD lr 0.05), interleaved for R rounds:
 #      in process with 2 workers (`bench inproc`), and 1 ps + 2 worker processes
-#      (deploy/local-cluster.sh) with the tensor channel and with it off (tensors over Akka.Remote).
+#      (deploy/local-cluster.sh -a: worker node i pinned to CPU i-1, as in-process pins worker i) with the tensor channel and with it off (tensors over Akka.Remote).
 # Cluster tokens/s are taken over updates 51..N of metrics.csv (sum of tokens over rows 52.. divided
 # by the elapsed_s difference): start-up and warm-up left out. Prints markdown tables with medians.
 #
@@ -47,9 +47,9 @@ echo "$transport" >&2
 declare -a inproc channel akka
 for r in $(seq 1 "$rounds"); do
   i=$(at bench inproc --workers 2 "${train[@]}" | field 'tok/s')
-  "$root/deploy/local-cluster.sh" -n 2 -o "$work/channel-$r" -- "${train[@]}" --updates "$updates" --eval-every 0 --optimizer sgd --lr 0.05 >/dev/null 2>&1
+  "$root/deploy/local-cluster.sh" -n 2 -a -o "$work/channel-$r" -- "${train[@]}" --updates "$updates" --eval-every 0 --optimizer sgd --lr 0.05 >/dev/null 2>&1
   c=$(cluster_toks "$work/channel-$r")
-  "$root/deploy/local-cluster.sh" -n 2 -o "$work/akka-$r" -- "${train[@]}" --updates "$updates" --eval-every 0 --optimizer sgd --lr 0.05 --tensor-port -1 >/dev/null 2>&1
+  "$root/deploy/local-cluster.sh" -n 2 -a -o "$work/akka-$r" -- "${train[@]}" --updates "$updates" --eval-every 0 --optimizer sgd --lr 0.05 --tensor-port -1 >/dev/null 2>&1
   k=$(cluster_toks "$work/akka-$r")
   inproc+=("$i"); channel+=("$c"); akka+=("$k")
   echo "round $r: in process $i tok/s; cluster, tensor channel $c tok/s; cluster, Akka.Remote $k tok/s; load $(cut -d' ' -f1-3 /proc/loadavg)" >&2

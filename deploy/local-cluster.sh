@@ -3,17 +3,19 @@
 # processes on distinct free ports, waits for the ps node (the run) to finish, collects every exit
 # code, and kills whatever is left on exit. Training options after `--` go to every node.
 #
-#   deploy/local-cluster.sh [-n WORKER_NODES] [-w WORKERS_PER_NODE] [-p PS_PORT] [-o RUN_DIR] [-- train options]
+#   deploy/local-cluster.sh [-n WORKER_NODES] [-w WORKERS_PER_NODE] [-p PS_PORT] [-o RUN_DIR] [-a] [-- train options]
+#   -a: pin worker node i to CPU (i-1) mod cores with taskset, as an in-process run pins its workers
 #
 # e.g. deploy/local-cluster.sh -n 2 -- --hidden 64 --updates 2000 --mode async
 # Exit code: 0 when the ps node and every worker node exited 0; otherwise 1.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
-nodes=2 per_node=1 ps_port="" out=""
+nodes=2 per_node=1 ps_port="" out="" affinity=""
 usage() { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; }
-while getopts "n:w:p:o:h" opt; do
+while getopts "n:w:p:o:ah" opt; do
   case "$opt" in
+    a) affinity=1 ;;
     n) nodes="$OPTARG" ;;
     w) per_node="$OPTARG" ;;
     p) ps_port="$OPTARG" ;;
@@ -61,7 +63,9 @@ port=$ps_port
 worker_pids=()
 for i in $(seq 1 "$nodes"); do
   port="$(free_port $((port + 1)))"
-  dotnet "$dll" "${common[@]}" --role worker --port "$port" --workers-per-node "$per_node" \
+  pin=()
+  if [[ -n "$affinity" ]]; then pin=(taskset -c "$(( (i - 1) % $(nproc) ))"); fi
+  "${pin[@]}" dotnet "$dll" "${common[@]}" --role worker --port "$port" --workers-per-node "$per_node" \
     >"$logs/worker-$i.out" 2>"$logs/worker-$i.log" &
   worker_pids+=($!); pids+=($!)
   echo "worker node $i: pid $!, 127.0.0.1:$port, log $logs/worker-$i.log" >&2
