@@ -59,19 +59,20 @@ im=$(printf '%s\n' "${inproc[@]}" | median); cm=$(printf '%s\n' "${channel[@]}" 
 raw=$(grep '^raw TCP' <<<"$transport" | grep -o '[0-9]* MB/s' | head -1 | cut -d' ' -f1)
 ch=$(grep '^tensor channel' <<<"$transport" | grep -o '[0-9]* MB/s' | head -1 | cut -d' ' -f1)
 ak=$(grep '^akka.remote' <<<"$transport" | grep -o '[0-9]* MB/s' | head -1 | cut -d' ' -f1)
+pct() { awk -v a="$1" -v b="$2" 'BEGIN { print 100 * a / b }'; }
 echo
 echo "Transport, 1M parameters, 2 pushes in flight, $seconds s each (bench transport --seconds $seconds)"
 echo
 echo "| path | MB/s | vs raw TCP |"
 echo "|---|---:|---:|"
 printf '| raw loopback TCP, same pattern | %s | 100%% |\n' "$raw"
-printf '| tensor channel (the cluster path) | %s | %.0f%% |\n' "$ch" "$(awk -v a="$ch" -v b="$raw" 'BEGIN { print 100 * a / b }')"
-printf '| Akka.Remote, 64 KiB parts (tensor-port -1) | %s | %.0f%% |\n' "$ak" "$(awk -v a="$ak" -v b="$raw" 'BEGIN { print 100 * a / b }')"
+printf '| tensor channel (the cluster path) | %s | %.0f%% |\n' "$ch" "$(pct "$ch" "$raw")"
+printf '| Akka.Remote, 64 KiB parts (tensor-port -1) | %s | %.0f%% |\n' "$ak" "$(pct "$ak" "$raw")"
 echo
 echo "Training, medium shape, medians of $rounds interleaved rounds (cluster: updates 51..$updates)"
 echo
 echo "| setup | tok/s | vs in process |"
 echo "|---|---:|---:|"
 printf '| in process, 2 workers | %.0f | 100%% |\n' "$im"
-printf '| cluster, 1 ps + 2 worker processes, tensor channel | %.0f | %.0f%% |\n' "$cm" "$(awk -v a="$cm" -v b="$im" 'BEGIN { print 100 * a / b }')"
-printf '| cluster, 1 ps + 2 worker processes, Akka.Remote (tensor-port -1) | %.0f | %.0f%% |\n' "$km" "$(awk -v a="$km" -v b="$im" 'BEGIN { print 100 * a / b }')"
+printf '| cluster, 1 ps + 2 worker processes, tensor channel | %.0f | %.0f%% |\n' "$cm" "$(pct "$cm" "$im")"
+printf '| cluster, 1 ps + 2 worker processes, Akka.Remote (tensor-port -1) | %.0f | %.0f%% |\n' "$km" "$(pct "$km" "$im")"

@@ -32,8 +32,8 @@ public sealed class TensorMessageSerializer : SerializerWithStringManifest
     public const string WorkerRegisteredManifest = "WR1";
     public const string TensorPartManifest = "TP1";
 
-    private const int PushHeader = 4 + 8 + 8 + 4 + 8 + 1 + 4 + 4;
-    private const int PublishedHeader = 8 + 8 + 4;
+    private const int PushHeader = TensorHeaders.Push + 4;           // + i32 N
+    private const int PublishedHeader = TensorHeaders.Published + 4; // + i32 N
     private const int RegisteredHeader = 4 + 8 + 4;
     private const int PartHeader = 8 + 4 + 4 + 4 + 4 + 1 + 4; // up to the head bytes; then i32 N and floats
 
@@ -72,23 +72,16 @@ public sealed class TensorMessageSerializer : SerializerWithStringManifest
             {
                 var bytes = Allocate(PushHeader, m.Gradient);
                 var s = bytes.AsSpan();
-                BinaryPrimitives.WriteInt32LittleEndian(s, m.WorkerId);
-                BinaryPrimitives.WriteInt64LittleEndian(s[4..], m.BaseVersion);
-                BinaryPrimitives.WriteInt64LittleEndian(s[12..], m.ChunkId);
-                BinaryPrimitives.WriteSingleLittleEndian(s[20..], m.Loss);
-                BinaryPrimitives.WriteDoubleLittleEndian(s[24..], m.GradNorm);
-                s[32] = m.Clipped ? (byte)1 : (byte)0;
-                BinaryPrimitives.WriteInt32LittleEndian(s[33..], m.Tokens);
-                WriteFloats(s[37..], m.Gradient);
+                TensorHeaders.WritePush(s, m);
+                WriteFloats(s[TensorHeaders.Push..], m.Gradient);
                 return bytes;
             }
             case WeightsPublished m:
             {
                 var bytes = Allocate(PublishedHeader, m.Weights);
                 var s = bytes.AsSpan();
-                BinaryPrimitives.WriteInt64LittleEndian(s, m.Version);
-                BinaryPrimitives.WriteInt64LittleEndian(s[8..], m.UpdateNumber);
-                WriteFloats(s[16..], m.Weights);
+                TensorHeaders.WritePublished(s, m);
+                WriteFloats(s[TensorHeaders.Published..], m.Weights);
                 return bytes;
             }
             case WorkerRegistered m:
@@ -136,21 +129,10 @@ public sealed class TensorMessageSerializer : SerializerWithStringManifest
         {
             case PushGradientManifest:
                 Require(s, PushHeader, manifest);
-                return new PushGradient(
-                    WorkerId: BinaryPrimitives.ReadInt32LittleEndian(s),
-                    BaseVersion: BinaryPrimitives.ReadInt64LittleEndian(s[4..]),
-                    ChunkId: BinaryPrimitives.ReadInt64LittleEndian(s[12..]),
-                    Gradient: ReadFloats(s[37..], manifest),
-                    Loss: BinaryPrimitives.ReadSingleLittleEndian(s[20..]),
-                    GradNorm: BinaryPrimitives.ReadDoubleLittleEndian(s[24..]),
-                    Clipped: s[32] != 0,
-                    Tokens: BinaryPrimitives.ReadInt32LittleEndian(s[33..]));
+                return TensorHeaders.ReadPush(s, ReadFloats(s[TensorHeaders.Push..], manifest));
             case WeightsPublishedManifest:
                 Require(s, PublishedHeader, manifest);
-                return new WeightsPublished(
-                    Version: BinaryPrimitives.ReadInt64LittleEndian(s),
-                    UpdateNumber: BinaryPrimitives.ReadInt64LittleEndian(s[8..]),
-                    Weights: ReadFloats(s[16..], manifest));
+                return TensorHeaders.ReadPublished(s, ReadFloats(s[TensorHeaders.Published..], manifest));
             case WorkerRegisteredManifest:
                 Require(s, RegisteredHeader, manifest);
                 return new WorkerRegistered(

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text;
 using ActorTrainer.Actors.ParameterServer;
+using ActorTrainer.Actors.Serialization;
 
 namespace ActorTrainer.Actors.TensorChannel;
 
@@ -30,8 +31,8 @@ public static class ChannelFrameCodec
     /// <summary>Longest string a frame may carry (node address, worker name, reason), in UTF-8 bytes.</summary>
     public const int MaxStringBytes = 4096;
 
-    private const int PushFixed = 4 + 8 + 8 + 4 + 8 + 1 + 4 + 4;  // after the worker name, up to and with N
-    private const int WeightsFixed = 8 + 8 + 4;                   // up to and with N
+    private const int PushFixed = TensorHeaders.Push + 4;        // after the worker name, up to and with N
+    private const int WeightsFixed = TensorHeaders.Published + 4; // up to and with N
     public const int AppliedLength = 4 + 8 + 8 + 8 + 8;
 
     /// <summary>Longest header of any frame: a scratch buffer of this size fits every <see cref="WriteHeader"/>.</summary>
@@ -80,22 +81,13 @@ public static class ChannelFrameCodec
             case PushFrame f:
                 s[4] = PushKind;
                 at += WriteString(s[at..], f.Worker);
-                var p = f.Push;
-                BinaryPrimitives.WriteInt32LittleEndian(s[at..], p.WorkerId);
-                BinaryPrimitives.WriteInt64LittleEndian(s[(at + 4)..], p.BaseVersion);
-                BinaryPrimitives.WriteInt64LittleEndian(s[(at + 12)..], p.ChunkId);
-                BinaryPrimitives.WriteSingleLittleEndian(s[(at + 20)..], p.Loss);
-                BinaryPrimitives.WriteDoubleLittleEndian(s[(at + 24)..], p.GradNorm);
-                s[at + 32] = p.Clipped ? (byte)1 : (byte)0;
-                BinaryPrimitives.WriteInt32LittleEndian(s[(at + 33)..], p.Tokens);
-                BinaryPrimitives.WriteInt32LittleEndian(s[(at + 37)..], p.Gradient.Length);
+                TensorHeaders.WritePush(s[at..], f.Push);
+                BinaryPrimitives.WriteInt32LittleEndian(s[(at + TensorHeaders.Push)..], f.Push.Gradient.Length);
                 break;
             case WeightsFrame f:
                 s[4] = WeightsKind;
-                var w = f.Weights;
-                BinaryPrimitives.WriteInt64LittleEndian(s[at..], w.Version);
-                BinaryPrimitives.WriteInt64LittleEndian(s[(at + 8)..], w.UpdateNumber);
-                BinaryPrimitives.WriteInt32LittleEndian(s[(at + 16)..], w.Weights.Length);
+                TensorHeaders.WritePublished(s[at..], f.Weights);
+                BinaryPrimitives.WriteInt32LittleEndian(s[(at + TensorHeaders.Published)..], f.Weights.Weights.Length);
                 break;
             case CloseFrame f:
                 s[4] = CloseKind;
@@ -213,11 +205,10 @@ public sealed class ChannelFrameReader
             }
             case ChannelFrameCodec.WeightsKind:
             {
-                var s = ReadExactly(20, body, "Weights");
-                long version = BinaryPrimitives.ReadInt64LittleEndian(s);
-                long update = BinaryPrimitives.ReadInt64LittleEndian(s[8..]);
-                var floats = ReadFloats(BinaryPrimitives.ReadInt32LittleEndian(s[16..]), body - 20, "Weights");
-                return new WeightsFrame(new WeightsPublished(version, update, floats));
+                const int fixedPart = TensorHeaders.Published + 4;
+                var s = ReadExactly(fixedPart, body, "Weights");
+                var floats = ReadFloats(BinaryPrimitives.ReadInt32LittleEndian(s[TensorHeaders.Published..]), body - fixedPart, "Weights");
+                return new WeightsFrame(TensorHeaders.ReadPublished(s, floats));
             }
             case ChannelFrameCodec.PushKind:
             {
@@ -225,21 +216,13 @@ public sealed class ChannelFrameReader
                 var n = ReadExactly(2, body, "Push");
                 int nameBytes = BinaryPrimitives.ReadUInt16LittleEndian(n);
                 if (nameBytes > ChannelFrameCodec.MaxStringBytes) throw new ChannelProtocolException($"Push: worker name of {nameBytes} bytes is longer than {ChannelFrameCodec.MaxStringBytes}");
-                const int fixedPart = 41;
+                const int fixedPart = TensorHeaders.Push + 4;
                 var s = ReadExactly(nameBytes + fixedPart, body - 2, "Push");
                 string worker = Encoding.UTF8.GetString(s[..nameBytes]);
                 var f = s[nameBytes..];
-                int count = BinaryPrimitives.ReadInt32LittleEndian(f[37..]);
+                int count = BinaryPrimitives.ReadInt32LittleEndian(f[TensorHeaders.Push..]);
                 var gradient = ReadFloats(count, body - 2 - nameBytes - fixedPart, "Push");
-                return new PushFrame(worker, new PushGradient(
-                    WorkerId: BinaryPrimitives.ReadInt32LittleEndian(f),
-                    BaseVersion: BinaryPrimitives.ReadInt64LittleEndian(f[4..]),
-                    ChunkId: BinaryPrimitives.ReadInt64LittleEndian(f[12..]),
-                    Gradient: gradient,
-                    Loss: BinaryPrimitives.ReadSingleLittleEndian(f[20..]),
-                    GradNorm: BinaryPrimitives.ReadDoubleLittleEndian(f[24..]),
-                    Clipped: f[32] != 0,
-                    Tokens: BinaryPrimitives.ReadInt32LittleEndian(f[33..])));
+                return new PushFrame(worker, TensorHeaders.ReadPush(f, gradient));
             }
             default:
                 throw new ChannelProtocolException($"unknown frame kind {kind} (frame length {length})");

@@ -25,7 +25,9 @@ public sealed class SnapshotPoolTests
         var lease = new SnapshotPool(1).Rent();
         lease.Release();
         Assert.Throws<InvalidOperationException>(lease.Release);
-        Assert.Throws<InvalidOperationException>(() => new SnapshotPool(1).Rent().Also(l => l.Release()).AddHolders(1));
+        var released = new SnapshotPool(1).Rent();
+        released.Release();
+        Assert.Throws<InvalidOperationException>(() => released.AddHolders(1));
     }
 
     [Fact]
@@ -38,9 +40,4 @@ public sealed class SnapshotPoolTests
         Assert.Equal(2 * (SnapshotPool.MaxFree + 3) - SnapshotPool.MaxFree, pool.Allocated);
         Assert.Equal(SnapshotPool.MaxFree, again.Count(l => leases.Any(o => ReferenceEquals(o.Weights, l.Weights))));
     }
-}
-
-internal static class LeaseTestExtensions
-{
-    public static T Also<T>(this T x, Action<T> action) { action(x); return x; }
 }
