@@ -48,3 +48,8 @@ public sealed record NodeLeft(string Node, string Reason) : ITrainerEvent;
 /// <summary>Observer event: slot <paramref name="Slot"/> moved from <paramref name="From"/> to
 /// <paramref name="To"/> (null = unassigned), resuming at chunk <paramref name="NextChunk"/>.</summary>
 public sealed record SlotMoved(int Slot, string? From, string? To, long NextChunk) : ITrainerEvent;
+
+/// <summary>Observer event: the parameter server threw while handling a message. It stopped — its W and
+/// round state can no longer be trusted, so it is never restarted in place — and the run ends with this
+/// error; worker nodes see the server stop and leave.</summary>
+public sealed record ServerFailed(string Detail) : ITrainerEvent;

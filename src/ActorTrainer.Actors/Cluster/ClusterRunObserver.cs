@@ -33,6 +33,11 @@ public sealed class ClusterRunObserver : ReceiveActor
         Receive<WeightsPublished>(m => Guard(() => _run.Validate(m.Weights, m.Version, m.UpdateNumber)));
         Receive<ServerCheckpoint>(m => Guard(() => _onCheckpoint(m)));
         Receive<TrainingCompleted>(Handle);
+        Receive<ServerFailed>(m =>
+        {
+            _completion.TrySetException(new ServerFailedException($"the parameter server failed: {m.Detail}"));
+            Context.Stop(Self);
+        });
         Receive<ITrainerEvent>(m => Guard(() => _callbacks.OnEvent?.Invoke(m)));
         Receive<StopTraining>(m => _server?.Tell(m, Self));
     }
@@ -57,6 +62,9 @@ public sealed class ClusterRunObserver : ReceiveActor
         if (!_run.Guard(action)) Context.Stop(Self);
     }
 }
+
+/// <summary>The run ended because the parameter server failed (<see cref="ServerFailed"/>).</summary>
+public sealed class ServerFailedException(string message) : Exception(message);
 
 /// <summary>The run ended without completing because its node stopped (shutdown, downed), not because something failed.</summary>
 public sealed class RunInterruptedException(string message) : Exception(message);

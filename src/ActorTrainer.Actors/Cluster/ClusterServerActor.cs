@@ -47,6 +47,7 @@ public sealed class ClusterServerActor : ReceiveActor
     private readonly Dictionary<string, TensorConnection> _channels = new();     // node → its tensor connection
     private readonly Dictionary<TensorConnection, string> _channelNodes = new(); // and back
     private bool _finished;
+    private bool _failed;
 
     /// <param name="initialWeights">W at version 0; copied.</param>
     /// <param name="observer">A local actor: metrics, membership events, checkpoints, completion.</param>
@@ -104,7 +105,10 @@ public sealed class ClusterServerActor : ReceiveActor
     }
 
     /// <summary>Gradients from other nodes arrive in parts (or whole over the tensor channel); the whole
-    /// push is handled, with its sender. Busy time includes assembling the parts; bytes count whole messages.</summary>
+    /// push is handled, with its sender. Busy time includes assembling the parts; bytes count whole messages.
+    /// A handler that throws fails the run (<see cref="Fail"/>): under the singleton manager's default
+    /// supervision the server would be restarted with W at version 0 and no nodes, and every node would
+    /// wait for ever.</summary>
     protected override bool AroundReceive(Receive receive, object message)
     {
         long start = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -115,7 +119,21 @@ public sealed class ClusterServerActor : ReceiveActor
             _load.Received(whole is TensorChannelPushed pushed ? pushed.Push : whole); // over the channel: count the push
             return base.AroundReceive(receive, whole);
         }
+        catch (Exception e) when (!_failed)
+        {
+            Fail(e, message);
+            return true;
+        }
         finally { _load.Handled(start); }
+    }
+
+    /// <summary>Ends the run with the error: the observer hears of it, and the server stops (PostStop closes
+    /// the tensor channel; worker nodes watching the server see it stop and leave).</summary>
+    private void Fail(Exception e, object message)
+    {
+        _failed = _finished = true;
+        _observer.Tell(new ServerFailed($"{e.GetType().Name} while handling {message.GetType().Name}: {e.Message}"), Self);
+        Context.Stop(Self);
     }
 
     // ---- membership ---------------------------------------------------------------------------
