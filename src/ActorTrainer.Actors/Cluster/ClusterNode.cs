@@ -73,6 +73,35 @@ public static class ClusterNode
     }
 
     /// <summary>
+    /// Starts the node's actor system, which binds its transport port. A port that cannot be bound (in
+    /// use, or not an address of this machine) is an <see cref="InvalidOperationException"/> saying which
+    /// and what to change, instead of Akka's nested exceptions.
+    /// </summary>
+    public static ActorSystem StartSystem(NodeSettings node, Config config)
+    {
+        try { return ActorSystem.Create(NodeSettings.SystemName, config); }
+        catch (Exception e) when (Flatten(e).OfType<Akka.Remote.RemoteTransportException>().Any())
+        {
+            var socket = Flatten(e).OfType<System.Net.Sockets.SocketException>().FirstOrDefault();
+            string host = config.GetString("akka.remote.dot-netty.tcp.hostname", "");
+            int port = config.GetInt("akka.remote.dot-netty.tcp.port", 0);
+            throw new InvalidOperationException(
+                $"cannot listen on {host}:{port}" + (socket is null ? "" : $" ({socket.SocketErrorCode}: {socket.Message})") +
+                "; is another node running there? Choose another --port (ACTORTRAINER_PORT, actortrainer.node.port) or --bind-hostname", e);
+        }
+    }
+
+    private static IEnumerable<Exception> Flatten(Exception e)
+    {
+        for (Exception? x = e; x is not null; x = x.InnerException)
+        {
+            yield return x;
+            if (x is AggregateException aggregate)
+                foreach (var inner in aggregate.InnerExceptions.SelectMany(Flatten)) yield return inner;
+        }
+    }
+
+    /// <summary>
     /// Joins the cluster through the node's seeds (a node without seeds starts a new cluster on its
     /// own) and waits until this member is Up, at most <see cref="NodeSettings.JoinTimeout"/>.
     /// False when the time ran out or the system terminated first.

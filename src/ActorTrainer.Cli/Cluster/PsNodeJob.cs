@@ -47,19 +47,20 @@ public sealed class PsNodeJob
             run.ToServerSettings(w.Length, slots, snapshotsForValidation: settings.EvalEvery > 0), fingerprint, slots, settings.Batch, settings.CheckpointEvery);
 
         using var channel = OpenTensorChannel(node);
-        var dir = RunDirectory.CreateNew(settings.Out);
-        dir.WriteSettings(settings, slots);
-        _err.WriteLine($"run directory: {dir.Path}");
-        _err.WriteLine($"corpus: {setup.Corpus.Source} ({setup.Corpus.TrainTokens.Length} train / {setup.Corpus.ValidationTokens.Length} validation chars, V={setup.Vocabulary.Size}); " +
-                       $"model H={settings.Hidden}, {setup.Spec.Shape.Count} parameters; {slots} workers × B={settings.Batch} streams, k={settings.Chunk}; " +
-                       $"{settings.Mode.ToString().ToLowerInvariant()} mode, {settings.Optimizer} lr={settings.LearningRate.ToString(CultureInfo.InvariantCulture)}");
-
-        var rule = setup.CreateUpdateRule();
-        using var metrics = new MetricsLog(dir);
-        var progress = new ProgressDisplay(_err, settings.Updates, settings.Progress);
-        var system = ActorSystem.Create(NodeSettings.SystemName, config);
+        // The transport port is bound before the run directory exists: a port in use leaves nothing behind.
+        var system = StartSystem(node, config);
         try
         {
+            var dir = RunDirectory.CreateNew(settings.Out);
+            dir.WriteSettings(settings, slots);
+            _err.WriteLine($"run directory: {dir.Path}");
+            _err.WriteLine($"corpus: {setup.Corpus.Source} ({setup.Corpus.TrainTokens.Length} train / {setup.Corpus.ValidationTokens.Length} validation chars, V={setup.Vocabulary.Size}); " +
+                           $"model H={settings.Hidden}, {setup.Spec.Shape.Count} parameters; {slots} workers × B={settings.Batch} streams, k={settings.Chunk}; " +
+                           $"{settings.Mode.ToString().ToLowerInvariant()} mode, {settings.Optimizer} lr={settings.LearningRate.ToString(CultureInfo.InvariantCulture)}");
+
+            var rule = setup.CreateUpdateRule();
+            using var metrics = new MetricsLog(dir);
+            var progress = new ProgressDisplay(_err, settings.Updates, settings.Progress);
             if (!await ClusterNode.JoinAsync(system, node, ct))
             {
                 _err.WriteLine(ct.IsCancellationRequested ? "stopped before joining the cluster" : $"error: {ClusterNode.JoinFailure(node)}");
@@ -92,6 +93,11 @@ public sealed class PsNodeJob
             using var cancel = ct.Register(() => observer.Tell(new StopTraining("cancelled")));
 
             await Task.WhenAny(completion.Task, system.WhenTerminated);
+            if (completion.Task.Exception?.InnerException is ServerFailedException failed)
+            {
+                _err.WriteLine($"error: {failed.Message}; the last checkpoint is in {dir.Path}");
+                return 1;
+            }
             if (!completion.Task.IsCompleted || completion.Task.Exception?.InnerException is RunInterruptedException)
             {
                 _err.WriteLine("error: this node's actor system stopped before the run completed (it was downed or shut down); the last checkpoint is in " + dir.Path);
@@ -118,6 +124,13 @@ public sealed class PsNodeJob
         {
             await WorkerNodeJob.LeaveAsync(system);
         }
+    }
+
+    /// <summary>The node's actor system, its transport bound; a port that cannot be bound is bad input.</summary>
+    internal static ActorSystem StartSystem(NodeSettings node, Config config)
+    {
+        try { return ClusterNode.StartSystem(node, config); }
+        catch (InvalidOperationException e) { throw new UsageException(e.Message); }
     }
 
     /// <summary>The tensor channel's listener, bound now so that a port in use stops the node before

@@ -42,7 +42,7 @@ public sealed class WorkerNodeJob
             return computer;
         };
 
-        var system = ActorSystem.Create(NodeSettings.SystemName, config);
+        var system = PsNodeJob.StartSystem(node, config);
         try
         {
             if (!await ClusterNode.JoinAsync(system, node, ct))
@@ -83,14 +83,16 @@ public sealed class WorkerNodeJob
         }
     }
 
-    /// <summary>Leaves the cluster gracefully (bounded: a few seconds), then terminates the system.</summary>
+    /// <summary>Leaves the cluster gracefully, then terminates the system; each step bounded (10 s), so a
+    /// node whose shutdown gets stuck still exits (the process ends when the command returns).</summary>
     public static async Task LeaveAsync(ActorSystem system)
     {
+        var bound = TimeSpan.FromSeconds(10);
         if (!system.WhenTerminated.IsCompleted)
         {
             var leave = CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClusterLeavingReason.Instance);
-            await Task.WhenAny(leave, Task.Delay(TimeSpan.FromSeconds(10)));
+            await Task.WhenAny(leave, Task.Delay(bound));
         }
-        await system.Terminate();
+        await Task.WhenAny(system.Terminate(), Task.Delay(bound));
     }
 }
