@@ -49,16 +49,22 @@ public sealed class NodeProcess : IAsyncDisposable
     public string Stderr { get { lock (_stderr) return _stderr.ToString(); } }
     public bool HasExited => _process.HasExited;
 
-    /// <summary>The exit code once exited (output drained), else null.</summary>
+    /// <summary>The exit code once exited (output drained, a few seconds at most), else null.</summary>
     public int? ExitCode
     {
         get
         {
             if (!_process.HasExited) return null;
-            _process.WaitForExit(); // drains the redirected output
+            Drain();
             return _process.ExitCode;
         }
     }
+
+    /// <summary>Waits for the end of the redirected output of an exited process — bounded: a grandchild
+    /// that inherited the pipes would otherwise keep the caller waiting for ever.</summary>
+    private void Drain() => _process.WaitForExit(DrainTimeout);
+
+    private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(5);
 
     /// <summary>Waits for the exit code; a process still running after <paramref name="timeout"/> is killed
     /// and a TimeoutException carries its output.</summary>
@@ -71,7 +77,7 @@ public sealed class NodeProcess : IAsyncDisposable
             Kill();
             throw new TimeoutException($"{Name} still ran after {timeout.TotalSeconds} s.\n{Describe()}");
         }
-        _process.WaitForExit();
+        Drain();
         return _process.ExitCode;
     }
 
@@ -80,7 +86,7 @@ public sealed class NodeProcess : IAsyncDisposable
     {
         try { await _process.WaitForExitAsync(ct); }
         catch (OperationCanceledException) { Kill(); throw; }
-        _process.WaitForExit();
+        Drain();
         return _process.ExitCode;
     }
 
@@ -123,7 +129,8 @@ public sealed class NodeProcess : IAsyncDisposable
         if (!_process.HasExited)
         {
             Kill();
-            await _process.WaitForExitAsync();
+            using var bounded = new CancellationTokenSource(DrainTimeout);
+            try { await _process.WaitForExitAsync(bounded.Token); } catch (OperationCanceledException) { /* killed; output may be cut */ }
         }
         _process.Dispose();
     }

@@ -36,6 +36,9 @@ internal static class ScaleCommand
                                  DIR/runs/<config>-logs/) and the worker nodes' compute reports, and
                                  include the loopback transport. Cluster: --shards 1 only (its default;
                                  a ps node is one unsharded server) and --until budget only.
+          --stall-timeout S      cluster: a configuration whose nodes print nothing, write no metrics or
+                                 checkpoints and do not exit for S seconds has stalled; its nodes are
+                                 killed and the sweep fails with their logs (300)
         Model and data (as for train): --corpus --hidden (128) --batch (16) --chunk --truncation
           --activation --clip-norm --clip-value --optimizer (adam) --lr --seed --validation-fraction
           --progress on|off --config FILE
@@ -46,7 +49,7 @@ internal static class ScaleCommand
 
     /// <summary>Options of the sweep itself; everything else goes to the train settings loader.</summary>
     private static readonly string[] SweepOptions =
-        ["workers", "modes", "chunks", "shards", "budget", "target", "until", "points", "val-tokens", "capacity-seconds", "out", "launcher"];
+        ["workers", "modes", "chunks", "shards", "budget", "target", "until", "points", "val-tokens", "capacity-seconds", "out", "launcher", "stall-timeout"];
 
     /// <summary>Train options the cluster launcher sets per configuration or passes separately, not as given.</summary>
     private static readonly string[] NotPassedToNodes = ["chunk", "progress", "config"];
@@ -133,6 +136,7 @@ internal static class ScaleCommand
         if (all.Get("points") is { } p) s = s with { Points = Number(p, "points", int.Parse) };
         if (all.Get("val-tokens") is { } vt) s = s with { ValidationTokens = Number(vt, "val-tokens", int.Parse) };
         if (all.Get("capacity-seconds") is { } c) s = s with { CapacitySeconds = Number(c, "capacity-seconds", double.Parse) };
+        if (all.Get("stall-timeout") is { } st) s = s with { StallSeconds = Number(st, "stall-timeout", double.Parse) };
         s = s with { Out = all.Get("out") };
         if (s.Validate() is { } problem) throw new UsageException(problem);
         return s;

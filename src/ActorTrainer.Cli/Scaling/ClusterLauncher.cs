@@ -93,6 +93,7 @@ public sealed class ClusterLauncher : IScaleLauncher
             using (ct.Register(ps.Terminate))
             {
                 DateTime? allWorkersGone = null;
+                var stall = new StallWatch(TimeSpan.FromSeconds(_settings.StallSeconds));
                 while (!ps.HasExited)
                 {
                     await Task.Delay(100, CancellationToken.None);
@@ -100,6 +101,10 @@ public sealed class ClusterLauncher : IScaleLauncher
                         throw Failure(c, $"{failed.Name} exited with {failed.ExitCode} while the ps node ran: {Tail(failed.Stderr)}", logs, nodes);
                     if (workers.All(w => w.HasExited) && (allWorkersGone ??= DateTime.UtcNow) < DateTime.UtcNow - Grace)
                         throw Failure(c, $"every worker node exited but the ps node still ran {Grace.TotalSeconds:F0} s later", logs, nodes);
+                    if (stall.Stalled(() => ProgressSignature(runDir, nodes)))
+                        throw Failure(c, $"no progress for {stall.Timeout.TotalSeconds:0} s (--stall-timeout): no node printed anything, exited, " +
+                                         "or grew the ps node's metrics or checkpoints; last lines: " +
+                                         string.Join("; ", nodes.Select(n => $"{n.Name}: {Tail(n.Stderr)}")), logs, nodes);
                 }
             }
             int psExit = ps.ExitCode ?? -1;
@@ -170,6 +175,20 @@ public sealed class ClusterLauncher : IScaleLauncher
         };
     }
 
+    /// <summary>Grows whenever the configuration moves: a node prints or exits, the ps node's metrics.csv
+    /// or a checkpoint grows. Read once a second by the stall watch (a few stat calls).</summary>
+    private static long ProgressSignature(string runDir, IEnumerable<NodeProcess> nodes)
+    {
+        long signature = 0;
+        foreach (var n in nodes) signature += n.Stdout.Length + n.Stderr.Length + (n.HasExited ? 1 : 0);
+        var metrics = new FileInfo(Path.Combine(runDir, "metrics.csv"));
+        if (metrics.Exists) signature += metrics.Length;
+        string checkpoints = Path.Combine(runDir, "checkpoints");
+        if (Directory.Exists(checkpoints))
+            foreach (var f in new DirectoryInfo(checkpoints).EnumerateFiles()) signature += f.Length + 1;
+        return signature;
+    }
+
     private static void WriteLogs(string logs, IEnumerable<NodeProcess> nodes)
     {
         foreach (var n in nodes)
@@ -191,6 +210,34 @@ public sealed class ClusterLauncher : IScaleLauncher
     {
         var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         return lines.Length == 0 ? "(no output)" : string.Join(" | ", lines.TakeLast(3));
+    }
+}
+
+/// <summary>Says when a configuration has stalled: its progress signature (which only grows while anything
+/// happens) has not changed for <see cref="Timeout"/>. Looks at most once a second.</summary>
+internal sealed class StallWatch(TimeSpan timeout, Func<DateTime>? clock = null)
+{
+    private readonly Func<DateTime> _now = clock ?? (() => DateTime.UtcNow);
+    private DateTime? _changed, _looked;
+    private long _signature = long.MinValue;
+
+    public TimeSpan Timeout { get; } = timeout;
+
+    /// <summary>True once <paramref name="signature"/> has stayed the same for longer than the timeout.</summary>
+    public bool Stalled(long signature) => Stalled(() => signature);
+
+    public bool Stalled(Func<long> signature)
+    {
+        var now = _now();
+        if (_looked is { } last && now - last < TimeSpan.FromSeconds(1)) return false;
+        _looked = now;
+        long current = signature();
+        if (current != _signature || _changed is null)
+        {
+            (_signature, _changed) = (current, now);
+            return false;
+        }
+        return now - _changed.Value > Timeout;
     }
 }
 

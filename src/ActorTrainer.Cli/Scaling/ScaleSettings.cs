@@ -56,6 +56,10 @@ public sealed record ScaleSettings
     public IReadOnlyList<string> NodeArgs { get; init; } = [];
     /// <summary>Cluster launcher: the --config files given (comma-separated), passed on after hocon/local.conf.</summary>
     public string? ConfigFiles { get; init; }
+    /// <summary>Cluster launcher: a configuration whose nodes show no sign of progress for this long (no
+    /// output, no new metrics or checkpoint bytes, no exit) has stalled: its nodes are killed and the sweep
+    /// fails with their logs, instead of waiting for ever.</summary>
+    public double StallSeconds { get; init; } = 300;
 
     public IReadOnlyList<int> EffectiveChunks => Chunks.Count > 0 ? Chunks : [Train.Chunk];
 
@@ -84,6 +88,7 @@ public sealed record ScaleSettings
         if (Points < 2) return $"--points must be ≥ 2 (got {Points})";
         if (ValidationTokens < 16) return $"--val-tokens must be ≥ 16 (got {ValidationTokens})";
         if (!(CapacitySeconds >= 0) || double.IsInfinity(CapacitySeconds)) return $"--capacity-seconds must be ≥ 0 (got {CapacitySeconds})";
+        if (!(StallSeconds > 0) || double.IsInfinity(StallSeconds)) return $"--stall-timeout must be a positive number of seconds (got {StallSeconds})";
         if (Launcher == Launcher.Cluster && Shards.Any(s => s != 1))
             return $"--launcher cluster runs one unsharded parameter server per configuration (a ps node has no shards); --shards {string.Join(",", Shards)} is for --launcher inproc only";
         if (Launcher == Launcher.Cluster && Stop == StopRule.Target)

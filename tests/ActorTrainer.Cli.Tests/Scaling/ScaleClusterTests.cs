@@ -31,6 +31,7 @@ public sealed class ScaleClusterTests : IDisposable
         [
             "scale", "--launcher", "cluster", "--hidden", "16", "--batch", "4", "--chunk", "10", "--workers", "1,2", "--modes", "sync",
             "--budget", "8000", "--points", "4", "--val-tokens", "400", "--capacity-seconds", "0", "--progress", "off", "--out", dir,
+            "--stall-timeout", "90", // a stuck configuration fails with its nodes' last lines instead of hanging the suite
         ], o, e);
         Assert.True(code == 0, e.ToString());
 

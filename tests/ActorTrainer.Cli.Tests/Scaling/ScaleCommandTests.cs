@@ -111,6 +111,7 @@ public sealed class ScaleCommandTests : IDisposable
     [InlineData(new[] { "--launcher", "fast" }, "--launcher: unknown value 'fast' (expected inproc or cluster)")]
     [InlineData(new[] { "--launcher", "cluster", "--shards", "1,2" }, "--launcher cluster runs one unsharded parameter server")]
     [InlineData(new[] { "--launcher", "cluster", "--until", "target", "--target", "2" }, "--until target needs --launcher inproc")]
+    [InlineData(new[] { "--launcher", "cluster", "--stall-timeout", "0" }, "--stall-timeout must be a positive number of seconds")]
     public async Task Launcher_options_the_sweep_cannot_run_are_one_line_errors(string[] options, string expected)
     {
         string dir = Path.Combine(_root, "bad-launcher");
