@@ -61,6 +61,22 @@ internal sealed class CoordinatorActor : ReceiveActor
 
     protected override void PreStart()
     {
+        try { StartActors(); }
+        catch (Exception e)
+        {
+            // e.g. a dispatcher of the trainer's HOCON that cannot be created: the run cannot start, and
+            // its task must say why (a failing PreStart would otherwise leave it waiting for ever).
+            _completion.TrySetException(StartFailure(e));
+            Context.Stop(Self);
+        }
+    }
+
+    /// <summary>Why a run could not start, for the run's task.</summary>
+    internal static InvalidOperationException StartFailure(Exception e) =>
+        new($"could not start the run's actors: {e.GetBaseException().Message}", e);
+
+    private void StartActors()
+    {
         var layout = new ShardLayout(_initialWeights.Length, _settings.Shards);
         _shards = new ShardAssembler(layout);
         _shardRules = layout.Count == 1

@@ -75,9 +75,17 @@ public static class TrainingRun
                 $"{updateRule.GetType().Name} cannot", nameof(updateRule));
 
         var completion = new TaskCompletionSource<TrainingResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var coordinator = system.ActorOf(
-            CoordinatorActor.Props(settings, computers.ToArray(), initialWeights.ToArray(), updateRule, callbacks ?? new(), completion),
-            $"training-{Guid.NewGuid():N}");
+        IActorRef coordinator;
+        try
+        {
+            coordinator = system.ActorOf(
+                CoordinatorActor.Props(settings, computers.ToArray(), initialWeights.ToArray(), updateRule, callbacks ?? new(), completion),
+                $"training-{Guid.NewGuid():N}");
+        }
+        catch (ConfigurationException e) // the coordinator's own dispatcher (the servers' and workers' fail in its PreStart, alike)
+        {
+            return Task.FromException<TrainingResult>(CoordinatorActor.StartFailure(e));
+        }
         if (cancellationToken.CanBeCanceled)
         {
             var registration = cancellationToken.Register(() => coordinator.Tell(new StopTraining("cancelled")));
