@@ -42,13 +42,13 @@ public sealed class ParameterServerActor : ReceiveActor
         Receive<Terminated>(Handle);
     }
 
-    /// <summary>Every message: its handler's wall time is added to the busy time.</summary>
     /// <summary>Runs on the actor's own thread, so this pins that thread.</summary>
     protected override void PreStart()
     {
         if (_pinCpu is { } cpu) ThreadAffinity.PinCurrentThread(cpu);
     }
 
+    /// <summary>Every message: its handler's wall time is added to the busy time.</summary>
     protected override bool AroundReceive(Receive receive, object message)
     {
         long start = _load.Received(message);
