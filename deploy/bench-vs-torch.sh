@@ -66,16 +66,17 @@ medium_peer=$(tr ' ' '\n' <<<"${peer_tok[medium]}" | grep . | median)
 echo
 echo "In process, medium shape (H=256 B=32 k=50, SGD, clip 5): bench workers, $rounds interleaved rounds per mode"
 echo
-echo "| setup | mode | tok/s | vs libtorch | vs bare loop | vs 1 worker |"
-echo "|---|---|---:|---:|---:|---:|"
-printf '| libtorch, 1 thread | | %.0f | 1.00× | | |\n' "$medium_peer"
+echo "| setup | mode | tok/s | vs libtorch | vs bare loop | vs 1 worker | vs 1 worker, paired |"
+echo "|---|---|---:|---:|---:|---:|---:|"
+printf '| libtorch, 1 thread | | %.0f | 1.00× | | | |\n' "$medium_peer"
 for mode in sync async; do
   out=$(at bench workers --mode "$mode" --hidden 256 --batch 32 --chunk 50 --corpus "$corpus" --workers 1,2 --rounds "$rounds" --seconds "$seconds")
   echo "$out" | grep '^round' | sed "s/^/$mode: /" >&2
   core=$(echo "$out" | grep '^median core' | field 'tok/s')
   one=$(echo "$out" | grep '^median inproc workers=1 ' | field 'tok/s')
   two=$(echo "$out" | grep '^median inproc workers=2 ' | field 'tok/s')
-  printf '| bare core loop, 1 thread | (%s run) | %.0f | %.2f× | 1.00 | |\n' "$mode" "$core" "$(div "$core" "$medium_peer")"
-  printf '| 1 worker actor + server actor | %s | %.0f | %.2f× | %.3f | 1.00 |\n' "$mode" "$one" "$(div "$one" "$medium_peer")" "$(div "$one" "$core")"
-  printf '| 2 worker actors + server actor | %s | %.0f | %.2f× | %.3f | %.2f× |\n' "$mode" "$two" "$(div "$two" "$medium_peer")" "$(div "$two" "$core")" "$(div "$two" "$one")"
+  paired=$(echo "$out" | grep '^median inproc workers=2 ' | field 'paired_vs_one_worker')
+  printf '| bare core loop, 1 thread | (%s run) | %.0f | %.2f× | 1.00 | | |\n' "$mode" "$core" "$(div "$core" "$medium_peer")"
+  printf '| 1 worker actor + server actor | %s | %.0f | %.2f× | %.3f | 1.00 | 1.00 |\n' "$mode" "$one" "$(div "$one" "$medium_peer")" "$(div "$one" "$core")"
+  printf '| 2 worker actors + server actor | %s | %.0f | %.2f× | %.3f | %.2f× | %.2f× |\n' "$mode" "$two" "$(div "$two" "$medium_peer")" "$(div "$two" "$core")" "$(div "$two" "$one")" "$paired"
 done

@@ -203,8 +203,10 @@ internal static class BenchCommand
         await system.Terminate();
         double coreMedian = Median(core), one = Median(inproc[1]);
         stdout.WriteLine(Invariant($"median core tok/s={coreMedian:F0}"));
+        // paired_vs_one_worker: the median of each round's own ratio (N workers / 1 worker, measured seconds
+        // apart) — on a host whose speed drifts between rounds it is the steadier estimate of the ratio.
         foreach (int n in counts)
-            stdout.WriteLine(Invariant($"median inproc workers={n} tok/s={Median(inproc[n]):F0} vs_core={Median(inproc[n]) / coreMedian:F3} vs_one_worker={Median(inproc[n]) / one:F3}"));
+            stdout.WriteLine(Invariant($"median inproc workers={n} tok/s={Median(inproc[n]):F0} vs_core={Median(inproc[n]) / coreMedian:F3} vs_one_worker={Median(inproc[n]) / one:F3} paired_vs_one_worker={Median(inproc[n].Zip(inproc[1], (x, y) => x / y).ToList()):F3}"));
         return 0;
     }
 

@@ -83,6 +83,13 @@ public class BenchCommandTests
         var ratio = double.Parse(System.Text.RegularExpressions.Regex.Match(two, @"vs_one_worker=([\d.]+)").Groups[1].Value,
             System.Globalization.CultureInfo.InvariantCulture);
         Assert.InRange(ratio - Tok(two) / Tok(one), -0.002, 0.002); // printed to 3 decimals from unrounded medians
+        // paired: the median of the rounds' own ratios
+        double[] Tokens(string marker) => lines.Where(l => l.StartsWith("round") && l.Contains(marker)).Select(Tok).ToArray();
+        double paired = Tokens(" inproc workers=2 ").Zip(Tokens(" inproc workers=1 "), (x, y) => x / y).Order().ElementAt(1);
+        var printed = double.Parse(System.Text.RegularExpressions.Regex.Match(two, @"paired_vs_one_worker=([\d.]+)").Groups[1].Value,
+            System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(printed - paired, -0.002, 0.002);
+        Assert.Contains("paired_vs_one_worker=1.000", one);
     }
 
     [Theory]
