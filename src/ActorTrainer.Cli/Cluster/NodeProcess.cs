@@ -45,6 +45,23 @@ public sealed class NodeProcess : IAsyncDisposable
         new(name, cli, ["node", .. args], workingDirectory, dropVariable);
 
     public int Id => _process.Id;
+
+    /// <summary>What the OS says of the process, for diagnosing a stuck run: its /proc state letter
+    /// (R running, S sleeping, T stopped, Z exited but not reaped, …), "gone", or "?" off Linux.</summary>
+    public string OsState
+    {
+        get
+        {
+            if (!OperatingSystem.IsLinux()) return "?";
+            try
+            {
+                string stat = File.ReadAllText($"/proc/{_process.Id}/stat");
+                int close = stat.LastIndexOf(')'); // the command name, in parentheses, may contain spaces
+                return close >= 0 && close + 2 < stat.Length ? stat[close + 2].ToString() : "?";
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException) { return "gone"; }
+        }
+    }
     public string Stdout { get { lock (_stdout) return _stdout.ToString(); } }
     public string Stderr { get { lock (_stderr) return _stderr.ToString(); } }
     public bool HasExited => _process.HasExited;

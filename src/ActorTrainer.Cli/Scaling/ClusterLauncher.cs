@@ -104,7 +104,7 @@ public sealed class ClusterLauncher : IScaleLauncher
                     if (stall.Stalled(() => ProgressSignature(runDir, nodes)))
                         throw Failure(c, $"no progress for {stall.Timeout.TotalSeconds:0} s (--stall-timeout): no node printed anything, exited, " +
                                          "or grew the ps node's metrics or checkpoints; last lines: " +
-                                         string.Join("; ", nodes.Select(n => $"{n.Name}: {Tail(n.Stderr)}")), logs, nodes);
+                                         string.Join("; ", nodes.Select(n => $"{n.Name} (process state {n.OsState}{(n.HasExited ? ", exited" : "")}): {Tail(n.Stderr)}")), logs, nodes);
                 }
             }
             int psExit = ps.ExitCode ?? -1;
