@@ -181,11 +181,18 @@ public sealed class ClusterLauncher : IScaleLauncher
     {
         long signature = 0;
         foreach (var n in nodes) signature += n.Stdout.Length + n.Stderr.Length + (n.HasExited ? 1 : 0);
-        var metrics = new FileInfo(Path.Combine(runDir, "metrics.csv"));
-        if (metrics.Exists) signature += metrics.Length;
-        string checkpoints = Path.Combine(runDir, "checkpoints");
-        if (Directory.Exists(checkpoints))
-            foreach (var f in new DirectoryInfo(checkpoints).EnumerateFiles()) signature += f.Length + 1;
+        try
+        {
+            var metrics = new FileInfo(Path.Combine(runDir, "metrics.csv"));
+            if (metrics.Exists) signature += metrics.Length;
+            string checkpoints = Path.Combine(runDir, "checkpoints");
+            if (Directory.Exists(checkpoints))
+                foreach (var f in new DirectoryInfo(checkpoints).EnumerateFiles()) signature += f.Length + 1;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return DateTime.UtcNow.Ticks; // a checkpoint renamed while listed: the ps node is writing, so it moves
+        }
         return signature;
     }
 
