@@ -77,7 +77,7 @@ public static class ClusterNode
     /// use, or not an address of this machine) is an <see cref="InvalidOperationException"/> saying which
     /// and what to change, instead of Akka's nested exceptions.
     /// </summary>
-    public static ActorSystem StartSystem(NodeSettings node, Config config)
+    public static ActorSystem StartSystem(Config config)
     {
         try { return ActorSystem.Create(NodeSettings.SystemName, config); }
         catch (Exception e) when (Flatten(e).OfType<Akka.Remote.RemoteTransportException>().Any())

@@ -48,7 +48,7 @@ public sealed class PsNodeJob
 
         using var channel = OpenTensorChannel(node);
         // The transport port is bound before the run directory exists: a port in use leaves nothing behind.
-        var system = StartSystem(node, config);
+        var system = StartSystem(config);
         try
         {
             var dir = RunDirectory.CreateNew(settings.Out);
@@ -127,9 +127,9 @@ public sealed class PsNodeJob
     }
 
     /// <summary>The node's actor system, its transport bound; a port that cannot be bound is bad input.</summary>
-    internal static ActorSystem StartSystem(NodeSettings node, Config config)
+    internal static ActorSystem StartSystem(Config config)
     {
-        try { return ClusterNode.StartSystem(node, config); }
+        try { return ClusterNode.StartSystem(config); }
         catch (InvalidOperationException e) { throw new UsageException(e.Message); }
     }
 

@@ -80,7 +80,7 @@ internal static class BenchCommand
     /// <returns>Tokens/s, the last chunk's loss, and the mean wall time of a chunk's forward/backward/clip.</returns>
     private static (double TokS, float Loss, double ChunkMs) MeasureCore(RunSetup setup, TrainSettings settings, double seconds, int warmup)
     {
-        var computer = setup.CreateComputer(0);
+        var computer = new Scaling.TimedComputer(setup.CreateComputer(0)); // chunk time as the workers' (bench inproc) is taken
         var w = setup.InitialWeights();
         var grad = new float[w.Length];
         var sgd = new Sgd(settings.LearningRate);
@@ -90,18 +90,18 @@ internal static class BenchCommand
         // hot loops before the clock starts (a small shape's chunk takes microseconds).
         var warm = Stopwatch.StartNew();
         for (int i = 0; i < warmup || warm.Elapsed.TotalSeconds < 1; i++) { computer.ComputeNext(w, grad); sgd.Step(w, grad, state); }
-        long chunks = 0, computeTicks = 0;
+        long chunks = 0, chunksBefore = computer.Chunks;
+        double computeBefore = computer.ComputeSeconds;
         float loss = 0;
         var sw = Stopwatch.StartNew();
         while (sw.Elapsed.TotalSeconds < seconds)
         {
-            long start = Stopwatch.GetTimestamp();
             loss = computer.ComputeNext(w, grad).Loss;
-            computeTicks += Stopwatch.GetTimestamp() - start;
             sgd.Step(w, grad, state);
             chunks++;
         }
-        return (chunks * computer.TokensPerChunk / sw.Elapsed.TotalSeconds, loss, 1e3 * computeTicks / Stopwatch.Frequency / chunks);
+        double chunkMs = 1e3 * (computer.ComputeSeconds - computeBefore) / (computer.Chunks - chunksBefore);
+        return (chunks * computer.TokensPerChunk / sw.Elapsed.TotalSeconds, loss, chunkMs);
     }
 
     private static async Task<int> InProcessAsync(ArgList a, TextWriter stdout)

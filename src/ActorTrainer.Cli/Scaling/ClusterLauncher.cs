@@ -230,9 +230,8 @@ internal sealed class StallWatch(TimeSpan timeout, Func<DateTime>? clock = null)
 
     public TimeSpan Timeout { get; } = timeout;
 
-    /// <summary>True once <paramref name="signature"/> has stayed the same for longer than the timeout.</summary>
-    public bool Stalled(long signature) => Stalled(() => signature);
-
+    /// <summary>True once <paramref name="signature"/> (read at most once a second) has stayed the same for
+    /// longer than the timeout.</summary>
     public bool Stalled(Func<long> signature)
     {
         var now = _now();

@@ -14,19 +14,19 @@ public sealed class StallWatchTests
     public void Stalled_only_after_the_signature_stayed_the_same_longer_than_the_timeout()
     {
         var watch = Watch(10);
-        Assert.False(watch.Stalled(5));
-        Advance(9); Assert.False(watch.Stalled(5));
-        Advance(2); Assert.True(watch.Stalled(5));
+        Assert.False(watch.Stalled(() => 5));
+        Advance(9); Assert.False(watch.Stalled(() => 5));
+        Advance(2); Assert.True(watch.Stalled(() => 5));
     }
 
     [Fact]
     public void Any_change_restarts_the_wait()
     {
         var watch = Watch(10);
-        Assert.False(watch.Stalled(5));
-        Advance(9); Assert.False(watch.Stalled(6)); // progress
-        Advance(9); Assert.False(watch.Stalled(6));
-        Advance(2); Assert.True(watch.Stalled(6));
+        Assert.False(watch.Stalled(() => 5));
+        Advance(9); Assert.False(watch.Stalled(() => 6)); // progress
+        Advance(9); Assert.False(watch.Stalled(() => 6));
+        Advance(2); Assert.True(watch.Stalled(() => 6));
     }
 
     [Fact]
