@@ -3,8 +3,9 @@
 # (../shared/peer-torch, TorchSharp, 1 thread): builds the CLI, then
 #   1. single-thread training throughput for the small, medium and large shapes: peer and
 #      `actortrainer bench core`, interleaved for R rounds (medians), plus `peer gemm 512`;
-#   2. in-process training on the medium shape: the bare loop, 1 and 2 worker actors
-#      (`actortrainer bench workers`, interleaved, medians) beside the peer's medium figure.
+#   2. in-process training on the medium shape: the bare loop, two bare loops at once (what the host
+#      gives two threads), 1 and 2 worker actors (`actortrainer bench workers`, interleaved, medians)
+#      beside the peer's medium figure.
 # Prints markdown tables. A shared machine drifts: interleaving and medians make the ratios fair.
 #
 #   deploy/bench-vs-torch.sh [-r ROUNDS (3)] [-s SECONDS per ActorTrainer measurement (6)] [-c CORPUS]
@@ -66,9 +67,9 @@ medium_peer=$(tr ' ' '\n' <<<"${peer_tok[medium]}" | grep . | median)
 echo
 echo "In process, medium shape (H=256 B=32 k=50, SGD, clip 5): bench workers, $rounds interleaved rounds per mode"
 echo
-echo "| setup | mode | tok/s | vs libtorch | vs bare loop | vs 1 worker | vs 1 worker, paired |"
-echo "|---|---|---:|---:|---:|---:|---:|"
-printf '| libtorch, 1 thread | | %.0f | 1.00× | | | |\n' "$medium_peer"
+echo "| setup | mode | tok/s | vs libtorch | vs bare loop | vs 1 worker | vs 1 worker, paired | vs 2 bare loops, paired |"
+echo "|---|---|---:|---:|---:|---:|---:|---:|"
+printf '| libtorch, 1 thread | | %.0f | 1.00× | | | | |\n' "$medium_peer"
 for mode in sync async; do
   out=$(at bench workers --mode "$mode" --hidden 256 --batch 32 --chunk 50 --corpus "$corpus" --workers 1,2 --rounds "$rounds" --seconds "$seconds")
   echo "$out" | grep '^round' | sed "s/^/$mode: /" >&2
@@ -76,7 +77,11 @@ for mode in sync async; do
   one=$(echo "$out" | grep '^median inproc workers=1 ' | field 'tok/s')
   two=$(echo "$out" | grep '^median inproc workers=2 ' | field 'tok/s')
   paired=$(echo "$out" | grep '^median inproc workers=2 ' | field 'paired_vs_one_worker')
-  printf '| bare core loop, 1 thread | (%s run) | %.0f | %.2f× | 1.00 | | |\n' "$mode" "$core" "$(div "$core" "$medium_peer")"
-  printf '| 1 worker actor + server actor | %s | %.0f | %.2f× | %.3f | 1.00 | 1.00 |\n' "$mode" "$one" "$(div "$one" "$medium_peer")" "$(div "$one" "$core")"
-  printf '| 2 worker actors + server actor | %s | %.0f | %.2f× | %.3f | %.2f× | %.2f× |\n' "$mode" "$two" "$(div "$two" "$medium_peer")" "$(div "$two" "$core")" "$(div "$two" "$one")" "$paired"
+  vs_cores=$(echo "$out" | grep '^median inproc workers=2 ' | field 'paired_vs_cores')
+  cores=$(echo "$out" | grep '^median cores=2 ' | field 'tok/s')
+  cores_paired=$(echo "$out" | grep '^median cores=2 ' | field 'paired_vs_core')
+  printf '| bare core loop, 1 thread | (%s run) | %.0f | %.2f× | 1.00 | | | |\n' "$mode" "$core" "$(div "$core" "$medium_peer")"
+  printf '| 2 bare core loops at once | (%s run) | %.0f | %.2f× | %.3f (paired %.3f) | | | 1.00 |\n' "$mode" "$cores" "$(div "$cores" "$medium_peer")" "$(div "$cores" "$core")" "$cores_paired"
+  printf '| 1 worker actor + server actor | %s | %.0f | %.2f× | %.3f | 1.00 | 1.00 | |\n' "$mode" "$one" "$(div "$one" "$medium_peer")" "$(div "$one" "$core")"
+  printf '| 2 worker actors + server actor | %s | %.0f | %.2f× | %.3f | %.2f× | %.2f× | %.3f |\n' "$mode" "$two" "$(div "$two" "$medium_peer")" "$(div "$two" "$core")" "$(div "$two" "$one")" "$paired" "$vs_cores"
 done

@@ -37,6 +37,7 @@ internal static class BenchCommand
           core    single-thread training loop (forward+backward+clip+SGD, subsequence truncation)
                   --hidden H --batch B --chunk K --corpus FILE [--seconds S (10)] [--warmup N chunks (5), and ≥ 1 s]
           inproc  training by the actors in this process: same options plus --workers N [--mode sync]
+                  [--max-in-flight N|auto (auto: by mode, as train)]
           workers core and inproc interleaved in one process: same options plus --workers 1,2 (a list)
                   [--rounds R (3)] [--seconds S (6)]; prints medians, inproc/core and N-worker/1-worker
           gemm    --n N [--seconds S]: GFLOP/s of the core GEMM kernel for N×N×N
@@ -57,8 +58,16 @@ internal static class BenchCommand
     {
         Hidden = Int(a, "hidden", 256), Batch = Int(a, "batch", 32), Chunk = Int(a, "chunk", 50),
         Corpus = a.Get("corpus"), ClipNorm = 5f, Optimizer = "sgd", LearningRate = 0.05f,
-        Workers = workers, ValidationFraction = 0, Mode = Enum.Parse<ConsistencyMode>(a.Get("mode") ?? "sync", true),
+        Workers = workers, ValidationFraction = 0, Mode = BenchMode(a.Get("mode")),
+        MaxInFlight = a.Get("max-in-flight") is not { } m || m == "auto" ? 0
+            : Int(a, "max-in-flight", 0) is > 0 and var n ? n
+            : throw new UsageException($"--max-in-flight: '{m}' is not a positive integer or auto"),
     };
+
+    private static ConsistencyMode BenchMode(string? mode) =>
+        mode is null ? ConsistencyMode.Sync
+        : Enum.TryParse<ConsistencyMode>(mode, true, out var m) && Enum.IsDefined(m) && !int.TryParse(mode, out _) ? m
+        : throw new UsageException($"--mode: unknown value '{mode}' (expected one of: sync, async, ssp)");
 
     /// <summary>FLOPs per token of the matrix products that matter: 6·H² (recurrence fwd+bwd) + 6·V·H (output fwd+bwd).</summary>
     private static double UsefulFlopsPerToken(RunSetup s) => 6.0 * s.Spec.Shape.H * s.Spec.Shape.H + 6.0 * s.Spec.Shape.O * s.Spec.Shape.H;
@@ -104,6 +113,46 @@ internal static class BenchCommand
         return (chunks * computer.TokensPerChunk / sw.Elapsed.TotalSeconds, loss, chunkMs);
     }
 
+    /// <summary>
+    /// <paramref name="n"/> bare loops at once, one per thread, thread i pinned as worker i is, each on
+    /// worker i's streams with its own W: what this host gives n independent single-thread loops — the
+    /// ceiling for n workers, whatever the actors cost.
+    /// </summary>
+    /// <returns>Total tokens/s, and each loop's mean chunk wall time.</returns>
+    private static (double TokS, double[] ChunkMs) MeasureCores(TrainSettings settings, int n, double seconds, int warmup)
+    {
+        var setup = RunSetup.Create(settings with { Workers = n });
+        var tokS = new double[n];
+        var chunkMs = new double[n];
+        using var ready = new Barrier(n);
+        var threads = Enumerable.Range(0, n).Select(i => new Thread(() =>
+        {
+            Actors.Hosting.ThreadAffinity.PinCurrentThread(i);
+            var computer = new Scaling.TimedComputer(setup.CreateComputer(i));
+            var w = setup.InitialWeights();
+            var grad = new float[w.Length];
+            var sgd = new Sgd(settings.LearningRate);
+            var state = sgd.CreateState(w.Length);
+            var warm = Stopwatch.StartNew();
+            for (int c = 0; c < warmup || warm.Elapsed.TotalSeconds < 1; c++) { computer.ComputeNext(w, grad); sgd.Step(w, grad, state); }
+            ready.SignalAndWait(); // the loops are measured over the same seconds
+            long chunks = 0, chunksBefore = computer.Chunks;
+            double computeBefore = computer.ComputeSeconds;
+            var sw = Stopwatch.StartNew();
+            while (sw.Elapsed.TotalSeconds < seconds)
+            {
+                computer.ComputeNext(w, grad);
+                sgd.Step(w, grad, state);
+                chunks++;
+            }
+            tokS[i] = chunks * computer.TokensPerChunk / sw.Elapsed.TotalSeconds;
+            chunkMs[i] = 1e3 * (computer.ComputeSeconds - computeBefore) / (computer.Chunks - chunksBefore);
+        }) { IsBackground = true, Name = $"bench-core-{i}" }).ToArray();
+        foreach (var t in threads) t.Start();
+        foreach (var t in threads) t.Join();
+        return (tokS.Sum(), chunkMs);
+    }
+
     private static async Task<int> InProcessAsync(ArgList a, TextWriter stdout)
     {
         double seconds = Double(a, "seconds", 10);
@@ -113,7 +162,7 @@ internal static class BenchCommand
         Validate(settings);
         using var system = BenchSystem();
         int gen2 = GC.CollectionCount(2), gen0 = GC.CollectionCount(0);
-        var (tokS, updates, chunkMs) = await MeasureInProcess(system, settings, workers, seconds);
+        var (tokS, updates, chunkMs, _) = await MeasureInProcess(system, settings, workers, seconds);
         await system.Terminate();
         stdout.WriteLine(Invariant($"inproc workers={workers} mode={settings.Mode.ToString().ToLowerInvariant()} H={settings.Hidden} B={settings.Batch} K={settings.Chunk} tok/s={tokS:F0} updates={updates} chunk_ms={chunkMs:F3} gc0={GC.CollectionCount(0) - gen0} gc2={GC.CollectionCount(2) - gen2}"));
         return 0;
@@ -131,7 +180,7 @@ internal static class BenchCommand
     /// </summary>
     /// <returns>Tokens/s, updates, and the mean wall time of a chunk's forward/backward/clip inside the
     /// workers (against the bare loop's, it tells compute slowed by the setting from time spent between chunks).</returns>
-    private static async Task<(double TokS, long Updates, double ChunkMs)> MeasureInProcess(
+    private static async Task<(double TokS, long Updates, double ChunkMs, double[] WorkerChunkMs)> MeasureInProcess(
         Akka.Actor.ActorSystem system, TrainSettings settings, int workers, double seconds)
     {
         settings = settings with { Workers = workers };
@@ -141,12 +190,13 @@ internal static class BenchCommand
         var fp = ModelFingerprint.Of(setup.Spec).Shape;
         TrainingResult warm;
         using (var warmUp = new CancellationTokenSource(TimeSpan.FromSeconds(1))) // tiered JIT, caches
-            warm = await TrainingRun.RunAsync(system, new TrainingRunSettings(settings.Mode, long.MaxValue / 2, fp), computers, setup.InitialWeights(), rule,
+            warm = await TrainingRun.RunAsync(system, new TrainingRunSettings(settings.Mode, long.MaxValue / 2, fp, maxInFlight: settings.ExplicitMaxInFlight), computers, setup.InitialWeights(), rule,
                 cancellationToken: warmUp.Token);
         long first = 0, last = 0, tokens = 0, updates = 0;
-        double computeBefore = computers.Sum(c => c.ComputeSeconds), chunksBefore = computers.Sum(c => c.Chunks);
+        var computeBefore = computers.Select(c => c.ComputeSeconds).ToArray();
+        var chunksBefore = computers.Select(c => c.Chunks).ToArray();
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
-        await TrainingRun.RunAsync(system, new TrainingRunSettings(settings.Mode, long.MaxValue / 2, fp), computers, warm.Weights, rule,
+        await TrainingRun.RunAsync(system, new TrainingRunSettings(settings.Mode, long.MaxValue / 2, fp, maxInFlight: settings.ExplicitMaxInFlight), computers, warm.Weights, rule,
             new TrainingCallbacks
             {
                 OnUpdate = u =>
@@ -158,8 +208,9 @@ internal static class BenchCommand
                 },
             }, cts.Token);
         if (updates < 2) throw new UsageException($"bench: only {updates} update(s) in {seconds} s; give it more --seconds");
-        double chunkMs = 1e3 * (computers.Sum(c => c.ComputeSeconds) - computeBefore) / (computers.Sum(c => c.Chunks) - chunksBefore);
-        return (tokens / Stopwatch.GetElapsedTime(first, last).TotalSeconds, updates, chunkMs);
+        double chunkMs = 1e3 * (computers.Sum(c => c.ComputeSeconds) - computeBefore.Sum()) / (computers.Sum(c => c.Chunks) - chunksBefore.Sum());
+        var perWorker = computers.Select((c, i) => 1e3 * (c.ComputeSeconds - computeBefore[i]) / Math.Max(1, c.Chunks - chunksBefore[i])).ToArray();
+        return (tokens / Stopwatch.GetElapsedTime(first, last).TotalSeconds, updates, chunkMs, perWorker);
     }
 
     /// <summary>
@@ -184,6 +235,7 @@ internal static class BenchCommand
         using var system = BenchSystem();
         var core = new List<double>();
         var inproc = counts.ToDictionary(n => n, _ => new List<double>());
+        var cores = counts.ToDictionary(n => n, _ => new List<double>()); // n > 1: n bare loops at once
         stdout.WriteLine(Invariant($"bench workers H={settings.Hidden} B={settings.Batch} K={settings.Chunk} mode={settings.Mode.ToString().ToLowerInvariant()} cores={Environment.ProcessorCount} rounds={rounds} seconds={seconds}"));
         // A round that is not counted: tiered JIT recompiles the hot paths during the first seconds.
         MeasureCore(setup, settings, Math.Min(seconds, 2), warmup: 5);
@@ -195,9 +247,15 @@ internal static class BenchCommand
             stdout.WriteLine(Invariant($"round {r} core tok/s={c.TokS:F0} chunk_ms={c.ChunkMs:F3}"));
             foreach (int n in counts)
             {
+                if (n > 1)
+                {
+                    var p = MeasureCores(settings, n, seconds, warmup: 5);
+                    cores[n].Add(p.TokS);
+                    stdout.WriteLine(Invariant($"round {r} cores={n} tok/s={p.TokS:F0} chunk_ms={string.Join(",", p.ChunkMs.Select(x => x.ToString("F3", CultureInfo.InvariantCulture)))}"));
+                }
                 var m = await MeasureInProcess(system, settings, n, seconds);
                 inproc[n].Add(m.TokS);
-                stdout.WriteLine(Invariant($"round {r} inproc workers={n} tok/s={m.TokS:F0} chunk_ms={m.ChunkMs:F3}"));
+                stdout.WriteLine(Invariant($"round {r} inproc workers={n} tok/s={m.TokS:F0} chunk_ms={m.ChunkMs:F3} per_worker={string.Join(",", m.WorkerChunkMs.Select(x => x.ToString("F3", CultureInfo.InvariantCulture)))}"));
             }
         }
         await system.Terminate();
@@ -205,8 +263,13 @@ internal static class BenchCommand
         stdout.WriteLine(Invariant($"median core tok/s={coreMedian:F0}"));
         // paired_vs_one_worker: the median of each round's own ratio (N workers / 1 worker, measured seconds
         // apart) — on a host whose speed drifts between rounds it is the steadier estimate of the ratio.
+        // cores=N: N bare loops at once, against one (paired by round): what the host gives N threads, the
+        // ceiling for N workers; vs_cores: the N workers against it, the share the actors keep.
+        foreach (int n in counts.Where(n => n > 1))
+            stdout.WriteLine(Invariant($"median cores={n} tok/s={Median(cores[n]):F0} paired_vs_core={Median(cores[n].Zip(core, (x, y) => x / y).ToList()):F3}"));
         foreach (int n in counts)
-            stdout.WriteLine(Invariant($"median inproc workers={n} tok/s={Median(inproc[n]):F0} vs_core={Median(inproc[n]) / coreMedian:F3} vs_one_worker={Median(inproc[n]) / one:F3} paired_vs_one_worker={Median(inproc[n].Zip(inproc[1], (x, y) => x / y).ToList()):F3}"));
+            stdout.WriteLine(Invariant($"median inproc workers={n} tok/s={Median(inproc[n]):F0} vs_core={Median(inproc[n]) / coreMedian:F3} vs_one_worker={Median(inproc[n]) / one:F3} paired_vs_one_worker={Median(inproc[n].Zip(inproc[1], (x, y) => x / y).ToList()):F3}")
+                + (n > 1 ? Invariant($" paired_vs_cores={Median(inproc[n].Zip(cores[n], (x, y) => x / y).ToList()):F3}") : ""));
         return 0;
     }
 

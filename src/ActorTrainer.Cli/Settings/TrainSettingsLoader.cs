@@ -35,6 +35,7 @@ public static class TrainSettingsLoader
         ("workers", (s, v, src) => s with { Workers = Int(v, src) }),
         ("mode", (s, v, src) => s with { Mode = Enum<ConsistencyMode>(v, src, "sync, async, ssp") }),
         ("staleness", (s, v, src) => s with { Staleness = Int(v, src) }),
+        ("max-in-flight", (s, v, src) => s with { MaxInFlight = AutoOrPositive(v, src) }),
         ("shards", (s, v, src) => s with { Shards = Int(v, src) }),
         ("updates", (s, v, src) => s with { Updates = Int(v, src) }),
         ("seed", (s, v, src) => s with { Seed = Int(v, src) }),
@@ -103,6 +104,12 @@ public static class TrainSettingsLoader
     private static int Int(string v, string src) =>
         int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out int x) ? x
             : throw new UsageException($"{src}: '{v}' is not an integer");
+
+    /// <summary>"auto" = 0 (decided later, by mode); otherwise a positive integer.</summary>
+    private static int AutoOrPositive(string v, string src) =>
+        v.Trim().Equals("auto", StringComparison.OrdinalIgnoreCase) ? 0
+            : int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out int x) && x > 0 ? x
+            : throw new UsageException($"{src}: '{v}' is not a positive integer or auto");
 
     private static float Float(string v, string src) =>
         float.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out float x) ? x

@@ -80,7 +80,8 @@ public sealed class TrainJob
                     progress.OnUpdate(u, n);
                 },
             };
-            var run = new TrainingRunSettings(settings.Mode, length, fingerprint, settings.Staleness, shards: settings.Shards);
+            var run = new TrainingRunSettings(settings.Mode, length, fingerprint, settings.Staleness,
+                maxInFlight: settings.ExplicitMaxInFlight, shards: settings.Shards);
             var result = await TrainingRun.RunAsync(system, run, computers, w, rule, callbacks, ct);
             w = result.Weights;
             updates += result.Stats.Updates;

@@ -42,6 +42,11 @@ public sealed record TrainSettings
     public int Workers { get; init; }
     public ConsistencyMode Mode { get; init; } = ConsistencyMode.Sync;
     public int Staleness { get; init; } = 2;
+    /// <summary>Pushes a worker may have awaiting the server's answer before it stops computing;
+    /// 0 = by mode (the actors' default: 2 in async, 1 in sync, and in ssp 1 when s = 0, else 2).</summary>
+    public int MaxInFlight { get; init; }
+    /// <summary><see cref="MaxInFlight"/> when set, null for the mode's default.</summary>
+    public int? ExplicitMaxInFlight => MaxInFlight > 0 ? MaxInFlight : null;
     /// <summary>Parameter-server shards: W split by key range across this many server actors.</summary>
     public int Shards { get; init; } = 1;
     /// <summary>Stop after this many applied updates.</summary>
@@ -76,6 +81,7 @@ public sealed record TrainSettings
         if (Updates <= 0) return $"--updates must be a positive integer (got {Updates})";
         if (Shards <= 0) return $"--shards must be a positive integer (got {Shards})";
         if (Staleness < 0) return $"--staleness must be ≥ 0 (got {Staleness})";
+        if (MaxInFlight < 0) return $"--max-in-flight must be a positive integer or auto (got {MaxInFlight})";
         if (!float.IsFinite(LearningRate) || LearningRate < 0) return $"--lr must be a finite, non-negative number (got {LearningRate})";
         if (ClipNorm is { } c && (!float.IsFinite(c) || c <= 0)) return $"--clip-norm must be a finite, positive number (got {c})";
         if (ClipValue is { } v && (!float.IsFinite(v) || v <= 0)) return $"--clip-value must be a finite, positive number (got {v})";

@@ -51,6 +51,9 @@ public class TrainSettingsLoaderTests
     [InlineData("--mode", "eventual", "unknown value 'eventual'")]
     [InlineData("--optimizer", "lion", "unknown value 'lion'")]
     [InlineData("--truncation", "2", "unknown value '2'")]
+    [InlineData("--max-in-flight", "0", "'0' is not a positive integer or auto")]
+    [InlineData("--max-in-flight", "-2", "'-2' is not a positive integer or auto")]
+    [InlineData("--max-in-flight", "many", "'many' is not a positive integer or auto")]
     public void Bad_values_are_rejected_with_a_message_naming_the_option(string flag, string value, string expected)
     {
         var e = Assert.Throws<UsageException>(() => Load([flag, value]));
@@ -76,6 +79,15 @@ public class TrainSettingsLoaderTests
     {
         Assert.Null(Load(["--clip-norm", "none"]).ClipNorm);
         Assert.Equal(0.5f, Load(["--clip-value", "0.5"]).ClipValue);
+    }
+
+    [Fact]
+    public void Max_in_flight_is_auto_by_default_and_a_positive_count_when_given()
+    {
+        Assert.Null(Load([]).ExplicitMaxInFlight);
+        Assert.Null(Load(["--max-in-flight", "AUTO"]).ExplicitMaxInFlight);
+        Assert.Equal(3, Load(["--max-in-flight", "3"]).ExplicitMaxInFlight);
+        Assert.Equal(1, Load([], new Hashtable { ["ACTORTRAINER_MAX_IN_FLIGHT"] = "1" }).ExplicitMaxInFlight);
     }
 
     [Fact]

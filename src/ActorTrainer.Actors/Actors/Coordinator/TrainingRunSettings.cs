@@ -22,7 +22,8 @@ public sealed record TrainingRunSettings
     public int ValidateEvery { get; }
     /// <summary>Abort as diverged once more non-finite gradients than this are reported.</summary>
     public long MaxNonFiniteReports { get; }
-    /// <summary>Per worker: pushes awaiting the server's answer before it stops computing (flow control).</summary>
+    /// <summary>Per worker: pushes awaiting the server's answer before it stops computing (flow control);
+    /// by default <see cref="WorkerSettings.DefaultMaxInFlight"/> of the mode.</summary>
     public int MaxInFlight { get; }
     /// <summary>Parameter-server shards: W split by key range across this many server actors
     /// (see <see cref="Sharding.ShardLayout"/>); 1 = one unsharded server.</summary>
@@ -34,7 +35,7 @@ public sealed record TrainingRunSettings
 
     public TrainingRunSettings(
         ConsistencyMode mode, long maxUpdates, string modelShape = "", int staleness = 0,
-        int validateEvery = 0, long maxNonFiniteReports = 100, int maxInFlight = 1, int shards = 1)
+        int validateEvery = 0, long maxNonFiniteReports = 100, int? maxInFlight = null, int shards = 1)
     {
         ArgumentNullException.ThrowIfNull(modelShape);
         if (!Enum.IsDefined(mode)) throw new ArgumentOutOfRangeException(nameof(mode), mode, "unknown consistency mode");
@@ -45,7 +46,7 @@ public sealed record TrainingRunSettings
             throw new ArgumentOutOfRangeException(nameof(maxNonFiniteReports), maxNonFiniteReports, "non-finite report limit must be ≥ 0");
         if (maxInFlight <= 0) throw new ArgumentOutOfRangeException(nameof(maxInFlight), maxInFlight, "in-flight limit must be positive");
         if (shards <= 0) throw new ArgumentOutOfRangeException(nameof(shards), shards, "shard count must be positive");
-        MaxInFlight = maxInFlight;
+        MaxInFlight = maxInFlight ?? WorkerSettings.DefaultMaxInFlight(mode, staleness);
         Shards = shards;
         Mode = mode; MaxUpdates = maxUpdates; ModelShape = modelShape; Staleness = staleness;
         ValidateEvery = validateEvery; MaxNonFiniteReports = maxNonFiniteReports;
@@ -56,7 +57,8 @@ public sealed record TrainingRunSettings
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(spec);
-        return new(settings.Mode, settings.Updates, ModelFingerprint.Of(spec).Shape, settings.Staleness, settings.EvalEvery, shards: settings.Shards);
+        return new(settings.Mode, settings.Updates, ModelFingerprint.Of(spec).Shape, settings.Staleness, settings.EvalEvery,
+            maxInFlight: settings.ExplicitMaxInFlight, shards: settings.Shards);
     }
 
     public ServerSettings ToServerSettings(int parameterCount, int workerCount, bool snapshotsForValidation) => new(

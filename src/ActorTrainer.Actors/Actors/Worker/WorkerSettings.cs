@@ -22,6 +22,21 @@ public sealed record WorkerSettings
     /// ssp rejects nearly everything). 1 = compute the next chunk on weights that include the last push.</summary>
     public int MaxInFlight { get; }
 
+    /// <summary>
+    /// The in-flight limit a run uses unless told otherwise. Async: 2 — with 1, a worker idles for
+    /// every gradient's round trip (push, the server's turn on a busy core, the answer); with 2 it
+    /// computes its next chunk meanwhile, on weights without its own last update (staleness ≥ 1,
+    /// recorded like any other). Sync: 1 (a worker waits for the round's weights anyway). Ssp: as
+    /// async, except with s = 0, where a gradient lacking the worker's own last update would only be
+    /// refused as too stale.
+    /// </summary>
+    public static int DefaultMaxInFlight(ConsistencyMode mode, int staleness) => mode switch
+    {
+        ConsistencyMode.Async => 2,
+        ConsistencyMode.Ssp when staleness > 0 => 2,
+        _ => 1,
+    };
+
     public WorkerSettings(ConsistencyMode mode, string modelShape, int staleness = 0, int maxInFlight = 1)
     {
         ArgumentNullException.ThrowIfNull(modelShape);

@@ -22,6 +22,22 @@ public sealed class TrainingRunSettingsTests
     }
 
     [Theory]
+    [InlineData(ConsistencyMode.Async, 0, 2)]  // the next chunk is computed during the round trip
+    [InlineData(ConsistencyMode.Sync, 0, 1)]   // a worker waits for the round's weights anyway
+    [InlineData(ConsistencyMode.Sync, 3, 1)]
+    [InlineData(ConsistencyMode.Ssp, 0, 1)]    // s = 0: a gradient without the worker's own last update would be refused
+    [InlineData(ConsistencyMode.Ssp, 2, 2)]
+    public void The_in_flight_limit_defaults_by_mode_and_an_explicit_one_wins(ConsistencyMode mode, int staleness, int expected)
+    {
+        Assert.Equal(expected, new TrainingRunSettings(mode, 10, staleness: staleness).MaxInFlight);
+        Assert.Equal(expected, new TrainingRunSettings(mode, 10, staleness: staleness).ToWorkerSettings().MaxInFlight);
+        Assert.Equal(3, new TrainingRunSettings(mode, 10, staleness: staleness, maxInFlight: 3).ToWorkerSettings().MaxInFlight);
+        var spec = new ModelSpec(new ModelShape(5, 4, 5), Activation.Tanh, LossKind.SoftmaxCrossEntropy);
+        Assert.Equal(expected, TrainingRunSettings.From(new TrainSettings { Mode = mode, Staleness = staleness }, spec).MaxInFlight);
+        Assert.Equal(1, TrainingRunSettings.From(new TrainSettings { Mode = mode, Staleness = staleness, MaxInFlight = 1 }, spec).MaxInFlight);
+    }
+
+    [Theory]
     [InlineData(0L, 0, 0, 1, "maxUpdates")]
     [InlineData(10L, -1, 0, 1, "staleness")]
     [InlineData(10L, 0, -5, 1, "validateEvery")]

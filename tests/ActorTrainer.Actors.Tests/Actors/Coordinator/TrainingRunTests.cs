@@ -45,6 +45,28 @@ public sealed class TrainingRunTests : TestKit
         if (mode == ConsistencyMode.Sync) Assert.Equal(300, result.Stats.GradientsApplied);
     }
 
+    [Theory]
+    [InlineData(null)] // async's default: 2
+    [InlineData(1)]
+    public async Task An_async_worker_computes_during_the_round_trip_only_with_more_than_one_push_in_flight(int? maxInFlight)
+    {
+        // One worker: with one push in flight every gradient is on the newest W (staleness 0); with two,
+        // the next chunk starts before the server's answer, on W without the worker's own last update —
+        // staleness 1, and never more (flow control).
+        var staleness = new List<long>();
+        var result = await Run(new TrainingRunSettings(ConsistencyMode.Async, maxUpdates: 60, maxInFlight: maxInFlight), Computers(1),
+            new TrainingCallbacks { OnUpdate = u => staleness.Add(u.Staleness) });
+
+        Assert.Equal(CompletionReason.ReachedMaxUpdates, result.Reason);
+        Assert.Equal(60, staleness.Count);
+        if (maxInFlight == 1) Assert.All(staleness, s => Assert.Equal(0, s));
+        else
+        {
+            Assert.All(staleness, s => Assert.InRange(s, 0, 1));
+            Assert.Contains(1L, staleness);
+        }
+    }
+
     [Fact]
     public async Task Two_sync_runs_with_the_same_seed_produce_identical_update_sequences()
     {
