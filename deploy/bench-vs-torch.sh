@@ -9,21 +9,27 @@
 # Prints markdown tables. A shared machine drifts: interleaving and medians make the ratios fair.
 #
 #   deploy/bench-vs-torch.sh [-r ROUNDS (3)] [-s SECONDS per ActorTrainer measurement (6)] [-c CORPUS]
+#                            [-w ROUNDS of the in-process part (as -r)] [-t SECONDS per in-process measurement (as -s)]
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-rounds=3 seconds=6 corpus="$root/../shared/data/tinyshakespeare.txt"
-while getopts "r:s:c:h" opt; do
+rounds=3 seconds=6 corpus="$root/../shared/data/tinyshakespeare.txt" wrounds="" wseconds=""
+while getopts "r:s:c:w:t:h" opt; do
   case "$opt" in
     r) rounds="$OPTARG" ;;
     s) seconds="$OPTARG" ;;
     c) corpus="$OPTARG" ;;
-    *) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; [[ "$opt" == h ]] && exit 0 || exit 2 ;;
+    w) wrounds="$OPTARG" ;;
+    t) wseconds="$OPTARG" ;;
+    *) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; [[ "$opt" == h ]] && exit 0 || exit 2 ;;
   esac
 done
+wrounds="${wrounds:-$rounds}" wseconds="${wseconds:-$seconds}"
 peer="$root/../shared/peer-torch/peer"
 [[ -x "$peer" ]] || { echo "error: the libtorch peer is not at $peer" >&2; exit 2; }
 [[ -s "$corpus" ]] || { echo "error: corpus $corpus is missing or empty" >&2; exit 2; }
 [[ "$rounds" =~ ^[1-9][0-9]*$ ]] || { echo "error: -r must be a positive integer" >&2; exit 2; }
+[[ "$wrounds" =~ ^[1-9][0-9]*$ ]] || { echo "error: -w must be a positive integer" >&2; exit 2; }
+[[ "$seconds" =~ ^[0-9]+([.][0-9]+)?$ && "$wseconds" =~ ^[0-9]+([.][0-9]+)?$ ]] || { echo "error: -s and -t must be numbers of seconds" >&2; exit 2; }
 corpus="$(realpath "$corpus")"
 bin="$root/out/bench"
 dotnet build "$root/src/ActorTrainer.Cli/ActorTrainer.Cli.csproj" -c Release -o "$bin" -nologo -v quiet >&2
@@ -65,13 +71,13 @@ echo "peer gemm 512: $gemm GFLOP/s (libtorch, 1 thread); actortrainer bench gemm
 medium_peer=$(tr ' ' '\n' <<<"${peer_tok[medium]}" | grep . | median)
 
 echo
-echo "In process, medium shape (H=256 B=32 k=50, SGD, clip 5): bench workers, $rounds interleaved rounds per mode"
+echo "In process, medium shape (H=256 B=32 k=50, SGD, clip 5): bench workers, $wrounds interleaved rounds of $wseconds s per mode"
 echo
 echo "| setup | mode | tok/s | vs libtorch | vs bare loop | vs 1 worker | vs 1 worker, paired | vs 2 bare loops, paired |"
 echo "|---|---|---:|---:|---:|---:|---:|---:|"
 printf '| libtorch, 1 thread | | %.0f | 1.00× | | | | |\n' "$medium_peer"
 for mode in sync async; do
-  out=$(at bench workers --mode "$mode" --hidden 256 --batch 32 --chunk 50 --corpus "$corpus" --workers 1,2 --rounds "$rounds" --seconds "$seconds")
+  out=$(at bench workers --mode "$mode" --hidden 256 --batch 32 --chunk 50 --corpus "$corpus" --workers 1,2 --rounds "$wrounds" --seconds "$wseconds")
   echo "$out" | grep '^round' | sed "s/^/$mode: /" >&2
   core=$(echo "$out" | grep '^median core' | field 'tok/s')
   one=$(echo "$out" | grep '^median inproc workers=1 ' | field 'tok/s')

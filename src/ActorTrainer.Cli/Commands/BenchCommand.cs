@@ -85,11 +85,13 @@ internal static class BenchCommand
         return Task.FromResult(0);
     }
 
-    /// <summary>The bare single-thread loop on worker 0's streams: tokens/s and the last chunk's loss.</summary>
+    /// <summary>The bare single-thread loop on worker <paramref name="worker"/>'s streams, on the calling thread.</summary>
+    /// <param name="ready">Called between warm-up and the clock's start (several loops measured over the same seconds).</param>
     /// <returns>Tokens/s, the last chunk's loss, and the mean wall time of a chunk's forward/backward/clip.</returns>
-    private static (double TokS, float Loss, double ChunkMs) MeasureCore(RunSetup setup, TrainSettings settings, double seconds, int warmup)
+    private static (double TokS, float Loss, double ChunkMs) MeasureCore(RunSetup setup, TrainSettings settings, double seconds, int warmup,
+        int worker = 0, Action? ready = null)
     {
-        var computer = new Scaling.TimedComputer(setup.CreateComputer(0)); // chunk time as the workers' (bench inproc) is taken
+        var computer = new Scaling.TimedComputer(setup.CreateComputer(worker)); // chunk time as the workers' (bench inproc) is taken
         var w = setup.InitialWeights();
         var grad = new float[w.Length];
         var sgd = new Sgd(settings.LearningRate);
@@ -99,6 +101,7 @@ internal static class BenchCommand
         // hot loops before the clock starts (a small shape's chunk takes microseconds).
         var warm = Stopwatch.StartNew();
         for (int i = 0; i < warmup || warm.Elapsed.TotalSeconds < 1; i++) { computer.ComputeNext(w, grad); sgd.Step(w, grad, state); }
+        ready?.Invoke();
         long chunks = 0, chunksBefore = computer.Chunks;
         double computeBefore = computer.ComputeSeconds;
         float loss = 0;
@@ -122,35 +125,16 @@ internal static class BenchCommand
     private static (double TokS, double[] ChunkMs) MeasureCores(TrainSettings settings, int n, double seconds, int warmup)
     {
         var setup = RunSetup.Create(settings with { Workers = n });
-        var tokS = new double[n];
-        var chunkMs = new double[n];
+        var loops = new (double TokS, float Loss, double ChunkMs)[n];
         using var ready = new Barrier(n);
         var threads = Enumerable.Range(0, n).Select(i => new Thread(() =>
         {
             Actors.Hosting.ThreadAffinity.PinCurrentThread(i);
-            var computer = new Scaling.TimedComputer(setup.CreateComputer(i));
-            var w = setup.InitialWeights();
-            var grad = new float[w.Length];
-            var sgd = new Sgd(settings.LearningRate);
-            var state = sgd.CreateState(w.Length);
-            var warm = Stopwatch.StartNew();
-            for (int c = 0; c < warmup || warm.Elapsed.TotalSeconds < 1; c++) { computer.ComputeNext(w, grad); sgd.Step(w, grad, state); }
-            ready.SignalAndWait(); // the loops are measured over the same seconds
-            long chunks = 0, chunksBefore = computer.Chunks;
-            double computeBefore = computer.ComputeSeconds;
-            var sw = Stopwatch.StartNew();
-            while (sw.Elapsed.TotalSeconds < seconds)
-            {
-                computer.ComputeNext(w, grad);
-                sgd.Step(w, grad, state);
-                chunks++;
-            }
-            tokS[i] = chunks * computer.TokensPerChunk / sw.Elapsed.TotalSeconds;
-            chunkMs[i] = 1e3 * (computer.ComputeSeconds - computeBefore) / (computer.Chunks - chunksBefore);
+            loops[i] = MeasureCore(setup, settings, seconds, warmup, worker: i, ready: () => ready.SignalAndWait());
         }) { IsBackground = true, Name = $"bench-core-{i}" }).ToArray();
         foreach (var t in threads) t.Start();
         foreach (var t in threads) t.Join();
-        return (tokS.Sum(), chunkMs);
+        return (loops.Sum(l => l.TokS), loops.Select(l => l.ChunkMs).ToArray());
     }
 
     private static async Task<int> InProcessAsync(ArgList a, TextWriter stdout)

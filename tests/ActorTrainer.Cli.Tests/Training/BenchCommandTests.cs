@@ -90,6 +90,27 @@ public class BenchCommandTests
             System.Globalization.CultureInfo.InvariantCulture);
         Assert.InRange(printed - paired, -0.002, 0.002);
         Assert.Contains("paired_vs_one_worker=1.000", one);
+        // two bare loops at once each round (the host's ceiling for two threads), one chunk time per loop,
+        // and the 2 workers against them, paired by round
+        var cores = lines.Where(l => l.StartsWith("round") && l.Contains(" cores=2 ")).ToArray();
+        Assert.Equal(3, cores.Length);
+        Assert.All(cores, l => Assert.Matches(@"chunk_ms=[\d.]+,[\d.]+$", l));
+        Assert.All(lines.Where(l => l.StartsWith("round") && l.Contains(" inproc workers=2 ")), l => Assert.Matches(@"per_worker=[\d.]+,[\d.]+$", l));
+        Assert.Equal(Tokens(" cores=2 ").Order().ElementAt(1), Tok(lines.Single(l => l.StartsWith("median cores=2 "))));
+        double vsCores = Tokens(" inproc workers=2 ").Zip(Tokens(" cores=2 "), (x, y) => x / y).Order().ElementAt(1);
+        var printedVsCores = double.Parse(System.Text.RegularExpressions.Regex.Match(two, @"paired_vs_cores=([\d.]+)").Groups[1].Value,
+            System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(printedVsCores - vsCores, -0.002, 0.002);
+    }
+
+    [Theory]
+    [InlineData("--mode", "eventual", "unknown value 'eventual'")]
+    [InlineData("--max-in-flight", "0", "'0' is not a positive integer or auto")]
+    public async Task Workers_bench_refuses_a_bad_mode_or_in_flight_limit(string flag, string value, string expected)
+    {
+        var (code, _, err) = await Run("bench", "workers", flag, value, "--hidden", "16", "--batch", "2", "--chunk", "5");
+        Assert.Equal(2, code);
+        Assert.Contains(expected, err);
     }
 
     [Theory]
