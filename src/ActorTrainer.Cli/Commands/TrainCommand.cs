@@ -29,7 +29,7 @@ internal static class TrainCommand
           --staleness S          ssp bound on version lag (2)
           --max-in-flight N|auto pushes a worker may have awaiting the server's answer (auto: 2 in
                                  async, so a worker computes its next chunk during the round trip;
-                                 1 in sync; in ssp 1 when the staleness bound is 0, else 2)
+                                 1 in sync and ssp)
           --shards N             parameter-server shards, W split by key range (1)
           --updates N            stop after N applied updates (4000)
           --seed N               seed for initial weights and sampling (1)

@@ -43,7 +43,7 @@ public sealed record TrainSettings
     public ConsistencyMode Mode { get; init; } = ConsistencyMode.Sync;
     public int Staleness { get; init; } = 2;
     /// <summary>Pushes a worker may have awaiting the server's answer before it stops computing;
-    /// 0 = by mode (the actors' default: 2 in async, 1 in sync, and in ssp 1 when s = 0, else 2).</summary>
+    /// 0 = by mode (the actors' default: 2 in async, 1 in sync and ssp).</summary>
     public int MaxInFlight { get; init; }
     /// <summary><see cref="MaxInFlight"/> when set, null for the mode's default.</summary>
     public int? ExplicitMaxInFlight => MaxInFlight > 0 ? MaxInFlight : null;

@@ -46,7 +46,7 @@ public sealed record TrainingRunSettings
             throw new ArgumentOutOfRangeException(nameof(maxNonFiniteReports), maxNonFiniteReports, "non-finite report limit must be ≥ 0");
         if (maxInFlight <= 0) throw new ArgumentOutOfRangeException(nameof(maxInFlight), maxInFlight, "in-flight limit must be positive");
         if (shards <= 0) throw new ArgumentOutOfRangeException(nameof(shards), shards, "shard count must be positive");
-        MaxInFlight = maxInFlight ?? WorkerSettings.DefaultMaxInFlight(mode, staleness);
+        MaxInFlight = maxInFlight ?? WorkerSettings.DefaultMaxInFlight(mode);
         Shards = shards;
         Mode = mode; MaxUpdates = maxUpdates; ModelShape = modelShape; Staleness = staleness;
         ValidateEvery = validateEvery; MaxNonFiniteReports = maxNonFiniteReports;

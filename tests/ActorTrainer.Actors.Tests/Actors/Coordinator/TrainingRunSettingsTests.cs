@@ -25,8 +25,8 @@ public sealed class TrainingRunSettingsTests
     [InlineData(ConsistencyMode.Async, 0, 2)]  // the next chunk is computed during the round trip
     [InlineData(ConsistencyMode.Sync, 0, 1)]   // a worker waits for the round's weights anyway
     [InlineData(ConsistencyMode.Sync, 3, 1)]
-    [InlineData(ConsistencyMode.Ssp, 0, 1)]    // s = 0: a gradient without the worker's own last update would be refused
-    [InlineData(ConsistencyMode.Ssp, 2, 2)]
+    [InlineData(ConsistencyMode.Ssp, 0, 1)]    // the staleness bound is the user's, not spent on the worker's own push
+    [InlineData(ConsistencyMode.Ssp, 2, 1)]
     public void The_in_flight_limit_defaults_by_mode_and_an_explicit_one_wins(ConsistencyMode mode, int staleness, int expected)
     {
         Assert.Equal(expected, new TrainingRunSettings(mode, 10, staleness: staleness).MaxInFlight);
