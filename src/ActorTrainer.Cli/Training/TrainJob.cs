@@ -17,7 +17,8 @@ namespace ActorTrainer.Cli.Training;
 /// eval-every updates. Between segments the workers are idle, so validation, checkpoints
 /// (weights, optimizer state, hidden state and data position — everything --resume needs) and
 /// the progress line see one consistent point of the run. In sync mode segmenting changes
-/// nothing; in async/ssp mode a gradient still in flight at a segment's end is dropped.
+/// nothing; in async/ssp mode the gradients still in flight at a segment's end (up to the
+/// in-flight limit per worker) are dropped.
 /// </summary>
 public sealed class TrainJob
 {
