@@ -41,7 +41,7 @@ internal static class ScaleCommand
                                  killed and the sweep fails with their logs (300)
         Model and data (as for train): --corpus --hidden (128) --batch (16) --chunk --truncation
           --activation --clip-norm --clip-value --optimizer (adam) --lr --seed --validation-fraction
-          --progress on|off --config FILE
+          --max-in-flight N|auto (auto: 2 in async, 1 in sync and ssp) --progress on|off --config FILE
 
         Writes results.csv, curves.csv, summary.md, throughput.png, loss_vs_time.png, staleness.png
         and staleness_by_config.png.

@@ -90,6 +90,20 @@ public sealed class ScaleCommandTests : IDisposable
         Assert.NotEqual("", r["time_to_target_s"]);
     }
 
+    [Fact]
+    public async Task An_explicit_in_flight_limit_reaches_the_workers_and_the_report()
+    {
+        // A lone async worker with one push in flight always computes on the newest W: staleness 0
+        // throughout (with async's default of two, it may compute during the round trip).
+        string dir = Path.Combine(_root, "inflight");
+        var (code, _, err) = await Run("scale", "--hidden", "8", "--batch", "2", "--chunk", "5", "--workers", "1", "--modes", "async", "--shards", "1",
+            "--budget", "3000", "--points", "3", "--val-tokens", "400", "--capacity-seconds", "0", "--progress", "off", "--max-in-flight", "1", "--out", dir);
+        Assert.True(code == 0, err);
+        var r = SweepOutputs.Results(dir).Single();
+        Assert.Equal("0", r["staleness_max"]);
+        Assert.Contains("`--max-in-flight 1`", File.ReadAllText(Path.Combine(dir, ScaleReport.Summary)));
+    }
+
     [Theory]
     [InlineData("--mode", "async", "--mode is a train option")]
     [InlineData("--modes", "sync,fast", "unknown mode 'fast'")]
