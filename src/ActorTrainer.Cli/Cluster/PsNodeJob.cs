@@ -48,7 +48,7 @@ public sealed class PsNodeJob
 
         using var channel = OpenTensorChannel(node);
         // The transport port is bound before the run directory exists: a port in use leaves nothing behind.
-        var system = StartSystem(config);
+        var system = NodeSystem.Start(config);
         try
         {
             var dir = RunDirectory.CreateNew(settings.Out);
@@ -124,13 +124,6 @@ public sealed class PsNodeJob
         {
             await WorkerNodeJob.LeaveAsync(system);
         }
-    }
-
-    /// <summary>The node's actor system, its transport bound; a port that cannot be bound is bad input.</summary>
-    internal static ActorSystem StartSystem(Config config)
-    {
-        try { return ClusterNode.StartSystem(config); }
-        catch (InvalidOperationException e) { throw new UsageException(e.Message); }
     }
 
     /// <summary>The tensor channel's listener, bound now so that a port in use stops the node before

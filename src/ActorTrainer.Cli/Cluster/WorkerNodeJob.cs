@@ -42,7 +42,7 @@ public sealed class WorkerNodeJob
             return computer;
         };
 
-        var system = PsNodeJob.StartSystem(config);
+        var system = NodeSystem.Start(config);
         try
         {
             if (!await ClusterNode.JoinAsync(system, node, ct))

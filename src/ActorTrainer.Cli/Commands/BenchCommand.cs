@@ -3,6 +3,7 @@ using System.Globalization;
 using ActorTrainer.Actors.Coordinator;
 using ActorTrainer.Actors.ParameterServer;
 using ActorTrainer.Cli.CommandLine;
+using ActorTrainer.Cli.Settings;
 using ActorTrainer.Cli.Training;
 using ActorTrainer.Core.Data;
 using ActorTrainer.Core.Kernels;
@@ -58,16 +59,11 @@ internal static class BenchCommand
     {
         Hidden = Int(a, "hidden", 256), Batch = Int(a, "batch", 32), Chunk = Int(a, "chunk", 50),
         Corpus = a.Get("corpus"), ClipNorm = 5f, Optimizer = "sgd", LearningRate = 0.05f,
-        Workers = workers, ValidationFraction = 0, Mode = BenchMode(a.Get("mode")),
-        MaxInFlight = a.Get("max-in-flight") is not { } m || m == "auto" ? 0
-            : Int(a, "max-in-flight", 0) is > 0 and var n ? n
-            : throw new UsageException($"--max-in-flight: '{m}' is not a positive integer or auto"),
+        Workers = workers, ValidationFraction = 0,
+        // parsed as train parses them: the same values, the same messages
+        Mode = a.Get("mode") is { } mode ? TrainSettingsLoader.Enum<ConsistencyMode>(mode, "--mode", "sync, async, ssp") : ConsistencyMode.Sync,
+        MaxInFlight = a.Get("max-in-flight") is { } m ? TrainSettingsLoader.AutoOrPositive(m, "--max-in-flight") : 0,
     };
-
-    private static ConsistencyMode BenchMode(string? mode) =>
-        mode is null ? ConsistencyMode.Sync
-        : Enum.TryParse<ConsistencyMode>(mode, true, out var m) && Enum.IsDefined(m) && !int.TryParse(mode, out _) ? m
-        : throw new UsageException($"--mode: unknown value '{mode}' (expected one of: sync, async, ssp)");
 
     /// <summary>FLOPs per token of the matrix products that matter: 6·H² (recurrence fwd+bwd) + 6·V·H (output fwd+bwd).</summary>
     private static double UsefulFlopsPerToken(RunSetup s) => 6.0 * s.Spec.Shape.H * s.Spec.Shape.H + 6.0 * s.Spec.Shape.O * s.Spec.Shape.H;
@@ -173,14 +169,15 @@ internal static class BenchCommand
         var rule = OptimizerUpdateRule.Sgd(settings.LearningRate);
         var fp = ModelFingerprint.Of(setup.Spec).Shape;
         TrainingResult warm;
+        var run = new TrainingRunSettings(settings.Mode, long.MaxValue / 2, fp, maxInFlight: settings.ExplicitMaxInFlight);
         using (var warmUp = new CancellationTokenSource(TimeSpan.FromSeconds(1))) // tiered JIT, caches
-            warm = await TrainingRun.RunAsync(system, new TrainingRunSettings(settings.Mode, long.MaxValue / 2, fp, maxInFlight: settings.ExplicitMaxInFlight), computers, setup.InitialWeights(), rule,
+            warm = await TrainingRun.RunAsync(system, run, computers, setup.InitialWeights(), rule,
                 cancellationToken: warmUp.Token);
         long first = 0, last = 0, tokens = 0, updates = 0;
         var computeBefore = computers.Select(c => c.ComputeSeconds).ToArray();
         var chunksBefore = computers.Select(c => c.Chunks).ToArray();
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
-        await TrainingRun.RunAsync(system, new TrainingRunSettings(settings.Mode, long.MaxValue / 2, fp, maxInFlight: settings.ExplicitMaxInFlight), computers, warm.Weights, rule,
+        await TrainingRun.RunAsync(system, run, computers, warm.Weights, rule,
             new TrainingCallbacks
             {
                 OnUpdate = u =>

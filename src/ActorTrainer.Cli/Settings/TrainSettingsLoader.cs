@@ -106,7 +106,7 @@ public static class TrainSettingsLoader
             : throw new UsageException($"{src}: '{v}' is not an integer");
 
     /// <summary>"auto" = 0 (decided later, by mode); otherwise a positive integer.</summary>
-    private static int AutoOrPositive(string v, string src) =>
+    internal static int AutoOrPositive(string v, string src) =>
         v.Trim().Equals("auto", StringComparison.OrdinalIgnoreCase) ? 0
             : int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out int x) && x > 0 ? x
             : throw new UsageException($"{src}: '{v}' is not a positive integer or auto");
@@ -129,7 +129,7 @@ public static class TrainSettingsLoader
         _ => throw new UsageException($"{src}: '{v}' is not on/off"),
     };
 
-    private static T Enum<T>(string v, string src, string allowed) where T : struct, System.Enum =>
+    internal static T Enum<T>(string v, string src, string allowed) where T : struct, System.Enum =>
         System.Enum.TryParse<T>(v.Trim(), ignoreCase: true, out var x) && !int.TryParse(v, out _) ? x
             : throw new UsageException($"{src}: unknown value '{v}' (expected one of: {allowed})");
 
