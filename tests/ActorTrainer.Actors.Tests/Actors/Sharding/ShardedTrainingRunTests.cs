@@ -59,7 +59,14 @@ public sealed class ShardedTrainingRunTests : TestKit
         Assert.Equal(300, result.ShardStats.Max(st => st.Updates));
         Assert.Equal(result.ShardStats.Min(st => st.Updates), result.Stats.Updates);
         Assert.Equal(Enumerable.Range(1, updates.Count).Select(i => (long)i), updates.Select(u => u.UpdateNumber)); // shard 0's sequence
-        for (int i = 0; i < P; i++) Assert.True(Math.Abs(result.Weights[i] - Target[i]) < 0.25, $"W[{i}] = {result.Weights[i]}, target {Target[i]}");
+        // Converged: W starts at 0, on average 1.27 from the target (2 at most). Async workers keep two pushes
+        // in flight, so Adam steps on gradients up to ~10 versions stale and a weight can still swing by a
+        // few steps (lr 0.05) at the moment the run stops: the mean error is the steady measure (≤ 0.06 in
+        // 10 runs each mode), one element's a loose bound (≤ 0.53); a shard left behind would leave its
+        // slice near 0.
+        var error = Enumerable.Range(0, P).Select(i => Math.Abs(result.Weights[i] - Target[i])).ToArray();
+        Assert.True(error.Average() < 0.1, $"mean |W − target| = {error.Average()}");
+        for (int i = 0; i < P; i++) Assert.True(error[i] < 0.75, $"W[{i}] = {result.Weights[i]}, target {Target[i]}");
     }
 
     [Fact]
