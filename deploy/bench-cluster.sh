@@ -10,7 +10,7 @@
 #   deploy/bench-cluster.sh [-r ROUNDS (3)] [-u UPDATES per cluster run (1000)] [-s SECONDS per transport measurement (10)] [-c CORPUS]
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-rounds=3 updates=1000 seconds=10 corpus="$root/../shared/data/tinyshakespeare.txt"
+rounds=3 updates=1000 seconds=10 corpus="$root/data/tinyshakespeare.txt"
 while getopts "r:u:s:c:h" opt; do
   case "$opt" in
     r) rounds="$OPTARG" ;;

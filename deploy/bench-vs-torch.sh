@@ -12,7 +12,7 @@
 #                            [-w ROUNDS of the in-process part (as -r)] [-t SECONDS per in-process measurement (as -s)]
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-rounds=3 seconds=6 corpus="$root/../shared/data/tinyshakespeare.txt" wrounds="" wseconds=""
+rounds=3 seconds=6 corpus="$root/data/tinyshakespeare.txt" wrounds="" wseconds=""
 while getopts "r:s:c:w:t:h" opt; do
   case "$opt" in
     r) rounds="$OPTARG" ;;

@@ -105,7 +105,7 @@ public sealed class CharCorpusTests : IDisposable
     [Fact]
     public void Tiny_shakespeare_loads_with_its_whole_text_vocabulary()
     {
-        string path = SharedData.TinyShakespeare();
+        string path = RepoData.TinyShakespeare();
         var c = CharCorpus.FromFile(path);
         string text = File.ReadAllText(path);
         Assert.Equal(Vocabulary.FromText(text), c.Vocabulary);

@@ -1,9 +1,9 @@
 namespace ActorTrainer.Core.Tests;
 
-/// <summary>Locates files under the shared data folder by walking up from the test's base directory.</summary>
-internal static class SharedData
+/// <summary>Locates the repository's committed data files by walking up from the test's base directory.</summary>
+internal static class RepoData
 {
-    public static string TinyShakespeare() => Find(Path.Combine("shared", "data", "tinyshakespeare.txt"));
+    public static string TinyShakespeare() => Find(Path.Combine("data", "tinyshakespeare.txt"));
 
     public static string Find(string relative)
     {
