@@ -11,7 +11,7 @@ namespace ActorTrainer.Actors.Cluster;
 /// staleness bound) and the transport's maximum frame size (Akka.Remote drops the connection when
 /// two nodes disagree on it). <see cref="MismatchWith"/> names the first difference.
 /// </summary>
-/// <param name="Vocabulary">The vocabulary in token order (<c>Vocabulary.Serialize()</c>).</param>
+/// <param name="Vocabulary">The vocabulary in token order (<c>Vocabulary.ToJson()</c>).</param>
 /// <param name="Training">Truncation, mode and staleness as one readable string, e.g. "truncation=subsequence,mode=sync,staleness=2".</param>
 public sealed record RunFingerprint(
     ModelFingerprint Model, string Vocabulary, int TrainTokens, int StreamsPerWorker, int ChunkLength,

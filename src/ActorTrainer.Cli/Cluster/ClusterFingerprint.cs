@@ -17,7 +17,7 @@ public static class ClusterFingerprint
         string training = $"truncation={s.Truncation.ToString().ToLowerInvariant()},mode={s.Mode.ToString().ToLowerInvariant()}," +
                           $"staleness={s.Staleness.ToString(CultureInfo.InvariantCulture)},clip-norm={clipNorm},clip-value={clipValue}";
         return new RunFingerprint(
-            ModelFingerprint.Of(setup.Spec), setup.Vocabulary.Serialize(), setup.Corpus.TrainTokens.Length,
+            ModelFingerprint.Of(setup.Spec), setup.Vocabulary.ToJson(), setup.Corpus.TrainTokens.Length,
             s.Batch, s.Chunk, training, maximumFrameSize);
     }
 }

@@ -119,17 +119,18 @@ internal static class TextWindows
     /// </summary>
     public static IReadOnlyList<int[]> Take(string text, Vocabulary vocab, int count, int length)
     {
-        if (text.Length < length)
-            throw new UsageException($"the corpus has {text.Length} characters, fewer than one window of {length}; use a longer corpus or a smaller --max-lag/--length");
+        var runes = Vocabulary.ToRunes(text); // windows count characters (Runes), not UTF-16 halves
+        if (runes.Length < length)
+            throw new UsageException($"the corpus has {runes.Length} characters, fewer than one window of {length}; use a longer corpus or a smaller --max-lag/--length");
         var windows = new int[count][];
-        long span = text.Length - length;
+        long span = runes.Length - length;
         for (int i = 0; i < count; i++)
         {
             int start = count == 1 ? 0 : (int)(span * i / (count - 1));
-            foreach (char c in text.AsSpan(start, length))
+            foreach (var c in runes.AsSpan(start, length))
                 if (!vocab.Contains(c))
                     throw new UsageException($"the corpus has the character {Vocabulary.Describe(c)}, which is not in the model's vocabulary of {vocab.Size}; give the corpus the model was trained on");
-            windows[i] = vocab.Encode(text.AsSpan(start, length));
+            windows[i] = vocab.Encode(runes.AsSpan(start, length));
         }
         return windows;
     }

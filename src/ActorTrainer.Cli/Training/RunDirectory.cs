@@ -3,6 +3,7 @@ using System.Text.Json;
 using ActorTrainer.Cli.CommandLine;
 using ActorTrainer.Core.Checkpoints;
 using ActorTrainer.Core.Optim;
+using ActorTrainer.Core.Reporting;
 using ActorTrainer.Core.Rnn;
 using ActorTrainer.Core.Training;
 
@@ -101,8 +102,7 @@ public sealed class RunDirectory
         meta["version"] = Inv(version);
         string numbered = System.IO.Path.Combine(CheckpointDir, $"model-{updates:D7}.safetensors");
         ModelCheckpoint.Write(numbered, setup.Spec.Shape, w, setup.Vocabulary, meta);
-        File.Copy(numbered, Model + ".tmp", overwrite: true);
-        File.Move(Model + ".tmp", Model, overwrite: true);
+        AtomicFile.Copy(numbered, Model);
 
         var tensors = new List<(string, int[], ReadOnlyMemory<float>)>();
         if (optimizer is not null)
@@ -124,12 +124,8 @@ public sealed class RunDirectory
         SafetensorsFile.Write(State, tensors, stateMeta);
     }
 
-    public static void AtomicWrite(string path, string text)
-    {
-        string tmp = path + ".tmp";
-        File.WriteAllText(tmp, text);
-        File.Move(tmp, path, overwrite: true);
-    }
+    /// <summary>Writes text as UTF-8 (no BOM) atomically; see <see cref="AtomicFile.WriteAllText"/>.</summary>
+    public static void AtomicWrite(string path, string text) => AtomicFile.WriteAllText(path, text);
 
     private static string Inv(IFormattable x) => x.ToString(null, CultureInfo.InvariantCulture);
 }

@@ -93,7 +93,7 @@ public sealed class RunSetup
     public string Sample(ReadOnlySpan<float> w, int length, int seed)
     {
         if (length == 0) return "";
-        var prime = Vocabulary.Encode(Corpus.TrainingText.AsSpan(0, Math.Min(1, Corpus.TrainingText.Length)));
+        var prime = Corpus.TrainTokens.Span[..1]; // the corpus's first character (a whole Rune, never half an emoji)
         var tokens = Sampler.Sample(Spec, w, prime, length, Settings.Temperature, new Random(seed));
         return Vocabulary.Decode(prime) + Vocabulary.Decode(tokens);
     }

@@ -19,13 +19,17 @@ public sealed record ModelCheckpointData(
 /// An Elman RNN's W as a safetensors file: tensors W_xh (H×V), W_hh (H×H), b_h (H), W_hy (O×H),
 /// b_y (O) (the blocks of <see cref="ModelShape"/>), optionally the optimizer state as tensors
 /// "optimizer.&lt;buffer&gt;" of shape [Count], and string metadata: format, V, H, O, the vocabulary
-/// (<see cref="Vocabulary.Serialize"/>), the optimizer step count, and the caller's run settings.
+/// (a JSON array of one-symbol strings, <see cref="Vocabulary.ToJson"/>), the optimizer step count,
+/// and the caller's run settings. Files of the previous format (vocabulary as an escaped string) are
+/// still read.
 /// Writes are atomic (see <see cref="SafetensorsFile"/>).
 /// </summary>
 public static class ModelCheckpoint
 {
     public const string FormatKey = "format";
-    public const string FormatValue = "actortrainer-elman-1";
+    public const string FormatValue = "actortrainer-elman-2";
+    /// <summary>The format before the JSON vocabulary: its vocabulary is <see cref="Vocabulary.FromLegacyString"/>'s.</summary>
+    public const string LegacyFormatValue = "actortrainer-elman-1";
     public const string VocabularyKey = "vocabulary";
     public const string OptimizerStepKey = "optimizer.step_count";
     public const string OptimizerTensorPrefix = "optimizer.";
@@ -47,7 +51,7 @@ public static class ModelCheckpoint
         if (w.Length != shape.Count)
             throw new ArgumentException($"W has {w.Length} values but V={shape.V}, H={shape.H}, O={shape.O} needs {shape.Count}", nameof(w));
         if (vocabulary is not null && vocabulary.Size != shape.V && vocabulary.Size != shape.O)
-            throw new ArgumentException($"vocabulary has {vocabulary.Size} characters but the model has V={shape.V}, O={shape.O}", nameof(vocabulary));
+            throw new ArgumentException($"vocabulary has {vocabulary.Size} symbols but the model has V={shape.V}, O={shape.O}", nameof(vocabulary));
         if (optimizerState is not null && optimizerState.Length != shape.Count)
             throw new ArgumentException($"optimizer state covers {optimizerState.Length} parameters but W has {shape.Count}", nameof(optimizerState));
 
@@ -58,7 +62,7 @@ public static class ModelCheckpoint
             ["H"] = Invariant(shape.H),
             ["O"] = Invariant(shape.O),
         };
-        if (vocabulary is not null) metadata[VocabularyKey] = vocabulary.Serialize();
+        if (vocabulary is not null) metadata[VocabularyKey] = vocabulary.ToJson();
         if (optimizerState is not null) metadata[OptimizerStepKey] = Invariant(optimizerState.StepCount);
         foreach (var (k, v) in settings ?? new Dictionary<string, string>())
         {
@@ -103,7 +107,8 @@ public static class ModelCheckpoint
         Vocabulary? vocabulary = null;
         if (file.Metadata.TryGetValue(VocabularyKey, out string? vs))
         {
-            try { vocabulary = Vocabulary.Deserialize(vs); }
+            bool legacy = file.Metadata.TryGetValue(FormatKey, out string? format) && format == LegacyFormatValue;
+            try { vocabulary = legacy ? Vocabulary.FromLegacyString(vs) : Vocabulary.FromJson(vs); }
             catch (FormatException e) { throw new CheckpointException($"checkpoint '{file.Path}' has a malformed vocabulary: {e.Message}", e); }
         }
 

@@ -5,7 +5,9 @@ namespace ActorTrainer.Core.Data;
 /// <summary>
 /// A character corpus: the whole text, its <see cref="Vocabulary"/> (built over the WHOLE text, so
 /// validation never meets an unknown character), and a split into training tokens (the first part)
-/// and held-out validation tokens (the last ⌊N·fraction⌋ characters). Immutable.
+/// and held-out validation tokens (the last ⌊N·fraction⌋ characters). A character is a Unicode scalar
+/// value (<see cref="System.Text.Rune"/>): N counts those, not UTF-16 code units, so the split never
+/// cuts an emoji in two. Immutable.
 /// </summary>
 public sealed class CharCorpus
 {
@@ -17,25 +19,31 @@ public sealed class CharCorpus
     public Vocabulary Vocabulary { get; }
     public double ValidationFraction { get; }
 
-    /// <summary>Training tokens: Text[0, N − n_val).</summary>
+    /// <summary>Training tokens: the first N − n_val characters of Text.</summary>
     public ReadOnlyMemory<int> TrainTokens { get; }
 
     /// <summary>Validation tokens: the last n_val = ⌊N·ValidationFraction⌋ characters of Text (may be empty).</summary>
     public ReadOnlyMemory<int> ValidationTokens { get; }
 
-    public string TrainingText => Text[..TrainTokens.Length];
-    public string ValidationText => Text[TrainTokens.Length..];
+    private readonly int trainUtf16Length; // UTF-16 length of the training text (where Text splits)
+
+    public string TrainingText => Text[..trainUtf16Length];
+    public string ValidationText => Text[trainUtf16Length..];
 
     private CharCorpus(string source, string text, double validationFraction)
     {
         Source = source;
         Text = text;
         ValidationFraction = validationFraction;
-        Vocabulary = Vocabulary.FromText(text);
-        int[] all = Vocabulary.Encode(text);
+        Rune[] runes;
+        try { runes = Vocabulary.ToRunes(text); }
+        catch (ArgumentException e) { throw new DataException($"corpus '{source}' is not valid Unicode: {e.Message}", e); }
+        Vocabulary = new Vocabulary(runes);
+        int[] all = Vocabulary.Encode(runes);
         int nVal = (int)Math.Floor(all.Length * validationFraction);
         TrainTokens = all.AsMemory(0, all.Length - nVal);
         ValidationTokens = all.AsMemory(all.Length - nVal);
+        foreach (Rune r in runes.AsSpan(0, all.Length - nVal)) trainUtf16Length += r.Utf16SequenceLength;
     }
 
     /// <summary>
@@ -51,8 +59,9 @@ public sealed class CharCorpus
     }
 
     /// <summary>
-    /// Corpus over a UTF-8 text file. DataException (with the full path) when the file does not exist,
-    /// is a directory, is empty or cannot be read.
+    /// Corpus over a UTF-8 text file (a UTF-8 or UTF-16 byte-order mark is honoured). DataException (with
+    /// the full path) when the file does not exist, is a directory, is empty, cannot be read, or is not
+    /// valid UTF-8 (the byte offset of the first bad sequence is named).
     /// </summary>
     public static CharCorpus FromFile(string path, double validationFraction = DefaultValidationFraction)
     {
@@ -61,10 +70,10 @@ public sealed class CharCorpus
         string full = Path.GetFullPath(path);
         if (Directory.Exists(full))
             throw new DataException($"corpus path '{full}' is a directory; give the path of a text file");
-        string text;
+        byte[] bytes;
         try
         {
-            text = File.ReadAllText(full, Encoding.UTF8);
+            bytes = File.ReadAllBytes(full);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -74,8 +83,42 @@ public sealed class CharCorpus
         {
             throw new DataException($"cannot read corpus file '{full}': {e.Message}", e);
         }
+        string text = Decode(bytes, full);
         if (text.Length == 0) throw new DataException($"corpus file '{full}' is empty: there is nothing to train on");
         return new CharCorpus(full, text, validationFraction);
+    }
+
+    /// <summary>Strict decoding: invalid bytes are an error, never silently replaced by U+FFFD.</summary>
+    private static string Decode(byte[] bytes, string path)
+    {
+        ReadOnlySpan<byte> b = bytes;
+        Encoding encoding = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+        string name = "UTF-8";
+        if (b.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF])) b = b[3..];
+        else if (b.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xFE])) { b = b[2..]; encoding = new UnicodeEncoding(false, false, true); name = "UTF-16LE"; }
+        else if (b.StartsWith((ReadOnlySpan<byte>)[0xFE, 0xFF])) { b = b[2..]; encoding = new UnicodeEncoding(true, false, true); name = "UTF-16BE"; }
+        try
+        {
+            return encoding.GetString(b);
+        }
+        catch (DecoderFallbackException e)
+        {
+            string where = "";
+            if (name == "UTF-8" && FirstInvalidUtf8(bytes) is var at && at < bytes.Length) where = $": byte 0x{bytes[at]:X2} at offset {at} starts no valid sequence";
+            throw new DataException($"corpus file '{path}' is not valid {name} text{where}; convert it to UTF-8", e);
+        }
+    }
+
+    private static int FirstInvalidUtf8(ReadOnlySpan<byte> bytes)
+    {
+        int offset = 0;
+        while (!bytes.IsEmpty)
+        {
+            if (Rune.DecodeFromUtf8(bytes, out _, out int used) != System.Buffers.OperationStatus.Done) return offset;
+            bytes = bytes[used..];
+            offset += used;
+        }
+        return offset;
     }
 
     private static void ValidateFraction(double f)
@@ -85,5 +128,5 @@ public sealed class CharCorpus
     }
 
     public override string ToString() =>
-        $"{Source}: {Text.Length} chars, V={Vocabulary.Size}, train {TrainTokens.Length}, validation {ValidationTokens.Length}";
+        $"{Source}: {TrainTokens.Length + ValidationTokens.Length} chars, V={Vocabulary.Size}, train {TrainTokens.Length}, validation {ValidationTokens.Length}";
 }

@@ -89,7 +89,7 @@ public class DiagnoseCommandTests
     public void A_train_run_directory_is_diagnosed_from_its_model_file_on_the_corpus_it_recorded()
     {
         using var dir = new TempDir();
-        var vocab = new Vocabulary("abc \n");
+        var vocab = Vocabulary.FromText("abc \n");
         string text = dir.File("abc.txt");
         File.WriteAllText(text, string.Concat(Enumerable.Repeat("abc cab\nbca acb ", 30)));
         var model = ModelSource.Fresh(vocab, 4, Activation.Tanh, new WhhInit.SpectralRadius(1), 1);
@@ -150,7 +150,7 @@ public class DiagnoseCommandTests
     public void Corpus_with_characters_outside_the_checkpoint_vocabulary_is_a_usage_error()
     {
         using var dir = new TempDir();
-        var vocab = new Vocabulary("abc ");
+        var vocab = Vocabulary.FromText("abc ");
         var model = ModelSource.Fresh(vocab, 4, Activation.Tanh, new WhhInit.SpectralRadius(1), 1);
         string ckpt = dir.File("m.safetensors");
         ModelCheckpoint.Write(ckpt, model.Spec.Shape, model.W, vocab);

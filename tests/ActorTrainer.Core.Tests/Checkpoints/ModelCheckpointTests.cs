@@ -81,6 +81,49 @@ public sealed class ModelCheckpointTests : IDisposable
     }
 
     [Fact]
+    public void Vocabulary_with_emoji_CJK_and_combining_marks_round_trips_as_a_plain_json_array()
+    {
+        var vocab = Vocabulary.FromText("a😀日本e\u0301\n\"\\");
+        var shape = new ModelShape(vocab.Size, 3, vocab.Size);
+        string path = PathOf("unicode.safetensors");
+        ModelCheckpoint.Write(path, shape, new float[shape.Count], vocab);
+
+        Assert.Equal(vocab, ModelCheckpoint.Read(path, shape, vocab).Vocabulary);
+        // What a reader outside .NET does (Python: json.loads(metadata["vocabulary"])): plain JSON, token order.
+        string json = SafetensorsFile.Read(path).Metadata[ModelCheckpoint.VocabularyKey];
+        Assert.Equal(vocab.Symbols.Select(r => r.ToString()), System.Text.Json.JsonSerializer.Deserialize<string[]>(json)!);
+    }
+
+    [Fact]
+    public void Checkpoint_of_the_previous_format_still_loads_its_vocabulary()
+    {
+        var shape = new ModelShape(4, 2, 4);
+        string path = PathOf("legacy.safetensors");
+        WriteLegacy(path, shape, "\\u000A ab");   // how the old format wrote "\n ab"
+        var back = ModelCheckpoint.Read(path);
+        Assert.Equal(Vocabulary.FromText("\n ab"), back.Vocabulary);
+    }
+
+    [Fact]
+    public void Checkpoint_of_the_previous_format_with_split_emoji_is_refused_clearly()
+    {
+        var shape = new ModelShape(3, 2, 3);
+        string path = PathOf("legacy-emoji.safetensors");
+        WriteLegacy(path, shape, "a\\uD83D\\uDE00");
+        var ex = Assert.Throws<CheckpointException>(() => ModelCheckpoint.Read(path));
+        Assert.Contains("surrogate", ex.Message);
+        Assert.Contains(path, ex.Message);
+    }
+
+    /// <summary>A checkpoint as format actortrainer-elman-1 wrote it: the vocabulary as an escaped string.</summary>
+    private static void WriteLegacy(string path, ModelShape shape, string vocabulary)
+    {
+        var w = new float[shape.Count];
+        SafetensorsFile.Write(path, shape.Blocks.Select(b => (b.Name, b.Dims, (ReadOnlyMemory<float>)w.AsMemory(b.Offset, b.Dims.Aggregate(1, (x, d) => x * d)))).ToList(),
+            new Dictionary<string, string> { ["format"] = "actortrainer-elman-1", ["vocabulary"] = vocabulary });
+    }
+
+    [Fact]
     public void Vocabulary_mismatch_is_described()
     {
         var vocab = Vocabulary.FromText("abc");

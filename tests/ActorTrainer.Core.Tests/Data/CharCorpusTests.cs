@@ -1,3 +1,4 @@
+using System.Text;
 using ActorTrainer.Core.Data;
 
 namespace ActorTrainer.Core.Tests.Data;
@@ -25,9 +26,9 @@ public sealed class CharCorpusTests : IDisposable
     public void Vocabulary_covers_characters_that_only_occur_in_validation()
     {
         var c = CharCorpus.FromText("aaaaaaaaaaaaaaaaaaaZ", 0.1);
-        Assert.True(c.Vocabulary.Contains('Z'));
-        Assert.DoesNotContain(c.Vocabulary.Encode('Z'), c.TrainTokens.ToArray());
-        Assert.Contains(c.Vocabulary.Encode('Z'), c.ValidationTokens.ToArray());
+        Assert.True(c.Vocabulary.Contains(new Rune('Z')));
+        Assert.DoesNotContain(c.Vocabulary.Encode(new Rune('Z')), c.TrainTokens.ToArray());
+        Assert.Contains(c.Vocabulary.Encode(new Rune('Z')), c.ValidationTokens.ToArray());
     }
 
     [Fact]
@@ -111,5 +112,52 @@ public sealed class CharCorpusTests : IDisposable
         Assert.Equal(Vocabulary.FromText(text), c.Vocabulary);
         Assert.Equal(text.Length, c.TrainTokens.Length + c.ValidationTokens.Length);
         Assert.Equal((int)Math.Floor(text.Length * 0.1), c.ValidationTokens.Length);
+    }
+
+    [Fact]
+    public void Split_counts_characters_not_utf16_units_and_never_cuts_an_emoji()
+    {
+        // 10 characters, 16 UTF-16 units: with fraction 0.5 the split falls after the 5th character,
+        // which is inside the 3rd emoji's surrogate pair if UTF-16 units were counted.
+        const string text = "😀a😀b😀c😀d😀e";
+        var c = CharCorpus.FromText(text, 0.5);
+        Assert.Equal(5, c.TrainTokens.Length);
+        Assert.Equal(5, c.ValidationTokens.Length);
+        Assert.Equal("😀a😀b😀", c.TrainingText);
+        Assert.Equal("c😀d😀e", c.ValidationText);
+        Assert.Equal(c.TrainingText, c.Vocabulary.Decode(c.TrainTokens.Span));
+        Assert.Equal(c.ValidationText, c.Vocabulary.Decode(c.ValidationTokens.Span));
+    }
+
+    [Fact]
+    public void Text_with_a_lone_surrogate_gives_a_data_exception()
+    {
+        var ex = Assert.Throws<DataException>(() => CharCorpus.FromText("ab\uD83Dcd", 0, "s"));
+        Assert.Contains("not valid Unicode", ex.Message);
+    }
+
+    [Fact]
+    public void Reads_a_utf8_file_with_emoji_CJK_and_combining_marks()
+    {
+        string path = Path.Combine(dir, "u.txt");
+        const string text = "日本語 e\u0301 😀🎉\n";
+        File.WriteAllText(path, text, new UTF8Encoding(true));   // with a BOM, which is not text
+        var c = CharCorpus.FromFile(path, 0);
+        Assert.Equal(text, c.Text);
+        Assert.Equal(text.EnumerateRunes().Count(), c.TrainTokens.Length);
+    }
+
+    [Theory]
+    [InlineData(new byte[] { 0x61, 0x62, 0xFF, 0x63 }, 2)]             // a byte that never occurs in UTF-8
+    [InlineData(new byte[] { 0x61, 0xF0, 0x9F, 0x98 }, 1)]             // an emoji cut short at the end
+    [InlineData(new byte[] { 0x61, 0x62, 0x63, 0xED, 0xA0, 0xBD }, 3)] // an encoded surrogate (CESU-8)
+    public void Invalid_utf8_gives_a_data_exception_naming_the_offset(byte[] bytes, int offset)
+    {
+        string path = Path.Combine(dir, "bad.txt");
+        File.WriteAllBytes(path, bytes);
+        var ex = Assert.Throws<DataException>(() => CharCorpus.FromFile(path));
+        Assert.Contains("not valid UTF-8", ex.Message);
+        Assert.Contains($"offset {offset}", ex.Message);
+        Assert.Contains(path, ex.Message);
     }
 }
