@@ -6,7 +6,11 @@ namespace ActorTrainer.Cli.Training;
 /// <summary>
 /// metrics.csv: one row per applied update. In sync mode one update averages several workers'
 /// gradients: worker lists their ids (';'-separated), loss and grad_norm are their means, clipped
-/// says whether any was clipped, staleness is the largest. Also keeps the series for the loss plot.
+/// says whether any was clipped, staleness is the largest. Also keeps the series for the loss plot,
+/// and writes the same metrics as a TensorBoard event file beside metrics.csv (<see cref="TensorBoardWriter"/>):
+/// per update the scalars loss/train, grad_norm/pre_clip, staleness/update; per validation
+/// loss/validation; and per window (the updates since the previous validation, or the rest at the end)
+/// throughput/tokens_per_s, optimizer/learning_rate and the histogram staleness.
 /// </summary>
 public sealed class MetricsLog : IDisposable
 {
@@ -15,13 +19,22 @@ public sealed class MetricsLog : IDisposable
 
     private readonly CsvWriter _csv;
     private readonly CsvWriter _validation;
+    private readonly TensorBoardWriter _events;
+    private readonly float _learningRate;                  // from run.json; NaN if it holds none
+    private readonly List<long> _stalenessCounts = new();  // [s] = updates of staleness s in this window
+    private long _windowTokens, _lastUpdate;
+    private double _windowStart, _lastElapsed;
     public List<(double Update, double Loss)> TrainLoss { get; } = new();
     public List<(double Update, double Loss)> ValidationLoss { get; } = new();
 
-    public MetricsLog(RunDirectory dir)
+    /// <param name="clock">Wall time of the TensorBoard events (tests pass their own).</param>
+    public MetricsLog(RunDirectory dir, TimeProvider? clock = null)
     {
         _csv = new CsvWriter(dir.Metrics, Columns);
         _validation = new CsvWriter(dir.Validation, ["update", "version", "val_loss", "elapsed_s"]);
+        _events = new TensorBoardWriter(dir.Path, clock);
+        _learningRate = File.Exists(dir.RunJson) && dir.ReadSettings().TryGetValue("lr", out var lr)
+                        && float.TryParse(lr, System.Globalization.NumberStyles.Float, Inv, out float x) ? x : float.NaN;
     }
 
     /// <summary>
@@ -54,12 +67,35 @@ public sealed class MetricsLog : IDisposable
         _csv.WriteRow(update, version, string.Join(';', u.WorkerIds), string.Join(';', u.ChunkIds), u.Loss, u.GradNorm,
             u.Clipped ? 1 : 0, u.Staleness, u.Tokens, Math.Round(elapsed, 3));
         TrainLoss.Add((update, u.Loss));
+        _events.AddScalars(update, [("loss/train", u.Loss), ("grad_norm/pre_clip", (float)u.GradNorm), ("staleness/update", u.Staleness)]);
+        while (_stalenessCounts.Count <= u.Staleness) _stalenessCounts.Add(0);
+        _stalenessCounts[(int)u.Staleness]++;
+        _windowTokens += u.Tokens;
+        _lastUpdate = update;
+        _lastElapsed = elapsed;
     }
 
     public void WriteValidation(long update, long version, double loss, double elapsed)
     {
         _validation.WriteRow(update, version, loss, Math.Round(elapsed, 3));
         ValidationLoss.Add((update, loss));
+        _events.AddScalars(update, [("loss/validation", (float)loss)]);
+        CloseWindow(update, elapsed);
+    }
+
+    /// <summary>Writes the window's throughput, learning rate and staleness histogram at step update, and starts a new window.</summary>
+    private void CloseWindow(long update, double elapsed)
+    {
+        if (_stalenessCounts.Count == 0) return;
+        double seconds = elapsed - _windowStart;
+        var scalars = new List<(string, float)>();
+        if (seconds > 0) scalars.Add(("throughput/tokens_per_s", (float)(_windowTokens / seconds)));
+        if (!float.IsNaN(_learningRate)) scalars.Add(("optimizer/learning_rate", _learningRate));
+        if (scalars.Count > 0) _events.AddScalars(update, scalars);
+        if (TensorBoardEvent.Histogram.OfCounts(_stalenessCounts) is { } h) _events.AddHistogram("staleness", update, h);
+        _stalenessCounts.Clear();
+        _windowTokens = 0;
+        _windowStart = elapsed;
     }
 
     public void SavePlot(string path)
@@ -74,7 +110,12 @@ public sealed class MetricsLog : IDisposable
 
     public void Dispose()
     {
-        _csv.Dispose();
-        _validation.Dispose();
+        try { CloseWindow(_lastUpdate, _lastElapsed); }
+        finally
+        {
+            _events.Dispose();
+            _csv.Dispose();
+            _validation.Dispose();
+        }
     }
 }
