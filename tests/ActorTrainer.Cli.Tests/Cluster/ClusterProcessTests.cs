@@ -69,6 +69,7 @@ public sealed class ClusterProcessTests : IDisposable
         Assert.True(finalLoss < 2.0, $"validation loss {finalLoss} after 300 updates (ln 47 ≈ 3.85 at the start)");
         foreach (var file in new[] { "run.json", "loss.png", "model.safetensors", "state.safetensors", "sample.txt" })
             Assert.True(File.Exists(Path.Combine(run, file)), $"{file} missing from the ps node's run directory");
+        Training.TensorBoardRunTests.AssertEventsMatchMetrics(run, learningRate: 0.01f); // the ps node writes TensorBoard events too
 
         // Sync mode is deterministic: the same run in one process ends with the same W, bit for bit.
         string inProcess = Path.Combine(_root, "inproc");
