@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using ActorTrainer.Actors.ParameterServer;
 
 namespace ActorTrainer.Actors.Cluster;
@@ -23,8 +24,11 @@ public sealed record RunFingerprint(
         ArgumentNullException.ThrowIfNull(server);
         if (Model != server.Model) return $"model mismatch: worker has {Model}, server has {server.Model}";
         if (Vocabulary != server.Vocabulary)
-            return $"vocabulary mismatch: worker has {Vocabulary.Length} symbols, server has {server.Vocabulary.Length}; " +
-                   $"first difference at token {FirstDifference(Vocabulary, server.Vocabulary)} (train on the same corpus on every node)";
+        {
+            IReadOnlyList<Rune> mine = Symbols(Vocabulary), theirs = Symbols(server.Vocabulary);
+            return $"vocabulary mismatch: worker has {mine.Count} symbols, server has {theirs.Count}; " +
+                   $"first difference at token {FirstDifference(mine, theirs)} (train on the same corpus on every node)";
+        }
         if (TrainTokens != server.TrainTokens)
             return $"corpus mismatch: worker has {TrainTokens} training tokens, server has {server.TrainTokens} (same --corpus and validation fraction on every node)";
         if (StreamsPerWorker != server.StreamsPerWorker)
@@ -38,9 +42,16 @@ public sealed record RunFingerprint(
         return null;
     }
 
-    private static int FirstDifference(string a, string b)
+    /// <summary>The symbols of a vocabulary's JSON form; a string that is not one counts as its characters (for the message only).</summary>
+    private static IReadOnlyList<Rune> Symbols(string vocabulary)
     {
-        int n = Math.Min(a.Length, b.Length);
+        try { return Core.Data.Vocabulary.FromJson(vocabulary).Symbols; }
+        catch (FormatException) { return vocabulary.EnumerateRunes().ToList(); }
+    }
+
+    private static int FirstDifference(IReadOnlyList<Rune> a, IReadOnlyList<Rune> b)
+    {
+        int n = Math.Min(a.Count, b.Count);
         for (int i = 0; i < n; i++)
             if (a[i] != b[i]) return i;
         return n;

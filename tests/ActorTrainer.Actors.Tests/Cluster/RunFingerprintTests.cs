@@ -6,7 +6,7 @@ namespace ActorTrainer.Actors.Tests.Cluster;
 public class RunFingerprintTests
 {
     private static readonly RunFingerprint Server = new(
-        new ModelFingerprint(4111, "V=47,H=32,O=47,phi=Tanh,loss=SoftmaxCrossEntropy"), "abc", 1000, 8, 25,
+        new ModelFingerprint(4111, "V=47,H=32,O=47,phi=Tanh,loss=SoftmaxCrossEntropy"), "[\"a\",\"b\",\"😀\"]", 1000, 8, 25,
         "truncation=subsequence,mode=sync,staleness=2,clip-norm=5,clip-value=none", 33_554_432);
 
     [Fact]
@@ -25,9 +25,10 @@ public class RunFingerprintTests
     [Fact]
     public void A_vocabulary_of_the_same_size_but_other_symbols_is_refused()
     {
-        string reason = (Server with { Vocabulary = "abd" }).MismatchWith(Server)!;
+        string reason = (Server with { Vocabulary = "[\"a\",\"b\",\"😁\"]" }).MismatchWith(Server)!;
         Assert.StartsWith("vocabulary mismatch", reason);
         Assert.Contains("token 2", reason);
+        Assert.Contains("worker has 3 symbols", reason);   // symbols, not characters of the JSON text
     }
 
     [Theory]
