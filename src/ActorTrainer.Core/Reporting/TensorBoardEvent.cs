@@ -24,7 +24,9 @@ public static class TensorBoardEvent
     {
         /// <summary>
         /// A histogram of integer values from counts[v] = how many were v (v ≥ 0): one bucket per value
-        /// with limits at v + ½, so each bucket is centred on its integer. Null when every count is 0.
+        /// from the smallest to the largest present, with limits at v + ½, so each bucket is centred on
+        /// its integer. (TensorBoard takes the first bucket's left edge from Min, so no bucket may lie
+        /// below it.) Null when every count is 0.
         /// </summary>
         public static Histogram? OfCounts(IReadOnlyList<long> counts)
         {
@@ -42,9 +44,9 @@ public static class TensorBoardEvent
                 sumSquares += (double)v * v * counts[v];
             }
             if (max < 0) return null;
-            var limits = new double[max + 1];
-            var buckets = new double[max + 1];
-            for (int v = 0; v <= max; v++) { limits[v] = v + 0.5; buckets[v] = counts[v]; }
+            var limits = new double[max - min + 1];
+            var buckets = new double[max - min + 1];
+            for (int v = min; v <= max; v++) { limits[v - min] = v + 0.5; buckets[v - min] = counts[v]; }
             return new Histogram(min, max, num, sum, sumSquares, limits, buckets);
         }
     }

@@ -48,8 +48,10 @@ public sealed class TensorBoardRunTests : IDisposable
         foreach (var h in histograms)
             for (int i = 0; i < h.Buckets.Length; i++)
             {
-                Assert.Equal(i + 0.5, h.Limits[i]);                       // bucket i holds staleness i
-                counted[i] = counted.GetValueOrDefault(i) + h.Buckets[i];
+                int s = (int)(h.Limits[i] - 0.5);                         // the bucket of staleness s ends at s + ½
+                Assert.Equal(s + 0.5, h.Limits[i]);
+                Assert.Equal(h.Min + i, s);                               // one bucket per integer from the smallest
+                counted[s] = counted.GetValueOrDefault(s) + h.Buckets[i];
             }
         var expected = metrics.GroupBy(r => int.Parse(r[7], CultureInfo.InvariantCulture)).ToDictionary(g => g.Key, g => (double)g.Count());
         Assert.Equal(expected.OrderBy(kv => kv.Key), counted.Where(kv => kv.Value > 0).OrderBy(kv => kv.Key));

@@ -115,9 +115,10 @@ public sealed class TensorBoardWriterTests : IDisposable
     [Fact]
     public void Integer_histogram_buckets_are_centred_on_the_integers()
     {
+        // No bucket for 0: it is below the smallest value (1), where TensorBoard's first bucket starts.
         var h = TensorBoardEvent.Histogram.OfCounts([0, 4, 0, 1])!;
-        Assert.Equal(new[] { 0.5, 1.5, 2.5, 3.5 }, h.BucketLimits);
-        Assert.Equal(new[] { 0.0, 4.0, 0.0, 1.0 }, h.BucketCounts);
+        Assert.Equal(new[] { 1.5, 2.5, 3.5 }, h.BucketLimits);
+        Assert.Equal(new[] { 4.0, 0.0, 1.0 }, h.BucketCounts);
         Assert.Equal((1.0, 3.0, 5.0, 7.0, 13.0), (h.Min, h.Max, h.Num, h.Sum, h.SumSquares));
         Assert.Null(TensorBoardEvent.Histogram.OfCounts([0, 0]));
         Assert.Throws<ArgumentOutOfRangeException>(() => TensorBoardEvent.Histogram.OfCounts([1, -1]));
