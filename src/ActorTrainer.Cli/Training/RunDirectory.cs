@@ -14,6 +14,7 @@ namespace ActorTrainer.Cli.Training;
 /// <list type="bullet">
 /// <item><c>run.json</c> — the settings the run was started with (marks the directory as a run);</item>
 /// <item><c>metrics.csv</c> — one row per applied update; <c>validation.csv</c> — one row per evaluation;</item>
+/// <item><c>events.out.tfevents.*</c> — the same metrics for TensorBoard (<see cref="MetricsLog"/>);</item>
 /// <item><c>loss.png</c> — train and validation loss curves;</item>
 /// <item><c>model.safetensors</c> — the latest weights (W_xh, W_hh, b_h, W_hy, b_y; vocabulary and settings in metadata),
 /// <c>checkpoints/model-&lt;update&gt;.safetensors</c> — every checkpoint kept;</item>
@@ -21,7 +22,8 @@ namespace ActorTrainer.Cli.Training;
 /// <item><c>sample.txt</c> — text generated at the end;</item>
 /// <item><c>server.json</c> — ps node only: the server's final counters and measured load (<see cref="ServerSummary"/>).</item>
 /// </list>
-/// Every file is written atomically (temp file + rename): a crash never leaves a torn file.
+/// Every file but the logs that grow row by row (the CSVs, the events) is written atomically (temp file
+/// + rename): a crash never leaves a torn file, a failed write no temp file. All text is UTF-8, no BOM.
 /// </summary>
 public sealed class RunDirectory
 {
