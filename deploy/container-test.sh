@@ -11,7 +11,7 @@
 # `docker compose`, and NuGet reachable from a container (the image's build stage restores).
 # The base images, actortrainer-local/dotnet-sdk:<SDK version> and actortrainer-local/dotnet-runtime:
 # <runtime version>, are made once when missing: a Debian minbase root filesystem (debootstrap, as
-# root, from the mirror in /etc/apt/sources.list*; cached as a tarball in $ACTORTRAINER_CONTAINER_CACHE,
+# root, from the mirror in /etc/apt/sources.list*; cached as a tarball in $CONTAINER_TEST_CACHE,
 # default /var/cache/actortrainer-container) plus this machine's .NET, then `docker import`.
 # Exit code: 0 passed; 1 the build, the run or a check failed; 2 usage; 3 a prerequisite is missing.
 set -euo pipefail
@@ -53,7 +53,7 @@ sdk_image="actortrainer-local/dotnet-sdk:$sdk_version"
 runtime_image="actortrainer-local/dotnet-runtime:$runtime_version"
 
 suite="${DEBIAN_SUITE:-bookworm}"   # the packages below are bookworm's names (libicu72, libssl3)
-cache="${ACTORTRAINER_CONTAINER_CACHE:-/var/cache/actortrainer-container}"
+cache="${CONTAINER_TEST_CACHE:-/var/cache/actortrainer-container}"
 rootfs_tar="$cache/debian-$suite-minbase.tar"
 
 # The Debian mirror apt already uses here (deb822 or one-line format); deb.debian.org if none.
@@ -140,8 +140,8 @@ dc up --no-build -d >&2 || failed "docker compose up failed (output above)"
 ids=()
 for service in ps worker1 worker2; do ids+=("$(dc ps -q "$service")"); done
 # Bounded: a hung run fails the test instead of waiting for CI's limit.
-timeout "${ACTORTRAINER_CONTAINER_TIMEOUT:-900}" docker wait "${ids[@]}" >/dev/null \
-  || { dc logs --no-color >&2 || true; failed "the containers did not all exit within ${ACTORTRAINER_CONTAINER_TIMEOUT:-900}s"; }
+timeout "${CONTAINER_TEST_TIMEOUT:-900}" docker wait "${ids[@]}" >/dev/null \
+  || { dc logs --no-color >&2 || true; failed "the containers did not all exit within ${CONTAINER_TEST_TIMEOUT:-900}s"; }
 dc logs --no-color >"$runs/compose.log" 2>&1 || true
 
 status=0
