@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using ActorTrainer.Core.Checkpoints;
+using Xunit.Abstractions;
 
 namespace ActorTrainer.Cli.Tests.Deploy;
 
@@ -10,7 +11,7 @@ namespace ActorTrainer.Cli.Tests.Deploy;
 /// does the docker work; this test checks what the run left in the ps's mounted volume.
 /// </summary>
 [Trait("Category", "Container")]
-public sealed class ContainerTests : IDisposable
+public sealed class ContainerTests(ITestOutputHelper log) : IDisposable
 {
     private const int Updates = 200;
     private const int Hidden = 64;
@@ -31,6 +32,7 @@ public sealed class ContainerTests : IDisposable
         string runs = Path.Combine(_root, "runs");
         var (exit, output) = await RunScriptAsync("deploy/container-test.sh", "-o", runs, "-u", $"{Updates}", "-H", $"{Hidden}");
 
+        log.WriteLine(output); // the script's phases with their times, for CI's log
         Assert.True(exit == 0, $"deploy/container-test.sh exited {exit}:\n{output}");
         foreach (var service in new[] { "ps", "worker1", "worker2" })
             Assert.Contains($"{service} exited 0", output);
