@@ -7,7 +7,7 @@
 #   -o  directory mounted as the ps's /data/runs (default: a new directory under /tmp; printed)
 #   -u  training updates (default 200)      -H  hidden size (default 64)
 #
-# Needs a running Docker daemon (e.g. `dockerd --storage-driver=vfs &`), docker-compose or
+# Needs a running Docker daemon (e.g. `dockerd &`; `--storage-driver=vfs` where overlay2 fails), docker-compose or
 # `docker compose`, and NuGet reachable from a container (the image's build stage restores).
 # The base images, actortrainer-local/dotnet-sdk:<SDK version> and actortrainer-local/dotnet-runtime:
 # <runtime version>, are made once when missing: a Debian minbase root filesystem (debootstrap, as
@@ -18,7 +18,7 @@ set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 runs="" updates=200 hidden=64
-usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; }
 while getopts "o:u:H:h" opt; do
   case "$opt" in
     o) runs="$OPTARG" ;;
@@ -38,7 +38,7 @@ phase() { echo "[container-test] $(( SECONDS - started ))s: $*" >&2; }
 
 # 1. Prerequisites.
 command -v docker >/dev/null || missing "no docker command on PATH"
-docker info >/dev/null 2>&1 || missing "cannot reach a Docker daemon ($(docker info 2>&1 | grep -m1 -i error || echo 'docker info failed')); start one, e.g. dockerd --storage-driver=vfs &"
+docker info >/dev/null 2>&1 || missing "cannot reach a Docker daemon ($(docker info 2>&1 | grep -m1 -i error || echo 'docker info failed')); start one, e.g. dockerd &"
 if docker compose version >/dev/null 2>&1; then compose=(docker compose)
 elif command -v docker-compose >/dev/null; then compose=(docker-compose)
 else missing "neither 'docker compose' nor docker-compose is installed (Debian: apt-get install docker-compose)"; fi
