@@ -53,6 +53,8 @@ public sealed class ContainerTests(ITestOutputHelper log) : IDisposable
         Assert.Equal(Updates, rows.Count);
         Assert.All(rows, r => Assert.Equal("0;1", CliHarness.Col(header, r, "worker")));
 
+        Assert.NotEmpty(Directory.GetFiles(run, "events.out.tfevents.*")); // TensorBoard's, beside metrics.csv
+
         var model = SafetensorsFile.Read(Path.Combine(run, "model.safetensors"));
         Assert.NotEmpty(model.Tensors);
         Assert.All(model.Tensors, t => Assert.True(t.Data.All(float.IsFinite), $"{t.Name} has a non-finite weight"));
