@@ -106,7 +106,7 @@ public sealed class PsNodeJob
             var result = await completion.Task; // a failed callback (e.g. the disk is full) surfaces here
             ServerSummary.From(result, _load, GC.CollectionCount(2)).Write(dir.Path);
             progress.Finish();
-            metrics.SavePlot(dir.LossPlot);
+            metrics.SavePlot(dir.LossPlot, Reporting.RunCaption.Of(dir.Path, settings, slots));
             if (result.Reason == CompletionReason.Diverged)
             {
                 _err.WriteLine($"error: training diverged after {result.Stats.Updates} updates ({result.Detail}); the last good checkpoint is in {dir.Path}. Try a lower --lr or a --clip-norm.");

@@ -69,7 +69,7 @@ internal static class ExperimentCommand
                 var summary = VanishingExperiment.ToSummary(curves);
                 VanishingExperiment.ToTable(curves).Save(outDir, "vanishing", "vanishing vs exploding: gradient norm vs lag",
                     VanishingExperiment.Notes(s, corpus.Source) + "\n\n" + summary.ToMarkdown());
-                VanishingExperiment.ToPlot(curves).SavePng(Path.Combine(outDir, "vanishing.png"));
+                VanishingExperiment.ToPlot(curves, s).SavePng(Path.Combine(outDir, "vanishing.png"));
                 Finish(stdout, summary, outDir, "vanishing", clock);
                 break;
             }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using ActorTrainer.Core.Diagnostics;
+using ActorTrainer.Cli.Reporting;
 using ActorTrainer.Core.Reporting;
 
 namespace ActorTrainer.Cli.Diagnostics;
@@ -46,14 +47,15 @@ internal sealed record DiagnosisReport(string Model, string Data, SpectralEstima
         return sb.ToString();
     }
 
-    public LinePlot ToPlot()
+    public LineChart ToPlot()
     {
         double[] lags = Rows.Select(r => (double)r.Lag).ToArray();
-        return new LinePlot($"gradient vs lag, rho(W_hh) = {Rho.Radius.ToString("G3", CultureInfo.InvariantCulture)}", "lag k", "norm (log scale)") { LogY = true }
-            .AddSeries("||dh_t/dh_t-k|| (geo-mean)", lags, Positive(Rows.Select(r => r.JacobianGeoMean)))
-            .AddSeries("rho(W_hh)^k", lags, Positive(Rows.Select(r => r.RhoPowK)))
-            .AddSeries("||dL_t/dh_t-k|| / lag 0", lags, Positive(Rows.Select(r => r.GradientRelative)))
-            .AddSeries("||C_k||_F / ||dW_hh||_F", lags, Positive(Rows.Select(r => r.WhhShare)));
+        return new LineChart($"diagnose: gradient vs lag, ρ(W_hh) = {Rho.Radius.ToString("G3", CultureInfo.InvariantCulture)}",
+                $"{Model}; {Data}", "lag k (steps)", "norm, relative (log scale)") { X = AxisScale.Integer, Y = AxisScale.Log10 }
+            .Add("‖∂hₜ/∂hₜ₋ₖ‖ (geometric mean)", lags, Positive(Rows.Select(r => r.JacobianGeoMean)))
+            .AddReference("ρ(W_hh)ᵏ", lags, Positive(Rows.Select(r => r.RhoPowK)), LineChart.ReferenceStyle.GreyDashed)
+            .Add("‖∂Lₜ/∂hₜ₋ₖ‖ ÷ lag 0", lags, Positive(Rows.Select(r => r.GradientRelative)))
+            .Add("‖C_k‖_F ÷ ‖dW_hh‖_F", lags, Positive(Rows.Select(r => r.WhhShare)));
     }
 
     /// <summary>A log axis cannot show 0 (a dead ReLU path, ρ = 0): those points become gaps.</summary>

@@ -5,6 +5,7 @@ using ActorTrainer.Core.Checkpoints;
 using ActorTrainer.Core.Data;
 using ActorTrainer.Core.Diagnostics;
 using ActorTrainer.Core.Optim;
+using ActorTrainer.Cli.Reporting;
 using ActorTrainer.Core.Reporting;
 using ActorTrainer.Core.Rnn;
 using ActorTrainer.Core.Truncation;
@@ -149,24 +150,28 @@ internal static class ClippingExperiment
         return t;
     }
 
-    public static LinePlot ToPlot(IReadOnlyList<ClippingRun> runs, ClippingSettings s)
+    public static LineChart ToPlot(IReadOnlyList<ClippingRun> runs, ClippingSettings s)
     {
-        var plot = new LinePlot($"training loss, rho(W_hh) = {s.Radius.ToString("G3", CultureInfo.InvariantCulture)} at start, " +
-                                $"{s.Optimizer} lr {s.LearningRate.ToString(CultureInfo.InvariantCulture)}", "update", "loss per chunk");
+        var plot = new LineChart("clipping: training loss with and without clipping", Subtitle(s), "update", "training loss per chunk (nats/char)")
+            { X = AxisScale.Integer };
         foreach (var r in runs)
-            plot.AddSeries(r.Name, Enumerable.Range(1, r.Loss.Length).Select(u => (double)u).ToArray(), r.Loss.Select(l => (double)l).ToArray());
+            plot.Add(r.Name, Enumerable.Range(1, r.Loss.Length).Select(u => (double)u).ToArray(), r.Loss.Select(l => (double)l).ToArray());
         return plot;
     }
 
     /// <summary>The pre-clip gradient norm of both runs per update, log scale, with the threshold c.</summary>
-    public static LinePlot ToNormPlot(IReadOnlyList<ClippingRun> runs, ClippingSettings s)
+    public static LineChart ToNormPlot(IReadOnlyList<ClippingRun> runs, ClippingSettings s)
     {
-        var plot = new LinePlot("gradient norm before clipping", "update", "||g|| (log scale)") { LogY = true };
+        var plot = new LineChart("clipping: gradient norm ‖g‖ before clipping", Subtitle(s), "update", "‖g‖ (log scale)")
+            { X = AxisScale.Integer, Y = AxisScale.Log10 };
         double[] updates = Enumerable.Range(1, runs[0].Loss.Length).Select(u => (double)u).ToArray();
-        foreach (var r in runs) plot.AddSeries(r.Name, updates, DiagnosisReport.Positive(r.GradNorm));
-        plot.AddSeries($"c = {s.ClipNorm.ToString(CultureInfo.InvariantCulture)}", new[] { 1.0, updates[^1] }, new[] { (double)s.ClipNorm, s.ClipNorm }, Rgb.Palette[7]);
+        foreach (var r in runs) plot.Add(r.Name, updates, DiagnosisReport.Positive(r.GradNorm));
+        plot.AddReference($"c = {s.ClipNorm.ToString(CultureInfo.InvariantCulture)}", [1.0, updates[^1]], [s.ClipNorm, s.ClipNorm]);
         return plot;
     }
+
+    private static string Subtitle(ClippingSettings s) =>
+        Invariant($"tanh H = {s.Hidden}, ρ(W_hh) = {s.Radius:G3} at start, B = {s.Batch}, k = {s.K}, {s.Optimizer} lr {s.LearningRate}, seed {s.Seed}");
 
     public static string Notes(ClippingSettings s, string source) => string.Join(" ",
         Invariant($"Character model on {source}: tanh, H = {s.Hidden}, W_hh rescaled to spectral radius {s.Radius} (seed {s.Seed});"),

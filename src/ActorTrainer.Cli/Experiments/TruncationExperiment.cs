@@ -3,6 +3,7 @@ using static System.FormattableString;
 using ActorTrainer.Cli.Diagnostics;
 using ActorTrainer.Core.Data;
 using ActorTrainer.Core.Optim;
+using ActorTrainer.Cli.Reporting;
 using ActorTrainer.Core.Reporting;
 using ActorTrainer.Core.Rnn;
 using ActorTrainer.Core.Truncation;
@@ -103,20 +104,22 @@ internal static class TruncationExperiment
         return t;
     }
 
-    public static LinePlot ToPlot(IReadOnlyList<TruncationRun> runs, TruncationSettings s)
+    public static LineChart ToPlot(IReadOnlyList<TruncationRun> runs, TruncationSettings s)
     {
         double lo = s.Ks.Min(), hi = s.Ks.Max();
-        var plot = new LinePlot($"recall accuracy vs truncation k (delay L = {s.Delay})", "truncation depth k", "held-out recall accuracy");
+        var plot = new LineChart($"truncation: recall accuracy vs truncation depth k (delay L = {s.Delay})",
+            Invariant($"A = {s.Alphabet} symbols, tanh H = {s.Hidden}, B = {s.Batch}, {s.Updates} updates of {s.Optimizer} lr {s.LearningRate}, clip {s.ClipNorm}, seed {s.Seed}"),
+            "truncation depth k (steps)", "held-out recall accuracy (fraction correct)") { X = AxisScale.Integer };
         foreach (string scheme in new[] { "subsequence", "k-step" })
         {
             var rs = runs.Where(r => r.Scheme == scheme).OrderBy(r => r.K).ToList();
-            plot.AddSeries(scheme + "(k)", rs.Select(r => (double)r.K).ToArray(), rs.Select(r => r.Accuracy).ToArray());
+            plot.Add(scheme + "(k)", rs.Select(r => (double)r.K).ToArray(), rs.Select(r => r.Accuracy).ToArray());
         }
         if (runs.FirstOrDefault(r => r.Scheme == "full") is { } full)
-            plot.AddSeries($"full (episodes of {s.Episode})", new[] { lo, hi }, new[] { full.Accuracy, full.Accuracy });
+            plot.AddReference($"untruncated (episodes of {s.Episode})", [lo, hi], [full.Accuracy, full.Accuracy]);
         double chance = 1.0 / s.Alphabet;
-        plot.AddSeries($"chance 1/{s.Alphabet}", new[] { lo, hi }, new[] { chance, chance }, Rgb.Palette[7]);
-        plot.AddSeries($"k = L = {s.Delay}", new[] { (double)s.Delay, s.Delay }, new[] { 0.0, 1.0 }, Rgb.Palette[8]);
+        plot.AddReference($"chance 1/{s.Alphabet}", [lo, hi], [chance, chance], LineChart.ReferenceStyle.GreyDashed);
+        plot.AddReference($"k = L = {s.Delay}", [s.Delay, s.Delay], [0.0, 1.0], LineChart.ReferenceStyle.GreyDotted);
         return plot;
     }
 

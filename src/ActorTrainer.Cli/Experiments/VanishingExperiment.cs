@@ -2,6 +2,7 @@ using System.Globalization;
 using static System.FormattableString;
 using ActorTrainer.Cli.Diagnostics;
 using ActorTrainer.Core.Diagnostics;
+using ActorTrainer.Cli.Reporting;
 using ActorTrainer.Core.Reporting;
 using ActorTrainer.Core.Rnn;
 
@@ -109,11 +110,13 @@ internal static class VanishingExperiment
         return t;
     }
 
-    public static LinePlot ToPlot(IReadOnlyList<VanishingCurve> curves)
+    public static LineChart ToPlot(IReadOnlyList<VanishingCurve> curves, VanishingSettings s)
     {
-        var plot = new LinePlot("gradient norm vs lag: ||dL_t/dh_(t-k)||", "lag k", "gradient norm (log scale)") { LogY = true };
+        var plot = new LineChart("vanishing: gradient norm ‖∂Lₜ/∂hₜ₋ₖ‖ vs lag k",
+            Invariant($"fresh models, H = {s.Hidden}, W_hh rescaled to each radius ρ; mean over {s.Windows} text windows, seed {s.Seed}"),
+            "lag k (steps)", "‖∂Lₜ/∂hₜ₋ₖ‖ (log scale)") { X = AxisScale.Integer, Y = AxisScale.Log10 };
         foreach (var c in curves)
-            plot.AddSeries(c.Label, Enumerable.Range(0, c.MaxLag + 1).Select(k => (double)k).ToArray(), DiagnosisReport.Positive(c.GradNorm));
+            plot.Add(Invariant($"{ModelSource.Name(c.Phi)}, ρ = {c.Radius:G3}"), Enumerable.Range(0, c.MaxLag + 1).Select(k => (double)k).ToArray(), DiagnosisReport.Positive(c.GradNorm));
         return plot;
     }
 

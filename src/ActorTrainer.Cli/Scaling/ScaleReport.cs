@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using ActorTrainer.Cli.Reporting;
 using ActorTrainer.Core.Reporting;
 
 namespace ActorTrainer.Cli.Scaling;
@@ -9,7 +10,8 @@ namespace ActorTrainer.Cli.Scaling;
 /// curves.csv (validation loss over wall time and versions), summary.md (machine, settings, table,
 /// capacity, how to read it) and the plots throughput.png (tokens/s vs workers with the ideal line),
 /// loss_vs_time.png (one line per configuration), staleness.png (histogram of the most-workers async
-/// configuration) and staleness_by_config.png (the distribution of every configuration).
+/// configuration) and staleness_by_config.png (the distribution of every configuration), each with an
+/// SVG beside it.
 /// </summary>
 public static class ScaleReport
 {
@@ -49,11 +51,13 @@ public static class ScaleReport
                     csv.WriteRow(r.Config.Label, p.WallSeconds, p.Update, p.Version, p.Tokens, p.Loss);
         written.Add(P(CurvesCsv));
 
-        ThroughputPlot(sweep).SavePng(P(ThroughputPng));
-        LossPlot(sweep).SavePng(P(LossPng));
-        StalenessHistogram(sweep).SavePng(P(StalenessPng));
-        StalenessByConfig(sweep).SavePng(P(StalenessByConfigPng));
-        written.AddRange([P(ThroughputPng), P(LossPng), P(StalenessPng), P(StalenessByConfigPng)]);
+        string name = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory)));
+        ThroughputPlot(sweep, name).SavePng(P(ThroughputPng));
+        LossPlot(sweep, name).SavePng(P(LossPng));
+        StalenessHistogram(sweep, name).SavePng(P(StalenessPng));
+        StalenessByConfig(sweep, name).SavePng(P(StalenessByConfigPng));
+        foreach (string png in new[] { ThroughputPng, LossPng, StalenessPng, StalenessByConfigPng })
+            written.AddRange([P(png), Path.ChangeExtension(P(png), ".svg")]);
 
         AtomicFile.WriteAllBytes(P(Summary), Encoding.UTF8.GetBytes(Markdown(sweep)));
         written.Add(P(Summary));
@@ -62,31 +66,42 @@ public static class ScaleReport
 
     private static string Mode(ScaleConfig c) => c.Mode.Mode.ToString().ToLowerInvariant();
 
-    /// <summary>Tokens/s against workers, one line per group, and the ideal line n × (mean 1-worker throughput).</summary>
-    public static LinePlot ThroughputPlot(SweepResult sweep)
+    /// <summary>The line under every sweep plot's title: the sweep's name (its directory) and the settings all configurations share.</summary>
+    public static string Subtitle(SweepResult sweep, string name)
     {
-        var plot = new LinePlot("throughput vs workers", "workers", "tokens/s");
+        var s = sweep.Settings;
+        var t = s.Train;
+        string stop = s.Stop == StopRule.Budget ? I($"{s.TokenBudget:N0} tokens each") : I($"each to validation loss {s.TargetLoss}");
+        string where = s.Launcher == Launcher.Cluster ? "cluster processes" : "in-process";
+        return I($"{name}: H={t.Hidden}, B={t.Batch}, {t.Optimizer} lr={t.LearningRate}; {stop}; {where} on {sweep.Cores} cores");
+    }
+
+    /// <summary>Tokens/s against workers, one line per group, and over them the ideal n × (mean 1-worker throughput), dashed.</summary>
+    public static LineChart ThroughputPlot(SweepResult sweep, string name = "sweep")
+    {
+        var plot = new LineChart("throughput vs workers", Subtitle(sweep, name), "workers", "throughput (tokens/s)") { X = AxisScale.Integer };
         foreach (var g in sweep.Configs.GroupBy(r => r.Config.Group))
         {
             var points = g.OrderBy(r => r.Config.Workers).ToArray();
-            plot.AddSeries(g.Key, points.Select(r => (double)r.Config.Workers).ToArray(), points.Select(r => r.TokensPerSecond).ToArray());
+            plot.Add(g.Key, points.Select(r => (double)r.Config.Workers).ToArray(), points.Select(r => r.TokensPerSecond).ToArray());
         }
         var ones = sweep.Configs.Where(r => r.Config.Workers == 1).Select(r => r.TokensPerSecond).ToArray();
         if (ones.Length > 0)
         {
             var ns = sweep.Configs.Select(r => (double)r.Config.Workers).Distinct().Order().ToArray();
-            plot.AddSeries("ideal: n x mean 1-worker", ns, ns.Select(n => n * ones.Average()).ToArray(), Rgb.Black);
-            plot.AddSeries($"{sweep.Cores} cores: ideal capped", ns, ns.Select(n => Math.Min(n, sweep.Cores) * ones.Average()).ToArray(), Rgb.Gray);
+            plot.AddReference("ideal: n × mean 1-worker", ns, ns.Select(n => n * ones.Average()).ToArray());
+            if (ns[^1] > sweep.Cores)
+                plot.AddReference(I($"ideal capped at {sweep.Cores} cores"), ns, ns.Select(n => Math.Min(n, sweep.Cores) * ones.Average()).ToArray(), LineChart.ReferenceStyle.GreyDashed);
         }
         return plot;
     }
 
     /// <summary>Validation loss against wall seconds, one line per configuration.</summary>
-    public static LinePlot LossPlot(SweepResult sweep)
+    public static LineChart LossPlot(SweepResult sweep, string name = "sweep")
     {
-        var plot = new LinePlot("validation loss vs wall time", "seconds", "validation loss (nats/char)");
+        var plot = new LineChart("validation loss vs wall time", Subtitle(sweep, name), "wall time (s)", "validation loss (nats/char)");
         foreach (var r in sweep.Configs)
-            plot.AddSeries(r.Config.Label, r.Curve.Select(p => p.WallSeconds).ToArray(), r.Curve.Select(p => p.Loss).ToArray());
+            plot.Add(r.Config.Label, r.Curve.Select(p => p.WallSeconds).ToArray(), r.Curve.Select(p => p.Loss).ToArray());
         return plot;
     }
 
@@ -95,36 +110,37 @@ public static class ScaleReport
         .OrderBy(r => r.Config.Mode.Mode switch { Core.Training.ConsistencyMode.Async => 0, Core.Training.ConsistencyMode.Ssp => 1, _ => 2 })
         .ThenByDescending(r => r.Config.Workers).ThenBy(r => r.Config.Shards).FirstOrDefault();
 
-    public static Histogram StalenessHistogram(SweepResult sweep)
+    /// <summary>Applied gradients per staleness of <see cref="StalenessExample"/>: one bar per integer, the last bucket open ("≥ n").</summary>
+    public static IntegerHistogram StalenessHistogram(SweepResult sweep, string name = "sweep")
     {
         var example = StalenessExample(sweep);
-        int bins = example is null ? 1 : Math.Max(1, example.StalenessCounts.Length);
-        var h = new Histogram($"staleness, {example?.Config.Label ?? "no runs"}", "staleness (versions behind)", "gradients") { Bins = bins };
-        if (example is not null)
-            for (int s = 0; s < example.StalenessCounts.Length; s++)
-                h.AddValues(Enumerable.Repeat((double)s, (int)Math.Min(example.StalenessCounts[s], 1_000_000)));
-        return h;
+        long[] counts = example?.StalenessCounts ?? [];
+        return new IntegerHistogram(I($"staleness of applied gradients, {example?.Config.Label ?? "no runs"}"), Subtitle(sweep, name),
+            "staleness (versions behind)", I($"applied gradients (of {counts.Sum():N0})"), counts, lastIsOpen: true);
     }
 
-    /// <summary>Fraction of applied gradients at each staleness, one line per configuration.</summary>
-    public static LinePlot StalenessByConfig(SweepResult sweep)
+    /// <summary>Fraction of applied gradients at each staleness, one line per configuration, up to the largest staleness seen.</summary>
+    public static LineChart StalenessByConfig(SweepResult sweep, string name = "sweep")
     {
-        var plot = new LinePlot("staleness distribution by configuration", "staleness (versions behind)", "fraction of applied gradients");
+        var plot = new LineChart("staleness distribution by configuration", Subtitle(sweep, name), "staleness (versions behind)", "fraction of applied gradients")
+            { X = AxisScale.Integer };
+        int shown = sweep.Configs.Select(r => Array.FindLastIndex(r.StalenessCounts, c => c != 0) + 1).DefaultIfEmpty(1).Max();
         foreach (var r in sweep.Configs)
         {
             double total = Math.Max(1, r.StalenessCounts.Sum());
-            plot.AddSeries(r.Config.Label, Enumerable.Range(0, r.StalenessCounts.Length).Select(s => (double)s).ToArray(),
-                r.StalenessCounts.Select(c => c / total).ToArray());
+            int n = Math.Min(Math.Max(shown, 1), r.StalenessCounts.Length);
+            plot.Add(r.Config.Label, Enumerable.Range(0, n).Select(s => (double)s).ToArray(), r.StalenessCounts.Take(n).Select(c => c / total).ToArray());
         }
         return plot;
     }
+
+    private static string I(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 
     public static string Markdown(SweepResult sweep)
     {
         var s = sweep.Settings;
         var sb = new StringBuilder();
         void L(FormattableString line = default!) => sb.Append(line is null ? "" : line.ToString(CultureInfo.InvariantCulture)).Append('\n');
-        string I(FormattableString part) => part.ToString(CultureInfo.InvariantCulture);
         L($"# Scaling sweep");
         L();
         L($"- machine: {sweep.Cores} cores; load average {sweep.LoadBefore ?? "n/a"} before, {sweep.LoadAfter ?? "n/a"} after; {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}");

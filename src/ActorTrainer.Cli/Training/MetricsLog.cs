@@ -1,4 +1,5 @@
 using ActorTrainer.Actors.ParameterServer;
+using ActorTrainer.Cli.Reporting;
 using ActorTrainer.Core.Reporting;
 
 namespace ActorTrainer.Cli.Training;
@@ -98,13 +99,14 @@ public sealed class MetricsLog : IDisposable
         _windowStart = elapsed;
     }
 
-    public void SavePlot(string path)
+    /// <summary>loss.png (and loss.svg): train and validation loss against updates, <paramref name="caption"/> under the title.</summary>
+    public void SavePlot(string path, string caption)
     {
         if (TrainLoss.Count == 0) return;
-        var plot = new LinePlot("training loss", "update", "loss (nats/char)");
-        plot.AddSeries("train (chunk)", TrainLoss.Select(p => p.Update).ToArray(), TrainLoss.Select(p => p.Loss).ToArray());
+        var plot = new LineChart("training loss", caption, "update", "loss (nats/char)") { X = AxisScale.Integer };
+        plot.Add("train (per chunk)", TrainLoss.Select(p => p.Update).ToArray(), TrainLoss.Select(p => p.Loss).ToArray());
         if (ValidationLoss.Count > 0)
-            plot.AddSeries("validation", ValidationLoss.Select(p => p.Update).ToArray(), ValidationLoss.Select(p => p.Loss).ToArray());
+            plot.Add("validation", ValidationLoss.Select(p => p.Update).ToArray(), ValidationLoss.Select(p => p.Loss).ToArray());
         plot.SavePng(path);
     }
 

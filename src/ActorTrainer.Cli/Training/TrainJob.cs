@@ -101,7 +101,7 @@ public sealed class TrainJob
             }
         }
         progress.Finish();
-        metrics.SavePlot(dir.LossPlot);
+        metrics.SavePlot(dir.LossPlot, Reporting.RunCaption.Of(dir.Path, settings, setup.Workers));
 
         if (reason == CompletionReason.Diverged)
         {

@@ -1,0 +1,55 @@
+using System.Text;
+using ActorTrainer.Core.Reporting;
+using ScottPlot;
+
+namespace ActorTrainer.Cli.Reporting;
+
+/// <summary>
+/// The frame every plot shares (font, title with a line of settings under it, axis labels, tick
+/// rules) and how a plot is written: a PNG and an SVG beside it, each atomically.
+/// </summary>
+public static class Charts
+{
+    public const int Width = 960, Height = 540;
+
+    /// <summary>Colours of data series: ScottPlot's Category10 without its grey, which reference lines use.</summary>
+    public static readonly IReadOnlyList<Color> Palette =
+        new ScottPlot.Palettes.Category10().Colors.Where(c => c.ToHex() != "#7F7F7F").ToArray();
+
+    /// <summary>Colour of the main reference line (ideal scaling), and of secondary ones (bounds, thresholds).</summary>
+    public static readonly Color Reference = Colors.Black, MutedReference = Color.FromHex("#7F7F7F");
+
+    /// <summary>A plot with the shared style; <paramref name="subtitle"/> (the run and its settings) goes under the title in smaller type.</summary>
+    public static Plot Create(string title, string subtitle, string xLabel, string yLabel, AxisScale x, AxisScale y)
+    {
+        PlotFont.Ensure();
+        var plot = new Plot();
+        plot.Font.Set(PlotFont.Name);
+        plot.Axes.Title.Label.Text = title;
+        plot.Axes.Title.Label.FontSize = 17;
+        plot.Axes.Title.Label.Bold = false;
+        if (subtitle.Length > 0)
+        {
+            var caption = new ScottPlot.Panels.TitlePanel();
+            caption.Label.Text = subtitle;
+            caption.Label.FontSize = 13;
+            caption.Label.Bold = false;
+            caption.Label.ForeColor = Color.FromHex("#404040");
+            plot.Axes.AddPanel(caption);
+        }
+        plot.XLabel(xLabel, 14);
+        plot.YLabel(yLabel, 14);
+        plot.Axes.Bottom.Label.Bold = plot.Axes.Left.Label.Bold = false;
+        plot.Axes.Bottom.TickLabelStyle.FontSize = plot.Axes.Left.TickLabelStyle.FontSize = 12;
+        plot.Axes.Bottom.TickGenerator = TickRules.For(x);
+        plot.Axes.Left.TickGenerator = TickRules.For(y);
+        return plot;
+    }
+
+    /// <summary>Writes the plot to <paramref name="pngPath"/> and the same plot as SVG beside it (.svg).</summary>
+    public static void Save(Plot plot, string pngPath, int width = Width, int height = Height)
+    {
+        AtomicFile.WriteAllBytes(pngPath, plot.GetImageBytes(width, height, ImageFormat.Png));
+        AtomicFile.WriteAllBytes(Path.ChangeExtension(pngPath, ".svg"), Encoding.UTF8.GetBytes(plot.GetSvgXml(width, height)));
+    }
+}

@@ -1,0 +1,109 @@
+using ScottPlot;
+
+namespace ActorTrainer.Cli.Reporting;
+
+/// <summary>
+/// A line chart drawn by ScottPlot: named data series in palette colours, dashed reference lines
+/// (ideal, bounds, thresholds) drawn over the data, and the legend outside the data area so it hides
+/// nothing. Ticks follow each axis's <see cref="AxisScale"/>.
+/// <code>
+/// new LineChart("training loss", "run a: H=128", "update", "loss (nats/char)") { X = AxisScale.Integer }
+///     .Add("train", updates, loss).AddReference("target", [0, 4000], [1.5, 1.5]).SavePng("loss.png");
+/// </code>
+/// Points with a NaN or infinite coordinate break the line there (a diverged run shows a gap). On a
+/// <see cref="AxisScale.Log10"/> axis a finite value ≤ 0 is an ArgumentException naming the series
+/// and index: dropping it silently would hide a bug in the caller. Series of at most
+/// <see cref="MarkerThreshold"/> points get a marker per point.
+/// </summary>
+public sealed class LineChart(string title, string subtitle, string xLabel, string yLabel)
+{
+    public const int MarkerThreshold = 40;
+
+    /// <summary>How a reference line is drawn: black dashed for the one to compare against (ideal), grey for bounds and thresholds.</summary>
+    public enum ReferenceStyle { BlackDashed, GreyDashed, GreyDotted }
+
+    private sealed record Series(string Name, double[] X, double[] Y, ReferenceStyle? Reference);
+
+    private readonly List<Series> _series = [];
+
+    public AxisScale X { get; init; } = AxisScale.Linear;
+    public AxisScale Y { get; init; } = AxisScale.Linear;
+
+    /// <summary>Adds a data series (copied). ArgumentException if the lengths differ or a log axis gets a value ≤ 0.</summary>
+    public LineChart Add(string name, IReadOnlyList<double> xs, IReadOnlyList<double> ys) => Append(name, xs, ys, null);
+
+    /// <summary>Adds a reference line, drawn over every data series.</summary>
+    public LineChart AddReference(string name, IReadOnlyList<double> xs, IReadOnlyList<double> ys, ReferenceStyle style = ReferenceStyle.BlackDashed) =>
+        Append(name, xs, ys, style);
+
+    private LineChart Append(string name, IReadOnlyList<double> xs, IReadOnlyList<double> ys, ReferenceStyle? reference)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(xs);
+        ArgumentNullException.ThrowIfNull(ys);
+        if (xs.Count != ys.Count)
+            throw new ArgumentException($"series '{name}' has {xs.Count} x values but {ys.Count} y values", nameof(ys));
+        CheckPositive(name, "x", xs, X);
+        CheckPositive(name, "y", ys, Y);
+        _series.Add(new Series(name, xs.ToArray(), ys.ToArray(), reference));
+        return this;
+    }
+
+    /// <summary>The ScottPlot plot: data series first, references after them (so on top), legend at the right.</summary>
+    public Plot ToPlot()
+    {
+        var plot = Charts.Create(title, subtitle, xLabel, yLabel, X, Y);
+        int colour = 0;
+        foreach (var s in _series.Where(s => s.Reference is null).Concat(_series.Where(s => s.Reference is not null)))
+        {
+            var color = s.Reference switch
+            {
+                null => Charts.Palette[colour++ % Charts.Palette.Count],
+                ReferenceStyle.BlackDashed => Charts.Reference,
+                _ => Charts.MutedReference,
+            };
+            int points = s.X.Zip(s.Y).Count(p => Drawable(p.First, p.Second));
+            bool first = true;
+            foreach (var (xs, ys) in Segments(s))
+            {
+                var line = plot.Add.ScatterLine(xs.Select(v => Coordinate(v, X)).ToArray(), ys.Select(v => Coordinate(v, Y)).ToArray(), color);
+                line.LineWidth = s.Reference is null ? 2f : 2.5f;
+                if (s.Reference is not null) line.LinePattern = s.Reference == ReferenceStyle.GreyDotted ? LinePattern.Dotted : LinePattern.Dashed;
+                if (s.Reference is null && points <= MarkerThreshold) { line.MarkerShape = MarkerShape.FilledCircle; line.MarkerSize = 7; }
+                if (first) line.LegendText = s.Name;
+                first = false;
+            }
+            if (first) plot.Add.ScatterLine(Array.Empty<double>(), Array.Empty<double>(), color).LegendText = s.Name + " (no finite points)";
+        }
+        plot.ShowLegend(Edge.Right).Alignment = Alignment.UpperLeft;
+        return plot;
+    }
+
+    /// <summary>Renders and writes the PNG, and the same plot as SVG beside it.</summary>
+    public void SavePng(string pngPath) => Charts.Save(ToPlot(), pngPath);
+
+    /// <summary>The runs of consecutive drawable points.</summary>
+    private IEnumerable<(List<double> X, List<double> Y)> Segments(Series s)
+    {
+        var xs = new List<double>();
+        var ys = new List<double>();
+        for (int i = 0; i <= s.X.Length; i++)
+        {
+            if (i < s.X.Length && Drawable(s.X[i], s.Y[i])) { xs.Add(s.X[i]); ys.Add(s.Y[i]); continue; }
+            if (xs.Count > 0) yield return (xs, ys);
+            (xs, ys) = ([], []);
+        }
+    }
+
+    private static bool Drawable(double x, double y) => double.IsFinite(x) && double.IsFinite(y);
+
+    private static double Coordinate(double v, AxisScale scale) => scale == AxisScale.Log10 ? Math.Log10(v) : v;
+
+    private static void CheckPositive(string name, string axis, IReadOnlyList<double> values, AxisScale scale)
+    {
+        if (scale != AxisScale.Log10) return;
+        for (int i = 0; i < values.Count; i++)
+            if (double.IsFinite(values[i]) && values[i] <= 0)
+                throw new ArgumentException($"series '{name}' has {axis} = {values[i]} at index {i}; a log-scale axis needs positive values");
+    }
+}
