@@ -55,7 +55,7 @@ internal sealed record DiagnosisReport(string Model, string Data, SpectralEstima
             .Add("‖∂hₜ/∂hₜ₋ₖ‖ (geometric mean)", lags, Positive(Rows.Select(r => r.JacobianGeoMean)))
             .AddReference("ρ(W_hh)ᵏ", lags, Positive(Rows.Select(r => r.RhoPowK)), LineChart.ReferenceStyle.GreyDashed)
             .Add("‖∂Lₜ/∂hₜ₋ₖ‖ ÷ lag 0", lags, Positive(Rows.Select(r => r.GradientRelative)))
-            .Add("‖C_k‖_F ÷ ‖dW_hh‖_F", lags, Positive(Rows.Select(r => r.WhhShare)));
+            .Add("‖Cₖ‖ ÷ ‖dW_hh‖ (Frobenius)", lags, Positive(Rows.Select(r => r.WhhShare)));
     }
 
     /// <summary>A log axis cannot show 0 (a dead ReLU path, ρ = 0): those points become gaps.</summary>

@@ -166,7 +166,7 @@ internal static class ClippingExperiment
             { X = AxisScale.Integer, Y = AxisScale.Log10 };
         double[] updates = Enumerable.Range(1, runs[0].Loss.Length).Select(u => (double)u).ToArray();
         foreach (var r in runs) plot.Add(r.Name, updates, DiagnosisReport.Positive(r.GradNorm));
-        plot.AddReference($"c = {s.ClipNorm.ToString(CultureInfo.InvariantCulture)}", [1.0, updates[^1]], [s.ClipNorm, s.ClipNorm]);
+        plot.AddReference($"clip threshold c = {s.ClipNorm.ToString(CultureInfo.InvariantCulture)}", [1.0, updates[^1]], [s.ClipNorm, s.ClipNorm]);
         return plot;
     }
 

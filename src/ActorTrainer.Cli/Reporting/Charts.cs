@@ -31,7 +31,7 @@ public static class Charts
         if (subtitle.Length > 0)
         {
             var caption = new ScottPlot.Panels.TitlePanel();
-            caption.Label.Text = subtitle;
+            caption.Label.Text = Wrap(subtitle, CaptionChars);
             caption.Label.FontSize = 13;
             caption.Label.Bold = false;
             caption.Label.ForeColor = Color.FromHex("#404040");
@@ -44,6 +44,24 @@ public static class Charts
         plot.Axes.Bottom.TickGenerator = TickRules.For(x);
         plot.Axes.Left.TickGenerator = TickRules.For(y);
         return plot;
+    }
+
+    /// <summary>Characters of caption per line: 13-point DejaVu Sans takes up to ~9 px a character, and the plot is 960 px wide.</summary>
+    private const int CaptionChars = 100;
+
+    /// <summary>Breaks text at spaces into lines of at most <paramref name="max"/> characters (a longer word keeps its own line).</summary>
+    public static string Wrap(string text, int max)
+    {
+        var lines = new List<string>();
+        var line = new StringBuilder();
+        foreach (string word in text.Split(' '))
+        {
+            if (line.Length > 0 && line.Length + 1 + word.Length > max) { lines.Add(line.ToString()); line.Clear(); }
+            if (line.Length > 0) line.Append(' ');
+            line.Append(word);
+        }
+        lines.Add(line.ToString());
+        return string.Join('\n', lines);
     }
 
     /// <summary>Writes the plot to <paramref name="pngPath"/> and the same plot as SVG beside it (.svg).</summary>

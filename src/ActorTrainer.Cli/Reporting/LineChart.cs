@@ -4,7 +4,7 @@ namespace ActorTrainer.Cli.Reporting;
 
 /// <summary>
 /// A line chart drawn by ScottPlot: named data series in palette colours, dashed reference lines
-/// (ideal, bounds, thresholds) drawn over the data, and the legend outside the data area so it hides
+/// (ideal, bounds, thresholds) drawn over the data (black over grey), and the legend outside the data area so it hides
 /// nothing. Ticks follow each axis's <see cref="AxisScale"/>.
 /// <code>
 /// new LineChart("training loss", "run a: H=128", "update", "loss (nats/char)") { X = AxisScale.Integer }
@@ -13,11 +13,13 @@ namespace ActorTrainer.Cli.Reporting;
 /// Points with a NaN or infinite coordinate break the line there (a diverged run shows a gap). On a
 /// <see cref="AxisScale.Log10"/> axis a finite value ≤ 0 is an ArgumentException naming the series
 /// and index: dropping it silently would hide a bug in the caller. Series of at most
-/// <see cref="MarkerThreshold"/> points get a marker per point.
+/// <see cref="MarkerThreshold"/> points get a marker per point. Past the palette's 9 colours, series
+/// repeat them with another marker shape and a dash-dot line, so no two series look alike.
 /// </summary>
 public sealed class LineChart(string title, string subtitle, string xLabel, string yLabel)
 {
     public const int MarkerThreshold = 40;
+    private static readonly MarkerShape[] Shapes = [MarkerShape.FilledCircle, MarkerShape.FilledSquare, MarkerShape.FilledTriangleUp, MarkerShape.FilledDiamond];
 
     /// <summary>How a reference line is drawn: black dashed for the one to compare against (ideal), grey for bounds and thresholds.</summary>
     public enum ReferenceStyle { BlackDashed, GreyDashed, GreyDotted }
@@ -28,6 +30,15 @@ public sealed class LineChart(string title, string subtitle, string xLabel, stri
 
     public AxisScale X { get; init; } = AxisScale.Linear;
     public AxisScale Y { get; init; } = AxisScale.Linear;
+
+    /// <summary>Ticks at exactly these x values (e.g. the worker counts measured) instead of the scale's rule.</summary>
+    public IReadOnlyList<double>? XTicks { get; init; }
+
+    /// <summary>The y axis starts at 0 (for quantities read as ratios of each other, like throughput).</summary>
+    public bool YFromZero { get; init; }
+
+    /// <summary>A marker on every point, however many (for sparse series with gaps).</summary>
+    public bool Markers { get; init; }
 
     /// <summary>Adds a data series (copied). ArgumentException if the lengths differ or a log axis gets a value ≤ 0.</summary>
     public LineChart Add(string name, IReadOnlyList<double> xs, IReadOnlyList<double> ys) => Append(name, xs, ys, null);
@@ -53,12 +64,13 @@ public sealed class LineChart(string title, string subtitle, string xLabel, stri
     public Plot ToPlot()
     {
         var plot = Charts.Create(title, subtitle, xLabel, yLabel, X, Y);
-        int colour = 0;
-        foreach (var s in _series.Where(s => s.Reference is null).Concat(_series.Where(s => s.Reference is not null)))
+        int index = 0;
+        foreach (var s in _series.OrderBy(DrawOrder))
         {
+            int cycle = s.Reference is null ? index / Charts.Palette.Count : 0;
             var color = s.Reference switch
             {
-                null => Charts.Palette[colour++ % Charts.Palette.Count],
+                null => Charts.Palette[index++ % Charts.Palette.Count],
                 ReferenceStyle.BlackDashed => Charts.Reference,
                 _ => Charts.MutedReference,
             };
@@ -68,14 +80,28 @@ public sealed class LineChart(string title, string subtitle, string xLabel, stri
             {
                 var line = plot.Add.ScatterLine(xs.Select(v => Coordinate(v, X)).ToArray(), ys.Select(v => Coordinate(v, Y)).ToArray(), color);
                 line.LineWidth = s.Reference is null ? 2f : 2.5f;
-                if (s.Reference is not null) line.LinePattern = s.Reference == ReferenceStyle.GreyDotted ? LinePattern.Dotted : LinePattern.Dashed;
-                if (s.Reference is null && points <= MarkerThreshold) { line.MarkerShape = MarkerShape.FilledCircle; line.MarkerSize = 7; }
+                line.LinePattern = s.Reference switch
+                {
+                    null => cycle == 0 ? LinePattern.Solid : LinePattern.DenselyDashed,
+                    ReferenceStyle.GreyDotted => LinePattern.Dotted,
+                    _ => LinePattern.Dashed,
+                };
+                line.MarkerShape = Shapes[cycle % Shapes.Length];
+                line.MarkerSize = s.Reference is null && (Markers || points <= MarkerThreshold) ? 7 : 0;
                 if (first) line.LegendText = s.Name;
                 first = false;
             }
             if (first) plot.Add.ScatterLine(Array.Empty<double>(), Array.Empty<double>(), color).LegendText = s.Name + " (no finite points)";
         }
         plot.ShowLegend(Edge.Right).Alignment = Alignment.UpperLeft;
+        if (XTicks is { Count: > 0 } ticks)
+            plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(ticks.ToArray(),
+                ticks.Select(t => t.ToString(X == AxisScale.Integer ? "N0" : "G6", System.Globalization.CultureInfo.InvariantCulture)).ToArray());
+        if (YFromZero)
+        {
+            plot.Axes.AutoScale();
+            plot.Axes.SetLimitsY(0, plot.Axes.GetLimits().Top);
+        }
         return plot;
     }
 
@@ -94,6 +120,9 @@ public sealed class LineChart(string title, string subtitle, string xLabel, stri
             (xs, ys) = ([], []);
         }
     }
+
+    /// <summary>Data first, grey references over it, black ones last so nothing covers the ideal line (stable within each).</summary>
+    private static int DrawOrder(Series s) => s.Reference switch { null => 0, ReferenceStyle.BlackDashed => 2, _ => 1 };
 
     private static bool Drawable(double x, double y) => double.IsFinite(x) && double.IsFinite(y);
 

@@ -54,18 +54,19 @@ public static class TickRules
 
     /// <summary>
     /// For an axis that shows log10(value): major ticks at decades (every 2nd, 5th, … when they are
-    /// many), or at 1-2-5 values within a decade when fewer than two decades show, minor ticks at 2…9 ×
-    /// 10ⁿ. Labels are plain numbers when every one lies in [0.001, 10 000], else powers of ten.
+    /// many), or at 1, 2 and 5 × 10ⁿ when fewer than three decade ticks show and those fit, minor ticks
+    /// at 2…9 × 10ⁿ between decade ticks. Labels are plain numbers when every one lies in [0.001, 10 000], else powers of ten.
     /// </summary>
     public static Tick[] Log10(double lo, double hi, int maxTicks)
     {
         if (!Usable(lo, hi)) return [];
         var majors = Multiples(lo, hi, NiceStep(lo, hi, maxTicks, min: 1)).ToList();
-        bool decadesOnly = majors.Count >= 2;
+        var oneTwoFive = Decades(lo, hi).SelectMany(d => Mantissas.Select(m => d + Math.Log10(m)))
+            .Where(p => p >= lo - 1e-9 && p <= hi + 1e-9).ToList();
+        bool decadesOnly = majors.Count >= 3 || (majors.Count == 2 && oneTwoFive.Count > maxTicks);
         if (!decadesOnly)
         {
-            majors = Decades(lo, hi).SelectMany(d => Mantissas.Select(m => d + Math.Log10(m)))
-                .Where(p => p >= lo - 1e-9 && p <= hi + 1e-9).ToList();
+            majors = oneTwoFive;
             if (majors.Count < 2) // less than a factor 2.5 in view: plain linear steps in value space
                 majors = Multiples(Math.Pow(10, lo), Math.Pow(10, hi), NiceStep(Math.Pow(10, lo), Math.Pow(10, hi), maxTicks))
                     .Where(v => v > 0).Select(Math.Log10).ToList();

@@ -79,7 +79,12 @@ public static class ScaleReport
     /// <summary>Tokens/s against workers, one line per group, and over them the ideal n × (mean 1-worker throughput), dashed.</summary>
     public static LineChart ThroughputPlot(SweepResult sweep, string name = "sweep")
     {
-        var plot = new LineChart("throughput vs workers", Subtitle(sweep, name), "workers", "throughput (tokens/s)") { X = AxisScale.Integer };
+        var plot = new LineChart("throughput vs workers", Subtitle(sweep, name), "workers", "throughput (tokens/s)")
+        {
+            X = AxisScale.Integer,
+            XTicks = sweep.Configs.Select(r => (double)r.Config.Workers).Distinct().Order().ToArray(),
+            YFromZero = true,
+        };
         foreach (var g in sweep.Configs.GroupBy(r => r.Config.Group))
         {
             var points = g.OrderBy(r => r.Config.Workers).ToArray();
@@ -110,26 +115,30 @@ public static class ScaleReport
         .OrderBy(r => r.Config.Mode.Mode switch { Core.Training.ConsistencyMode.Async => 0, Core.Training.ConsistencyMode.Ssp => 1, _ => 2 })
         .ThenByDescending(r => r.Config.Workers).ThenBy(r => r.Config.Shards).FirstOrDefault();
 
-    /// <summary>Applied gradients per staleness of <see cref="StalenessExample"/>: one bar per integer, the last bucket open ("≥ n").</summary>
+    /// <summary>Applied gradients per staleness of <see cref="StalenessExample"/>: one bar per integer.</summary>
     public static IntegerHistogram StalenessHistogram(SweepResult sweep, string name = "sweep")
     {
         var example = StalenessExample(sweep);
         long[] counts = example?.StalenessCounts ?? [];
         return new IntegerHistogram(I($"staleness of applied gradients, {example?.Config.Label ?? "no runs"}"), Subtitle(sweep, name),
-            "staleness (versions behind)", I($"applied gradients (of {counts.Sum():N0})"), counts, lastIsOpen: true);
+            "staleness (versions behind)", I($"applied gradients (of {counts.Sum():N0})"), counts);
     }
 
-    /// <summary>Fraction of applied gradients at each staleness, one line per configuration, up to the largest staleness seen.</summary>
+    /// <summary>
+    /// Fraction of applied gradients at each staleness, one line per configuration, up to the largest
+    /// staleness seen; log scale so that a tail of single gradients shows, with a marker on every point.
+    /// </summary>
     public static LineChart StalenessByConfig(SweepResult sweep, string name = "sweep")
     {
-        var plot = new LineChart("staleness distribution by configuration", Subtitle(sweep, name), "staleness (versions behind)", "fraction of applied gradients")
-            { X = AxisScale.Integer };
+        var plot = new LineChart("staleness distribution by configuration", Subtitle(sweep, name), "staleness (versions behind)",
+            "fraction of applied gradients (log scale)") { X = AxisScale.Integer, Y = AxisScale.Log10, Markers = true };
         int shown = sweep.Configs.Select(r => Array.FindLastIndex(r.StalenessCounts, c => c != 0) + 1).DefaultIfEmpty(1).Max();
         foreach (var r in sweep.Configs)
         {
             double total = Math.Max(1, r.StalenessCounts.Sum());
             int n = Math.Min(Math.Max(shown, 1), r.StalenessCounts.Length);
-            plot.Add(r.Config.Label, Enumerable.Range(0, n).Select(s => (double)s).ToArray(), r.StalenessCounts.Take(n).Select(c => c / total).ToArray());
+            plot.Add(r.Config.Label, Enumerable.Range(0, n).Select(s => (double)s).ToArray(),
+                r.StalenessCounts.Take(n).Select(c => c > 0 ? c / total : double.NaN).ToArray()); // none at this staleness: no point
         }
         return plot;
     }
