@@ -6,7 +6,8 @@ namespace ActorTrainer.Cli.Reporting;
 
 /// <summary>
 /// The frame every plot shares (font, title with a line of settings under it, axis labels, tick
-/// rules) and how a plot is written: a PNG and an SVG beside it, each atomically.
+/// rules) and how a plot is written: a PNG, atomically. No SVG: Skia's SVG canvas drops dash patterns
+/// (reference lines would turn solid) and prints "Unsupported path effect" on the console for each.
 /// </summary>
 public static class Charts
 {
@@ -64,10 +65,7 @@ public static class Charts
         return string.Join('\n', lines);
     }
 
-    /// <summary>Writes the plot to <paramref name="pngPath"/> and the same plot as SVG beside it (.svg).</summary>
-    public static void Save(Plot plot, string pngPath, int width = Width, int height = Height)
-    {
+    /// <summary>Writes the plot to <paramref name="pngPath"/> (temp file, then rename).</summary>
+    public static void Save(Plot plot, string pngPath, int width = Width, int height = Height) =>
         AtomicFile.WriteAllBytes(pngPath, plot.GetImageBytes(width, height, ImageFormat.Png));
-        AtomicFile.WriteAllBytes(Path.ChangeExtension(pngPath, ".svg"), Encoding.UTF8.GetBytes(plot.GetSvgXml(width, height)));
-    }
 }

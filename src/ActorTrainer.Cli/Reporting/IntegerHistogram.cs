@@ -44,6 +44,6 @@ public sealed class IntegerHistogram(string title, string subtitle, string xLabe
         return plot;
     }
 
-    /// <summary>Renders and writes the PNG, and the same plot as SVG beside it.</summary>
+    /// <summary>Renders and writes the PNG.</summary>
     public void SavePng(string pngPath) => Charts.Save(ToPlot(), pngPath);
 }

@@ -105,7 +105,7 @@ public sealed class LineChart(string title, string subtitle, string xLabel, stri
         return plot;
     }
 
-    /// <summary>Renders and writes the PNG, and the same plot as SVG beside it.</summary>
+    /// <summary>Renders and writes the PNG.</summary>
     public void SavePng(string pngPath) => Charts.Save(ToPlot(), pngPath);
 
     /// <summary>The runs of consecutive drawable points.</summary>

@@ -21,8 +21,8 @@ public static class TickRules
         _ => Linear,
     });
 
-    /// <summary>How many labelled ticks an axis of this many pixels holds (a label needs ~90 px across, ~45 px up).</summary>
-    public static int MaxTicks(float pixels, bool horizontal) => Math.Max(2, (int)(pixels / (horizontal ? 90 : 45)));
+    /// <summary>How many labelled ticks an axis of this many pixels holds (a label needs ~90 px across, ~30 px up).</summary>
+    public static int MaxTicks(float pixels, bool horizontal) => Math.Max(2, (int)(pixels / (horizontal ? 90 : 30)));
 
     /// <summary>The smallest step of 1, 2 or 5 × 10ⁿ, at least <paramref name="min"/>, that puts at most <paramref name="maxTicks"/> ticks on [lo, hi].</summary>
     public static double NiceStep(double lo, double hi, int maxTicks, double min = 0)
@@ -54,13 +54,14 @@ public static class TickRules
 
     /// <summary>
     /// For an axis that shows log10(value): major ticks at decades (every 2nd, 5th, … when they are
-    /// many), or at 1, 2 and 5 × 10ⁿ when fewer than three decade ticks show and those fit, minor ticks
-    /// at 2…9 × 10ⁿ between decade ticks. Labels are plain numbers when every one lies in [0.001, 10 000], else powers of ten.
+    /// many), or at 1, 2 and 5 × 10ⁿ when fewer than three decade ticks show and those fit; minor ticks
+    /// at 2…9 × 10ⁿ between adjacent decade ticks, or at the decades left unlabelled. Labels are plain numbers when every one lies in [0.001, 10 000], else powers of ten.
     /// </summary>
     public static Tick[] Log10(double lo, double hi, int maxTicks)
     {
         if (!Usable(lo, hi)) return [];
-        var majors = Multiples(lo, hi, NiceStep(lo, hi, maxTicks, min: 1)).ToList();
+        double stride = NiceStep(lo, hi, maxTicks, min: 1);
+        var majors = Multiples(lo, hi, stride).ToList();
         var oneTwoFive = Decades(lo, hi).SelectMany(d => Mantissas.Select(m => d + Math.Log10(m)))
             .Where(p => p >= lo - 1e-9 && p <= hi + 1e-9).ToList();
         bool decadesOnly = majors.Count >= 3 || (majors.Count == 2 && oneTwoFive.Count > maxTicks);
@@ -74,10 +75,12 @@ public static class TickRules
         var values = majors.Select(p => Math.Pow(10, p)).ToArray();
         bool plain = values.All(v => v >= 1e-3 * (1 - 1e-9) && v <= 1e4 * (1 + 1e-9));
         var ticks = majors.Select((p, i) => Tick.Major(p, plain ? Minimal(values[i]) : Power(values[i]))).ToList();
-        if (decadesOnly && majors.Count > 1 && majors[1] - majors[0] == 1)
+        if (decadesOnly && stride == 1)
             foreach (double d in Decades(lo - 1, hi))
                 for (int m = 2; m <= 9; m++)
                     if (d + Math.Log10(m) is var p && p >= lo && p <= hi) ticks.Add(Tick.Minor(p));
+        if (decadesOnly && stride > 1) // unlabelled decades between the labelled ones
+            ticks.AddRange(Decades(lo, hi).Where(d => d >= lo && d <= hi && !majors.Contains(d)).Select(Tick.Minor));
         return ticks.ToArray();
     }
 

@@ -10,8 +10,7 @@ namespace ActorTrainer.Cli.Scaling;
 /// curves.csv (validation loss over wall time and versions), summary.md (machine, settings, table,
 /// capacity, how to read it) and the plots throughput.png (tokens/s vs workers with the ideal line),
 /// loss_vs_time.png (one line per configuration), staleness.png (histogram of the most-workers async
-/// configuration) and staleness_by_config.png (the distribution of every configuration), each with an
-/// SVG beside it.
+/// configuration) and staleness_by_config.png (the distribution of every configuration).
 /// </summary>
 public static class ScaleReport
 {
@@ -56,8 +55,7 @@ public static class ScaleReport
         LossPlot(sweep, name).SavePng(P(LossPng));
         StalenessHistogram(sweep, name).SavePng(P(StalenessPng));
         StalenessByConfig(sweep, name).SavePng(P(StalenessByConfigPng));
-        foreach (string png in new[] { ThroughputPng, LossPng, StalenessPng, StalenessByConfigPng })
-            written.AddRange([P(png), Path.ChangeExtension(P(png), ".svg")]);
+        written.AddRange([P(ThroughputPng), P(LossPng), P(StalenessPng), P(StalenessByConfigPng)]);
 
         AtomicFile.WriteAllBytes(P(Summary), Encoding.UTF8.GetBytes(Markdown(sweep)));
         written.Add(P(Summary));

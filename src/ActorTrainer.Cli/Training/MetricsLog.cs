@@ -99,7 +99,7 @@ public sealed class MetricsLog : IDisposable
         _windowStart = elapsed;
     }
 
-    /// <summary>loss.png (and loss.svg): train and validation loss against updates, <paramref name="caption"/> under the title.</summary>
+    /// <summary>loss.png: train and validation loss against updates, <paramref name="caption"/> under the title.</summary>
     public void SavePlot(string path, string caption)
     {
         if (TrainLoss.Count == 0) return;

@@ -38,7 +38,7 @@ internal static class SweepOutputs
         Assert.Equal(rows.Select(r => r["config"]).Order(), curves.Skip(1).Select(r => r[0]).Distinct().Order());
     }
 
-    /// <summary>Every plot is a valid, non-trivial PNG of the plot size, with its SVG beside it.</summary>
+    /// <summary>Every plot is a valid, non-trivial PNG of the plot size.</summary>
     public static void PlotsAreNonTrivialPngs(string dir)
     {
         foreach (string png in new[] { ScaleReport.ThroughputPng, ScaleReport.LossPng, ScaleReport.StalenessPng, ScaleReport.StalenessByConfigPng })
