@@ -109,7 +109,8 @@ internal static class TruncationExperiment
         double lo = s.Ks.Min(), hi = s.Ks.Max();
         var plot = new LineChart($"truncation: recall accuracy vs truncation depth k (delay L = {s.Delay})",
             Invariant($"A = {s.Alphabet} symbols, tanh H = {s.Hidden}, B = {s.Batch}, {s.Updates} updates of {s.Optimizer} lr {s.LearningRate}, clip {s.ClipNorm}, seed {s.Seed}"),
-            "truncation depth k (steps)", "held-out recall accuracy (fraction correct)") { X = AxisScale.Integer };
+            "truncation depth k (steps)", "held-out recall accuracy (fraction correct)")
+            { X = AxisScale.Integer, XTicks = s.Ks.Distinct().Order().Select(k => (double)k).ToArray() };
         foreach (string scheme in new[] { "subsequence", "k-step" })
         {
             var rs = runs.Where(r => r.Scheme == scheme).OrderBy(r => r.K).ToList();

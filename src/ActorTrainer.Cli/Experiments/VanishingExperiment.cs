@@ -115,8 +115,11 @@ internal static class VanishingExperiment
         var plot = new LineChart("vanishing: gradient norm ‖∂Lₜ/∂hₜ₋ₖ‖ vs lag k",
             Invariant($"fresh models, H = {s.Hidden}, W_hh rescaled to each radius ρ; mean over {s.Windows} text windows, seed {s.Seed}"),
             "lag k (steps)", "‖∂Lₜ/∂hₜ₋ₖ‖ (log scale)") { X = AxisScale.Integer, Y = AxisScale.Log10 };
-        foreach (var c in curves)
-            plot.Add(Invariant($"{ModelSource.Name(c.Phi)}, ρ = {c.Radius:G3}"), Enumerable.Range(0, c.MaxLag + 1).Select(k => (double)k).ToArray(), DiagnosisReport.Positive(c.GradNorm));
+        var radii = curves.Select(c => c.Radius).Distinct().ToList();
+        var phis = curves.Select(c => c.Phi).Distinct().ToList();
+        foreach (var c in curves) // colour: ρ; line style: φ
+            plot.Add(Invariant($"{ModelSource.Name(c.Phi)}, ρ = {c.Radius:G3}"), Enumerable.Range(0, c.MaxLag + 1).Select(k => (double)k).ToArray(), DiagnosisReport.Positive(c.GradNorm),
+                new LineChart.SeriesStyle(radii.IndexOf(c.Radius), phis.IndexOf(c.Phi)));
         return plot;
     }
 

@@ -24,7 +24,10 @@ public sealed class LineChart(string title, string subtitle, string xLabel, stri
     /// <summary>How a reference line is drawn: black dashed for the one to compare against (ideal), grey for bounds and thresholds.</summary>
     public enum ReferenceStyle { BlackDashed, GreyDashed, GreyDotted }
 
-    private sealed record Series(string Name, double[] X, double[] Y, ReferenceStyle? Reference);
+    /// <summary>A data series' look: palette colour index and variant (0: solid line and circles; 1, 2, …: dashes and other marker shapes).</summary>
+    public readonly record struct SeriesStyle(int Colour, int Variant);
+
+    private sealed record Series(string Name, double[] X, double[] Y, ReferenceStyle? Reference, SeriesStyle? Style);
 
     private readonly List<Series> _series = [];
 
@@ -40,14 +43,19 @@ public sealed class LineChart(string title, string subtitle, string xLabel, stri
     /// <summary>A marker on every point, however many (for sparse series with gaps).</summary>
     public bool Markers { get; init; }
 
-    /// <summary>Adds a data series (copied). ArgumentException if the lengths differ or a log axis gets a value ≤ 0.</summary>
-    public LineChart Add(string name, IReadOnlyList<double> xs, IReadOnlyList<double> ys) => Append(name, xs, ys, null);
+    /// <summary>
+    /// Adds a data series (copied), styled in turn from the palette or by <paramref name="style"/> (to show
+    /// two factors: colour for one, variant for the other). ArgumentException if the lengths differ or a
+    /// log axis gets a value ≤ 0.
+    /// </summary>
+    public LineChart Add(string name, IReadOnlyList<double> xs, IReadOnlyList<double> ys, SeriesStyle? style = null) =>
+        Append(name, xs, ys, null, style);
 
     /// <summary>Adds a reference line, drawn over every data series.</summary>
     public LineChart AddReference(string name, IReadOnlyList<double> xs, IReadOnlyList<double> ys, ReferenceStyle style = ReferenceStyle.BlackDashed) =>
-        Append(name, xs, ys, style);
+        Append(name, xs, ys, style, null);
 
-    private LineChart Append(string name, IReadOnlyList<double> xs, IReadOnlyList<double> ys, ReferenceStyle? reference)
+    private LineChart Append(string name, IReadOnlyList<double> xs, IReadOnlyList<double> ys, ReferenceStyle? reference, SeriesStyle? style)
     {
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(xs);
@@ -56,7 +64,7 @@ public sealed class LineChart(string title, string subtitle, string xLabel, stri
             throw new ArgumentException($"series '{name}' has {xs.Count} x values but {ys.Count} y values", nameof(ys));
         CheckPositive(name, "x", xs, X);
         CheckPositive(name, "y", ys, Y);
-        _series.Add(new Series(name, xs.ToArray(), ys.ToArray(), reference));
+        _series.Add(new Series(name, xs.ToArray(), ys.ToArray(), reference, style));
         return this;
     }
 
@@ -67,10 +75,12 @@ public sealed class LineChart(string title, string subtitle, string xLabel, stri
         int index = 0;
         foreach (var s in _series.OrderBy(DrawOrder))
         {
-            int cycle = s.Reference is null ? index / Charts.Palette.Count : 0;
+            var style = s.Style ?? new SeriesStyle(index % Charts.Palette.Count, index / Charts.Palette.Count);
+            if (s.Reference is null) index++;
+            int cycle = s.Reference is null ? style.Variant : 0;
             var color = s.Reference switch
             {
-                null => Charts.Palette[index++ % Charts.Palette.Count],
+                null => Charts.Palette[style.Colour % Charts.Palette.Count],
                 ReferenceStyle.BlackDashed => Charts.Reference,
                 _ => Charts.MutedReference,
             };

@@ -21,8 +21,8 @@ public static class TickRules
         _ => Linear,
     });
 
-    /// <summary>How many labelled ticks an axis of this many pixels holds (a label needs ~90 px across, ~30 px up).</summary>
-    public static int MaxTicks(float pixels, bool horizontal) => Math.Max(2, (int)(pixels / (horizontal ? 90 : 30)));
+    /// <summary>How many labelled ticks an axis of this many pixels holds (a label such as "1,500,000" needs ~75 px across, ~30 px up).</summary>
+    public static int MaxTicks(float pixels, bool horizontal) => Math.Max(2, (int)(pixels / (horizontal ? 75 : 30)));
 
     /// <summary>The smallest step of 1, 2 or 5 × 10ⁿ, at least <paramref name="min"/>, that puts at most <paramref name="maxTicks"/> ticks on [lo, hi].</summary>
     public static double NiceStep(double lo, double hi, int maxTicks, double min = 0)

@@ -40,6 +40,19 @@ public class LineChartTests
     }
 
     [Fact]
+    public void A_given_style_sets_colour_and_variant_so_two_factors_show()
+    {
+        var lines = Lines(new LineChart("t", "", "x", "y")
+            .Add("identity, ρ = 0.5", Xs, Xs, new LineChart.SeriesStyle(0, 0))
+            .Add("tanh, ρ = 0.5", Xs, Xs, new LineChart.SeriesStyle(0, 1))
+            .Add("tanh, ρ = 1.5", Xs, Xs, new LineChart.SeriesStyle(1, 1)).ToPlot());
+        Assert.Equal(lines[0].LineColor, lines[1].LineColor);
+        Assert.NotEqual(lines[0].LinePattern, lines[1].LinePattern);
+        Assert.NotEqual(lines[1].LineColor, lines[2].LineColor);
+        Assert.Equal(lines[1].LinePattern, lines[2].LinePattern);
+    }
+
+    [Fact]
     public void The_legend_sits_outside_the_data_area()
     {
         var plot = new LineChart("t", "", "x", "y").Add("a", Xs, Xs).ToPlot();
