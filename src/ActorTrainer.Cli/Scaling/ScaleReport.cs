@@ -125,19 +125,26 @@ public static class ScaleReport
     /// <summary>
     /// Fraction of applied gradients at each staleness, one line per configuration, up to the largest
     /// staleness seen; log scale so that a tail of single gradients shows, with a marker on every point.
+    /// Configurations whose gradients all had staleness 0 would be one point under another at (0, 1):
+    /// they share one entry that lists them by group.
     /// </summary>
     public static LineChart StalenessByConfig(SweepResult sweep, string name = "sweep")
     {
         var plot = new LineChart("staleness distribution by configuration", Subtitle(sweep, name), "staleness (versions behind)",
             "fraction of applied gradients (log scale)") { X = AxisScale.Integer, Y = AxisScale.Log10, Markers = true };
         int shown = sweep.Configs.Select(r => Array.FindLastIndex(r.StalenessCounts, c => c != 0) + 1).DefaultIfEmpty(1).Max();
-        foreach (var r in sweep.Configs)
+        bool Fresh(ConfigResult r) => r.StalenessCounts.Length > 0 && r.StalenessCounts.Skip(1).All(c => c == 0) && r.StalenessCounts[0] > 0;
+        foreach (var r in sweep.Configs.Where(r => !Fresh(r)))
         {
             double total = Math.Max(1, r.StalenessCounts.Sum());
             int n = Math.Min(Math.Max(shown, 1), r.StalenessCounts.Length);
             plot.Add(r.Config.Label, Enumerable.Range(0, n).Select(s => (double)s).ToArray(),
                 r.StalenessCounts.Take(n).Select(c => c > 0 ? c / total : double.NaN).ToArray()); // none at this staleness: no point
         }
+        var fresh = sweep.Configs.Where(Fresh).GroupBy(r => r.Config.Group)
+            .Select(g => $"{g.Key} n={string.Join(",", g.Select(r => r.Config.Workers))}").ToList();
+        if (fresh.Count > 0)
+            plot.Add("all at staleness 0:\n" + string.Join("\n", fresh), [0.0], [1.0]);
         return plot;
     }
 
