@@ -14,7 +14,7 @@ namespace ActorTrainer.Cli.Reporting;
 /// <see cref="AxisScale.Log10"/> axis a finite value ≤ 0 is an ArgumentException naming the series
 /// and index: dropping it silently would hide a bug in the caller. Series of at most
 /// <see cref="MarkerThreshold"/> points get a marker per point. Past the palette's 9 colours, series
-/// repeat them with another marker shape and a dash-dot line, so no two series look alike.
+/// repeat them with another marker shape and a densely dashed line, so no two series look alike.
 /// </summary>
 public sealed class LineChart(string title, string subtitle, string xLabel, string yLabel)
 {
