@@ -20,31 +20,37 @@ public static class NodeSettingsLoader
 
     private delegate NodeSettings Apply(NodeSettings s, string v, string source);
 
-    private static readonly (string Key, Apply Set)[] Keys =
+    /// <summary>Every key: its HOCON/flag name, its help (its default lives in hocon/cluster.conf or the role file), and how a value sets it.</summary>
+    private static readonly (string Key, string Help, string HelpName, Apply Set)[] Keys =
     {
-        ("role", (s, v, src) => s with { Role = Role(v, src) }),
-        ("hostname", (s, v, _) => s with { Hostname = v.Trim() }),
-        ("bind-hostname", (s, v, _) => s with { BindHostname = v.Trim() }),
-        ("port", (s, v, src) => s with { Port = Int(v, src) }),
-        ("seeds", (s, v, _) => s with { Seeds = v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) }),
-        ("join-timeout", (s, v, src) => s with { JoinTimeout = Duration(v, src) }),
-        ("workers-per-node", (s, v, src) => s with { WorkersPerNode = Int(v, src) }),
-        ("tensor-port", (s, v, src) => s with { TensorPort = Int(v, src) }),
+        ("role", "this node's role: ps (parameter server) or worker", "ps|worker", (s, v, src) => s with { Role = Role(v, src) }),
+        ("hostname", "address other nodes reach this one at (empty = this machine's host name)", "H", (s, v, _) => s with { Hostname = v.Trim() }),
+        ("bind-hostname", "interface to listen on (empty = --hostname)", "H", (s, v, _) => s with { BindHostname = v.Trim() }),
+        ("port", "transport port (0 = any free port)", "P", (s, v, src) => s with { Port = Int(v, src) }),
+        ("seeds", "seed nodes, i.e. the ps node", "H:P[,H:P]", (s, v, _) => s with { Seeds = v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) }),
+        ("join-timeout", "give up joining after this long, e.g. 30s, 500ms, 2m", "T", (s, v, src) => s with { JoinTimeout = Duration(v, src) }),
+        ("workers-per-node", "worker role: workers this node offers (0 = one per core)", "N", (s, v, src) => s with { WorkersPerNode = Int(v, src) }),
+        ("tensor-port", "ps role: port of the tensor channel (the plain TCP path of gradients and weights); 0 = any free port, -1 = off (tensors over Akka.Remote)", "P", (s, v, src) => s with { TensorPort = Int(v, src) }),
     };
 
-    /// <summary>Option names this loader consumes (besides --config).</summary>
+    /// <summary>Setting keys (the flag names without "--"), for the environment check and the cluster launcher.</summary>
     public static IEnumerable<string> OptionNames => Keys.Select(k => k.Key);
+
+    /// <summary>The node options (their defaults come from the hocon/ files, so the help names them).</summary>
+    internal static IReadOnlyList<System.CommandLine.Option<string>> CreateOptions() =>
+        Keys.Select(k => OptionTable.Make(k.Key, k.Help, "", k.HelpName)).ToList();
 
     /// <summary>The directory holding cluster.conf and the role files: next to the binary.</summary>
     public static string DefaultHoconDirectory => Path.Combine(AppContext.BaseDirectory, "hocon");
 
-    public static (NodeSettings Settings, Config Hocon) Load(ArgList args, IDictionary? environment = null, string? hoconDirectory = null)
+    public static (NodeSettings Settings, Config Hocon) Load(IReadOnlyDictionary<string, string> flags, IDictionary? environment = null, string? hoconDirectory = null)
     {
         environment ??= Environment.GetEnvironmentVariables();
+        EnvironmentSettings.RejectUnknown(environment);
         hoconDirectory ??= DefaultHoconDirectory;
         var cluster = ReadFile(Path.Combine(hoconDirectory, "cluster.conf"), "the shared cluster settings");
         var files = Config.Empty;
-        foreach (var file in (args.Get("config") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        foreach (var file in (flags.GetValueOrDefault("config") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             files = ReadFile(file, "--config").WithFallback(files);
 
         // The role decides which role file to load.
@@ -52,13 +58,13 @@ public static class NodeSettingsLoader
         var s = new NodeSettings();
         if (early.GetString($"{Section}.role", null) is { } r) s = s with { Role = Role(r, $"setting {Section}.role") };
         if (environment[EnvName("role")] is string envRole) s = s with { Role = Role(envRole, $"environment variable {EnvName("role")}") };
-        if (args.Get("role") is { } flagRole) s = s with { Role = Role(flagRole, "--role") };
+        if (flags.GetValueOrDefault("role") is { } flagRole) s = s with { Role = Role(flagRole, "--role") };
         string roleName = s.Role == NodeRole.Ps ? "ps" : "worker";
         var roleFile = ReadFile(Path.Combine(hoconDirectory, roleName + ".conf"), $"the {roleName} role's settings");
         var hocon = files.WithFallback(roleFile).WithFallback(cluster);
 
         // 1–3. HOCON files, then 4. environment variables, then 5. flags.
-        foreach (var (key, set) in Keys)
+        foreach (var (key, _, _, set) in Keys)
         {
             string path = $"{Section}.{key}";
             if (!hocon.HasPath(path)) continue;
@@ -66,10 +72,10 @@ public static class NodeSettingsLoader
             string? v = key == "seeds" ? string.Join(',', hocon.GetStringList(path)) : hocon.GetString(path, null);
             if (v is not null) s = set(s, v, source);
         }
-        foreach (var (key, set) in Keys)
+        foreach (var (key, _, _, set) in Keys)
             if (environment[EnvName(key)] is string v) s = set(s, v, $"environment variable {EnvName(key)}");
-        foreach (var (key, set) in Keys)
-            if (args.Get(key) is { } v) s = set(s, v, $"--{key}");
+        foreach (var (key, _, _, set) in Keys)
+            if (flags.GetValueOrDefault(key) is { } v) s = set(s, v, $"--{key}");
         if (s.Role != (roleName == "ps" ? NodeRole.Ps : NodeRole.Worker))
             throw new UsageException($"{roleName}.conf sets actortrainer.node.role to another role; the role file must match its name");
         if (s.Validate() is { } problem) throw new UsageException(problem);

@@ -119,7 +119,7 @@ public sealed class TrainJob
             _out.WriteLine(sample);
             _out.WriteLine("--------------");
         }
-        return 0;
+        return ct.IsCancellationRequested ? ExitCodes.Interrupted : ExitCodes.Ok;
     }
 
     /// <summary>For --resume: the run's recorded settings, with only the schedule taken from the command line.</summary>
@@ -128,17 +128,10 @@ public sealed class TrainJob
         if (requested.Resume is null) return (requested, null, false);
         var dir = RunDirectory.OpenExisting(requested.Resume);
         var recorded = dir.ReadSettings();
-        var args = new List<string>();
-        foreach (var (key, value) in recorded)
-        {
-            string flag = key.Replace('_', '-');
-            if (flag == "workers") flag = "workers";
-            args.Add("--" + flag);
-            args.Add(value.Length == 0 ? "\"\"" : value);
-        }
-        var list = new ArgList(args.Select(a => a == "\"\"" ? "" : a));
+        // The recorded settings, as flags would give them (run.json keys use '_' for '-').
+        var flags = recorded.ToDictionary(kv => kv.Key.Replace('_', '-'), kv => kv.Value);
         TrainSettings s;
-        try { s = TrainSettingsLoader.Load(list, new System.Collections.Hashtable()); }
+        try { s = TrainSettingsLoader.Load(flags, new System.Collections.Hashtable()); }
         catch (UsageException e) { throw new UsageException($"--resume {dir.Path}: run.json holds a bad setting: {e.Message}"); }
         s = s with
         {

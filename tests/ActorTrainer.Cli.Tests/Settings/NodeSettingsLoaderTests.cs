@@ -10,8 +10,9 @@ public class NodeSettingsLoaderTests
 {
     private static NodeSettings Load(string[] args, IDictionary? env = null)
     {
-        var a = new ArgList(args);
-        var (s, _) = NodeSettingsLoader.Load(a, env ?? new Hashtable());
+        var flags = new Dictionary<string, string>();
+        for (int i = 0; i < args.Length; i += 2) flags[args[i].TrimStart('-')] = args[i + 1];
+        var (s, _) = NodeSettingsLoader.Load(flags, env ?? new Hashtable());
         return s;
     }
 
@@ -106,7 +107,7 @@ public class NodeSettingsLoaderTests
     [Fact]
     public void A_missing_hocon_directory_is_named()
     {
-        var e = Assert.Throws<UsageException>(() => NodeSettingsLoader.Load(new ArgList(["--role", "ps"]), new Hashtable(), "/nonexistent/hocon"));
+        var e = Assert.Throws<UsageException>(() => NodeSettingsLoader.Load(new Dictionary<string, string> { ["role"] = "ps" }, new Hashtable(), "/nonexistent/hocon"));
         Assert.Contains("/nonexistent/hocon/cluster.conf", e.Message);
     }
 }
