@@ -11,13 +11,16 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 rounds=3 updates=1000 seconds=10 corpus="$root/data/tinyshakespeare.txt"
+usage() { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; }
+for arg in "$@"; do [[ "$arg" == "--help" ]] && { usage; exit 0; }; done
 while getopts "r:u:s:c:h" opt; do
   case "$opt" in
     r) rounds="$OPTARG" ;;
     u) updates="$OPTARG" ;;
     s) seconds="$OPTARG" ;;
     c) corpus="$OPTARG" ;;
-    *) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; [[ "$opt" == h ]] && exit 0 || exit 2 ;;
+    h) usage; exit 0 ;;
+    *) usage >&2; exit 2 ;;
   esac
 done
 [[ -s "$corpus" ]] || { echo "error: corpus $corpus is missing or empty" >&2; exit 2; }

@@ -13,6 +13,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 nodes=2 per_node=1 ps_port="" out="" affinity=""
 usage() { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; }
+for arg in "$@"; do [[ "$arg" == "--" ]] && break; [[ "$arg" == "--help" ]] && { usage; exit 0; }; done
 while getopts "n:w:p:o:ah" opt; do
   case "$opt" in
     a) affinity=1 ;;

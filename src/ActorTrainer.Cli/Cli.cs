@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Reflection;
 using System.CommandLine.Invocation;
 using ActorTrainer.Cli.CommandLine;
 using ActorTrainer.Cli.Commands;
@@ -18,6 +19,8 @@ public static class Cli
     internal static RootCommand Build(CliContext context)
     {
         var root = new RootCommand(Description);
+        // The library's --version reports the entry assembly (the test host's, under test): report this one's.
+        root.Options.OfType<VersionOption>().Single().Action = new PrintVersion();
         root.Subcommands.Add(TrainCommand.Create(context));
         root.Subcommands.Add(SampleCommand.Create(context));
         root.Subcommands.Add(BenchCommand.Create(context));
@@ -50,6 +53,19 @@ public static class Cli
             }, stop);
         }
         catch (Exception e) when (UserFacing(e)) { return Fail(stderr, e); }
+    }
+
+    /// <summary>This assembly's informational version: the version and the commit it was built from.</summary>
+    public static string Version =>
+        typeof(Cli).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+
+    private sealed class PrintVersion : SynchronousCommandLineAction
+    {
+        public override int Invoke(ParseResult parseResult)
+        {
+            parseResult.InvocationConfiguration.Output.WriteLine(Version);
+            return ExitCodes.Ok;
+        }
     }
 
     private static int Fail(TextWriter stderr, Exception e)

@@ -68,7 +68,8 @@ public sealed class TrainJob
         CompletionReason reason = CompletionReason.ReachedMaxUpdates;
         string detail = "";
         double validation = double.NaN;
-        while (updates < settings.Updates && !ct.IsCancellationRequested)
+        // At least one segment, so a run stopped at once (Ctrl-C during start-up) still ends with a checkpoint.
+        do
         {
             long length = Math.Min(segment, settings.Updates - updates);
             long baseUpdates = updates, baseVersion = version;
@@ -100,6 +101,7 @@ public sealed class TrainJob
                 nextCheckpoint = (updates / Math.Max(1, settings.CheckpointEvery) + 1) * Math.Max(1, settings.CheckpointEvery);
             }
         }
+        while (updates < settings.Updates && !ct.IsCancellationRequested);
         progress.Finish();
         metrics.SavePlot(dir.LossPlot, Reporting.RunCaption.Of(dir.Path, settings, setup.Workers));
 
