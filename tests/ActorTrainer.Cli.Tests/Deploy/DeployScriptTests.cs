@@ -31,6 +31,7 @@ public sealed class DeployScriptTests
             Assert.True(p.ExitCode == 0, $"{script} {flag}: exit {p.ExitCode}; {stderr}");
             Assert.Contains($"deploy/{script}", stdout);
             Assert.DoesNotContain("building", stderr);
+            Assert.DoesNotContain("set -euo", stdout); // the usage is the comment block, not the code after it
         }
     }
 }
