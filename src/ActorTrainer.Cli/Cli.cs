@@ -36,7 +36,8 @@ public static class Cli
     {
         var context = new CliContext(stdout, stderr, stop);
         ParseResult parsed;
-        try { parsed = Build(context).Parse(args); }
+        // No response files: a value such as --prime "@home" is text, not a file to expand.
+        try { parsed = Build(context).Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null }); }
         catch (Exception e) when (UserFacing(e)) { return Fail(stderr, e); }
         if (parsed.Errors.Count > 0 && parsed.Action is ParseErrorAction)
         {
