@@ -33,6 +33,9 @@ internal sealed class OptionTable(string section)
     {
         string path = $"{section}.{name}";
         string reference = ReferenceConfig.Default(path);
+        // A default its own parser refuses is a defect of the build: fail when the command is built, not when run.
+        try { parse(reference, $"reference.conf {path}"); }
+        catch (UsageException e) { throw new InvalidOperationException(e.Message, e); }
         var option = Make(name, description, reference, helpName, completions, hidden);
         _options.Add(option);
         return new CliOption<T>(option, path, parse);
