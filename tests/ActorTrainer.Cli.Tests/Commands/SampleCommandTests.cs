@@ -9,13 +9,14 @@ namespace ActorTrainer.Cli.Tests.Commands;
 /// <summary>`sample` on a seeded model written as a checkpoint: what it prints, and that it writes nothing.</summary>
 public sealed class SampleCommandTests : IDisposable
 {
+    private const string Symbols = "abcde \n😀"; // an emoji is one symbol
     private readonly TempDir _dir = new();
     private readonly string _checkpoint;
     private readonly DiagnosedModel _model;
 
     public SampleCommandTests()
     {
-        _model = ModelSource.Fresh(new Vocabulary("abcde \n"), 16, Activation.Tanh, new WhhInit.SpectralRadius(1.5), seed: 3);
+        _model = ModelSource.Fresh(new Vocabulary(Vocabulary.ToRunes(Symbols)), 16, Activation.Tanh, new WhhInit.SpectralRadius(1.5), seed: 3);
         // weights ×30: a peaked softmax, so the state the prime leaves decides the draws, not the uniform's noise
         for (int i = 0; i < _model.W.Length; i++) _model.W[i] *= 30;
         _checkpoint = _dir.File("model.safetensors");
@@ -36,6 +37,8 @@ public sealed class SampleCommandTests : IDisposable
         Assert.NotEqual(a, Text(RunOk([.. args, "--seed", "8"])));
     }
 
+    private const string Prime = "ab😀a ";
+
     [Theory]
     [InlineData(0)]
     [InlineData(1)]
@@ -43,14 +46,14 @@ public sealed class SampleCommandTests : IDisposable
     public void Prints_the_prime_then_length_symbols_of_the_model(int length)
     {
         var r = RunOk("sample", "--checkpoint", _checkpoint, "--length", length.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "--prime", "abba ", "--seed", "5", "--temperature", "0.9");
+            "--prime", Prime, "--seed", "5", "--temperature", "0.9");
         string text = Text(r);
-        Assert.StartsWith("abba ", text);
-        Assert.Equal(5 + length, text.Length);
-        Assert.All(text, c => Assert.Contains(c, "abcde \n"));
+        Assert.StartsWith(Prime, text);
+        Assert.Equal(5 + length, text.EnumerateRunes().Count()); // the prime's 5 symbols, then length more
+        Assert.All(text.EnumerateRunes(), c => Assert.Contains(c.ToString(), Symbols));
         // the continuation is the model's, fed the prime: the sampler's draws for the prime's tokens and this seed
-        var expected = Sampler.Sample(_model.Spec, _model.W, _model.Vocabulary.Encode("abba "), length, 0.9, new Random(5));
-        Assert.Equal(_model.Vocabulary.Decode(expected), text[5..]);
+        var expected = Sampler.Sample(_model.Spec, _model.W, _model.Vocabulary.Encode(Prime), length, 0.9, new Random(5));
+        Assert.Equal(_model.Vocabulary.Decode(expected), text[Prime.Length..]);
         Assert.Equal("", r.Err);
     }
 
@@ -60,7 +63,7 @@ public sealed class SampleCommandTests : IDisposable
         // argmax sampling: no draws, so any difference comes from the state the prime left
         string Continuation(string prime) =>
             Text(RunOk("sample", "--checkpoint", _checkpoint, "--length", "40", "--prime", prime, "--temperature", "0"))[prime.Length..];
-        var continuations = new[] { "a", "e", "dddd", "cab ab" }.Select(Continuation).ToHashSet();
+        var continuations = new[] { "a", "e", "dddd", "cab ab", "😀" }.Select(Continuation).ToHashSet();
         Assert.True(continuations.Count > 1, "every prime gave the same continuation");
     }
 
