@@ -36,9 +36,25 @@ public static class NodeSettingsLoader
     /// <summary>Setting keys (the flag names without "--"), for the environment check and the cluster launcher.</summary>
     public static IEnumerable<string> OptionNames => Keys.Select(k => k.Key);
 
-    /// <summary>The node options (their defaults come from the hocon/ files, so the help names them).</summary>
-    internal static IReadOnlyList<System.CommandLine.Option<string>> CreateOptions() =>
-        Keys.Select(k => OptionTable.Make(k.Key, k.Help, "", k.HelpName)).ToList();
+    /// <summary>The node options; the help shows each default as hocon/cluster.conf and the role files set it.</summary>
+    internal static IReadOnlyList<System.CommandLine.Option<string>> CreateOptions(string? hoconDirectory = null)
+    {
+        hoconDirectory ??= DefaultHoconDirectory;
+        Config Read(string name) => File.Exists(Path.Combine(hoconDirectory, name))
+            ? ConfigurationFactory.ParseString(File.ReadAllText(Path.Combine(hoconDirectory, name))) : Config.Empty;
+        var cluster = Read("cluster.conf");
+        var roles = new[] { "ps", "worker" }.Select(role => (Role: role, Config: Read(role + ".conf").WithFallback(cluster))).ToList();
+        string Default(string key)
+        {
+            string path = $"{Section}.{key}";
+            string Value(Config c) => c.HasPath(path) ? (key == "seeds" ? string.Join(',', c.GetStringList(path)) : c.GetString(path) ?? "") : "";
+            if (key == "role") return Value(cluster);
+            var byRole = roles.Select(r => (r.Role, Value: Value(r.Config))).Where(r => r.Value.Length > 0).ToList();
+            if (byRole.Count == roles.Count && byRole.All(r => r.Value == byRole[0].Value)) return byRole[0].Value;
+            return string.Join(", ", byRole.Select(r => $"{r.Role} {r.Value}")); // differs by role, or one role's only
+        }
+        return Keys.Select(k => OptionTable.Make(k.Key, k.Help, Default(k.Key), k.HelpName)).ToList();
+    }
 
     /// <summary>The directory holding cluster.conf and the role files: next to the binary.</summary>
     public static string DefaultHoconDirectory => Path.Combine(AppContext.BaseDirectory, "hocon");

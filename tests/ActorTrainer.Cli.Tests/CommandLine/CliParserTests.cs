@@ -62,6 +62,16 @@ public sealed class CliParserTests
             Assert.Matches($@"--{key} <[^>]+> .*\[default: {System.Text.RegularExpressions.Regex.Escape(ReferenceConfig.Default("actortrainer.train." + key))}\]", r.Out);
     }
 
+    [Fact]
+    public void Node_help_shows_the_defaults_the_hocon_files_set_for_each_role()
+    {
+        var r = RunOk("node", "--help");
+        Assert.Matches(@"--port <P> .*\[default: ps 4053, worker 0\]", r.Out);        // ps.conf, worker.conf
+        Assert.Matches(@"--tensor-port <P> .*\[default: ps 4054\]", r.Out);           // ps.conf only
+        Assert.Matches(@"--join-timeout <T> .*\[default: 30s\]", r.Out);              // cluster.conf, both roles
+        Assert.Matches(@"--role <ps\|worker> .*\[default: worker\]", r.Out);
+    }
+
     /// <summary>Every command and mode, by its path under the root.</summary>
     private static IEnumerable<(string[] Path, Command Command)> Commands(Command c, string[] path)
     {
