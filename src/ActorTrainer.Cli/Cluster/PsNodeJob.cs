@@ -38,9 +38,7 @@ public sealed class PsNodeJob
         int slots = settings.EffectiveWorkers;
         var setup = RunSetup.Create(settings, slots);
         var config = ClusterNode.ActorSystemConfig(node, hocon);
-        long frame = ClusterNode.MaximumFrameSize(config);
-        if (ClusterNode.FrameSizeProblem(setup.Spec.Shape.Count, frame) is { } tooLarge) throw new UsageException(tooLarge);
-        var fingerprint = ClusterFingerprint.Of(setup, frame);
+        var fingerprint = ClusterFingerprint.Of(setup, ClusterNode.MaximumFrameSize(config));
         var w = setup.InitialWeights();
         var run = TrainingRunSettings.From(settings, setup.Spec);
         var runSettings = new ClusterRunSettings(
@@ -85,10 +83,11 @@ public sealed class PsNodeJob
                 },
             };
             void Checkpoint(ServerCheckpoint c) => dir.WriteCheckpoint(setup, c.Weights, c.Updates, c.Version, c.Optimizer,
-                c.NextChunk.Select((next, g) => new WorkerSnapshot(g * settings.Batch, settings.Batch, next, new float[settings.Batch * settings.Hidden])).ToList());
+                c.NextChunk.Select((next, g) => new WorkerSnapshot(g * settings.Batch, settings.Batch, next,
+                    c.Hidden[g].Length > 0 ? c.Hidden[g] : new float[settings.Batch * settings.Hidden])).ToList());
             var observer = system.ActorOf(ClusterRunObserver.Props(callbacks, Checkpoint, completion), "observer");
             system.ActorOf(ClusterSingletonManager.Props(
-                ClusterServerActor.Props(runSettings, w, rule, observer, channel), PoisonPill.Instance,
+                ClusterServerActor.Props(runSettings, w, rule, observer, channel, settings.Batch * settings.Hidden), PoisonPill.Instance,
                 ClusterSingletonManagerSettings.Create(system)), ClusterNode.ServerManagerPath.Split('/')[^1]);
             using var cancel = ct.Register(() => observer.Tell(new StopTraining("cancelled")));
 
@@ -127,15 +126,14 @@ public sealed class PsNodeJob
     }
 
     /// <summary>The tensor channel's listener, bound now so that a port in use stops the node before
-    /// anything is written; null when the channel is off (tensor-port −1).</summary>
-    private TensorChannelListener? OpenTensorChannel(NodeSettings node)
+    /// anything is written.</summary>
+    private TensorChannelListener OpenTensorChannel(NodeSettings node)
     {
-        if (node.TensorPort < 0) return null;
         string bind = node.BindHostname.Length > 0 ? node.BindHostname : node.EffectiveHostname;
         try
         {
             var listener = TensorChannelListener.Bind(bind, node.TensorPort);
-            _err.WriteLine($"tensor channel on {bind}:{listener.Port} (gradients and weights; control over Akka.Remote)");
+            _err.WriteLine($"tensor channel on {bind}:{listener.Port} (every message of the run after a node joins)");
             return listener;
         }
         catch (InvalidOperationException e) { throw new UsageException(e.Message); }
@@ -153,7 +151,7 @@ public sealed class PsNodeJob
                 _err.WriteLine($"worker node {m.Node} dropped: {m.Reason}");
                 break;
             case SlotMoved m when m.To is not null:
-                _err.WriteLine($"slot {m.Slot} → {m.To}" + (m.From is null ? "" : $" (from {m.From})") + (m.NextChunk > 0 ? $", resuming at chunk {m.NextChunk} with h = 0" : ""));
+                _err.WriteLine($"slot {m.Slot} → {m.To}" + (m.From is null ? "" : $" (from {m.From})") + (m.NextChunk > 0 ? $", resuming at chunk {m.NextChunk} with " + (m.CarriesHidden ? "its hidden state" : "h = 0") : ""));
                 break;
             case SlotMoved m:
                 _err.WriteLine($"slot {m.Slot} unassigned: no worker node left to take it; waiting for one to join");
