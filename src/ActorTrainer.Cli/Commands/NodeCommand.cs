@@ -24,9 +24,9 @@ internal static class NodeCommand
           --seeds H:P[,H:P…]     seed nodes, i.e. the ps node (none)
           --join-timeout T       give up joining after T, e.g. 30s (30s)
           --workers-per-node N   worker role: workers this node offers (one per core)
-          --tensor-port P        ps role: port of the tensor channel, the plain TCP connection gradients and
-                                 weights take beside Akka.Remote; workers learn it when they join
-                                 (4054; 0 = any free port; -1 = off, tensors over Akka.Remote)
+          --tensor-port P        ps role: port of the tensor channel, the one TCP connection per worker
+                                 node that carries every message of the run after the join; workers
+                                 learn it when they join (4054; 0 = any free port)
           --config FILE          HOCON overrides, e.g. hocon/local.conf for everything on 127.0.0.1
 
         training options: those of `actortrainer train` (see train --help). Every node must use the
