@@ -115,6 +115,19 @@ public sealed class ChannelFrameCodecTests
         Assert.Equal(Encode(frame).Length, ChannelFrameCodec.Length(frame));
     }
 
+    [Theory]
+    [InlineData(33_217, 16 * 128)] // the defaults: H=128, B=16, V=O=65 (docs/cluster.md)
+    [InlineData(18_383, 8 * 96)]   // the process tests' small model
+    public void Carrying_h_costs_four_bytes_per_hidden_value(int p, int hidden)
+    {
+        var bare = new PushGradient(0, 0, 0, new float[p], 0, 0, false, 0);
+        long without = ChannelFrameCodec.Length(new MessageFrame(new SlotPush(1, bare)));
+        long with = ChannelFrameCodec.Length(new MessageFrame(new SlotPush(1, bare with { Hidden = new float[hidden] })));
+
+        Assert.Equal(60 + 4L * p, without); // 7 bytes of prefix, 45 of fields, two counts, the gradient
+        Assert.Equal(4L * hidden, with - without);
+    }
+
     [Fact]
     public void A_stream_that_ends_between_frames_reads_as_the_end()
     {
