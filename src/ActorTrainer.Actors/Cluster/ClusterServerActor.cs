@@ -32,16 +32,17 @@ public sealed class ClusterServerActor : ReceiveActor
     /// <param name="observer">A local actor: metrics, membership events, checkpoints, completion.</param>
     /// <param name="channel">The node's bound tensor channel listener (accepting from PreStart on).</param>
     /// <param name="hiddenPerSlot">B×H: the largest h a frame carries (frames beyond max(P, B×H) floats are corrupt).</param>
+    /// <param name="resume">A checkpoint to continue the run from (see <see cref="ClusterServerState"/>), or null.</param>
     public static Props Props(ClusterRunSettings settings, float[] initialWeights, OptimizerUpdateRule rule, IActorRef observer,
-        TensorChannelListener channel, int hiddenPerSlot) =>
-        Akka.Actor.Props.Create(() => new ClusterServerActor(settings, initialWeights, rule, observer, channel, hiddenPerSlot))
+        TensorChannelListener channel, int hiddenPerSlot, ServerCheckpoint? resume = null) =>
+        Akka.Actor.Props.Create(() => new ClusterServerActor(settings, initialWeights, rule, observer, channel, hiddenPerSlot, resume))
             .WithDispatcher(TrainerHocon.ServerDispatcherId);
 
     public ClusterServerActor(ClusterRunSettings settings, float[] initialWeights, OptimizerUpdateRule rule, IActorRef observer,
-        TensorChannelListener channel, int hiddenPerSlot)
+        TensorChannelListener channel, int hiddenPerSlot, ServerCheckpoint? resume)
     {
         _channel = channel;
-        _state = new ClusterServerState(settings, initialWeights, rule, channel.Port);
+        _state = new ClusterServerState(settings, initialWeights, rule, channel.Port, resume);
         _observer = observer;
         _slots = settings.Slots;
         _maxFloats = Math.Max(initialWeights.Length, hiddenPerSlot);

@@ -27,7 +27,7 @@ namespace ActorTrainer.Actors.Cluster;
 ///   the open round, which belongs to the run's slots, not to the live nodes: a moved slot's new worker
 ///   gets its weights only once that round has closed, and a round waits for a vacant slot;
 /// - slots stay registered with the parameter server for the whole run: its sync rounds always count G;
-/// - checkpoints carry every slot's resume chunk and h.
+/// - checkpoints carry every slot's resume chunk and h; a server built from one continues the run there.
 /// </summary>
 public sealed class ClusterServerState
 {
@@ -39,22 +39,36 @@ public sealed class ClusterServerState
     private readonly SlotCursor[] _cursor;                 // (G)
     private readonly Dictionary<string, int> _joined = new(); // node → capacity: joined, connection maybe not yet open
     private readonly HashSet<string> _connected = new();      // nodes in the slot table
+    private readonly long _baseUpdates;                       // updates of the run before this server (a resumed run)
     private long _lastAssignment;
     private bool _started;                                    // the parameter server has handed out W
 
     /// <param name="initialWeights">W at version 0; copied.</param>
     /// <param name="tensorPort">The ps node's tensor channel port, told to every joining node.</param>
-    public ClusterServerState(ClusterRunSettings settings, ReadOnlySpan<float> initialWeights, OptimizerUpdateRule rule, int tensorPort)
+    /// <param name="resume">A checkpoint of this run to continue from (W and version, each slot's resume
+    /// chunk and h; <paramref name="rule"/> already holds its optimizer state): its update count is where
+    /// this server's update numbers continue, and <paramref name="initialWeights"/> is ignored. Null: a new run.</param>
+    public ClusterServerState(ClusterRunSettings settings, ReadOnlySpan<float> initialWeights, OptimizerUpdateRule rule, int tensorPort,
+        ServerCheckpoint? resume = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(rule);
+        if (resume is not null && (resume.NextChunk.Length != settings.Slots || resume.Hidden.Length != settings.Slots))
+            throw new ArgumentException($"the checkpoint has {resume.NextChunk.Length} slots, the run {settings.Slots}", nameof(resume));
         _settings = settings;
         _rule = rule;
         _tensorPort = tensorPort;
-        _ps = new ParameterServerState(settings.Server, initialWeights, rule);
+        _ps = resume is null
+            ? new ParameterServerState(settings.Server, initialWeights, rule)
+            : new ParameterServerState(settings.Server, resume.Weights, rule, resume.Version);
+        _baseUpdates = resume?.Updates ?? 0;
         _slots = new SlotTable(settings.Slots);
-        _cursor = Enumerable.Range(0, settings.Slots).Select(_ => new SlotCursor()).ToArray();
+        _cursor = Enumerable.Range(0, settings.Slots)
+            .Select(g => resume is null ? new SlotCursor() : new SlotCursor(resume.NextChunk[g], resume.Hidden[g])).ToArray();
     }
+
+    /// <summary>Updates of the whole run, a resumed run's earlier ones included.</summary>
+    public long Updates => _baseUpdates + _ps.Updates;
 
     public ParameterServerState Server => _ps;
     public bool IsFinished { get; private set; }
@@ -95,7 +109,7 @@ public sealed class ClusterServerState
 
     /// <summary>A consistent point: W, optimizer state, and every slot's resume chunk and h (copies).</summary>
     public ServerCheckpoint Checkpoint() => new(
-        _ps.Updates, _ps.Version, _ps.Weights.ToArray(), _rule.State?.Slice(0, _rule.State.Length),
+        Updates, _ps.Version, _ps.Weights.ToArray(), _rule.State?.Slice(0, _rule.State.Length),
         _cursor.Select(c => c.ResumeChunk).ToArray(), _cursor.Select(c => (float[])c.ResumeHidden.Clone()).ToArray());
 
     // ---- membership ---------------------------------------------------------------------------
@@ -284,6 +298,7 @@ public sealed class ClusterServerState
         {
             case UpdateApplied u:
                 foreach (int slot in u.WorkerIds) _cursor[slot].PendingInRound = false;
+                u = u with { UpdateNumber = _baseUpdates + u.UpdateNumber };
                 outbox.Add(ClusterOutgoing.ToObserver(u));
                 if (_settings.CheckpointEvery > 0 && u.UpdateNumber % _settings.CheckpointEvery == 0 && !_ps.IsFinished)
                     outbox.Add(ClusterOutgoing.ToObserver(Checkpoint()));
@@ -297,6 +312,9 @@ public sealed class ClusterServerState
                     outbox.Add(ClusterOutgoing.ToNode(node, new CloseChannel("the run finished")));
                 }
                 outbox.Add(ClusterOutgoing.ToObserver(done));
+                break;
+            case WeightsPublished w:
+                outbox.Add(ClusterOutgoing.ToObserver(w with { UpdateNumber = _baseUpdates + w.UpdateNumber }));
                 break;
             default:
                 outbox.Add(ClusterOutgoing.ToObserver(message));
@@ -328,6 +346,15 @@ public sealed class SlotCursor
     public bool Answered { get; internal set; }
     /// <summary>Sync: the last accepted gradient waits in the open round.</summary>
     public bool PendingInRound { get; internal set; }
+
+    internal SlotCursor() { }
+
+    /// <summary>A slot of a resumed run: at its checkpoint's chunk, with its h.</summary>
+    internal SlotCursor(long resumeChunk, float[] hidden)
+    {
+        ResumeChunk = FirstChunk = ExpectedNext = resumeChunk;
+        ResumeHidden = hidden;
+    }
 
     internal void Host(string? node, long assignment)
     {

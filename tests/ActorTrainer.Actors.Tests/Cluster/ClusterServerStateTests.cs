@@ -240,4 +240,25 @@ public sealed class ClusterServerStateTests
         Assert.True(s.IsFinished);
         Assert.Contains("finished", Assert.Single(To<RunJoinRejected>(s.Handle(Bn, new JoinRun(1, Fingerprint)), Bn)).Reason);
     }
+
+    [Fact]
+    public void A_server_built_from_a_checkpoint_resumes_every_slot_at_its_chunk_with_its_h_and_continues_the_update_count()
+    {
+        var checkpoint = new ServerCheckpoint(100, 104, [1f, 2f, 3f], null, [50, 60], [[0.25f], [0.75f]]);
+        var s = new ClusterServerState(new ClusterRunSettings(new ServerSettings(ConsistencyMode.Async, Model, maxUpdates: 5, startQuorum: 2),
+            Fingerprint, 2, B, checkpointEvery: 0), new float[P], OptimizerUpdateRule.Sgd(Lr), Port, checkpoint);
+
+        var slots = Bring(s, A, 2);
+
+        Assert.Equal([50L, 60L], slots.Select(a => a.NextChunk));
+        Assert.Equal([0.25f], slots[0].Hidden);
+        Assert.Equal([0.75f], slots[1].Hidden);
+        var registered = To<WorkerRegistered>(RegisterAll(s, (A, slots[0]), (A, slots[1])), A);
+        Assert.Equal(2, registered.Count);
+        Assert.All(registered, r => { Assert.Equal(104L, r.Version); Assert.Equal([1f, 2f, 3f], r.Weights); });
+        Assert.Empty(s.Handle(A, new SlotPush(slots[0].Assignment, Push(0, 104, 0, 1f, 0.5f)))); // a chunk before the checkpoint: already applied
+        var update = Assert.Single(To<UpdateApplied>(s.Handle(A, new SlotPush(slots[0].Assignment, Push(0, 104, 50, 1f, 0.5f))), null));
+        Assert.Equal((101L, 105L), (update.UpdateNumber, update.Version));
+        Assert.Equal(101, s.Checkpoint().Updates);
+    }
 }
