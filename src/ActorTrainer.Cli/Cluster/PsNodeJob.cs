@@ -31,16 +31,27 @@ public sealed class PsNodeJob
     public async Task<int> RunAsync(NodeSettings node, Config hocon, TrainSettings settings, CancellationToken ct)
     {
         // Everything that can fail on bad input happens before anything is written or started.
-        if (settings.Resume is not null)
-            throw new UsageException("node --role ps cannot --resume yet; resume in one process with `train --resume DIR`, or start a new cluster run with --init DIR/model.safetensors");
+        (settings, var resumedDir, bool resumed) = TrainJob.Prepare(settings);
         if (settings.Shards != 1)
             throw new UsageException($"node --role ps runs one unsharded parameter server; --shards {settings.Shards} is for in-process runs only");
         int slots = settings.EffectiveWorkers;
         var setup = RunSetup.Create(settings, slots);
         var config = ClusterNode.ActorSystemConfig(node, hocon);
         var fingerprint = ClusterFingerprint.Of(setup, ClusterNode.MaximumFrameSize(config));
-        var w = setup.InitialWeights();
-        var run = TrainingRunSettings.From(settings, setup.Spec);
+        ServerCheckpoint? resume = null;
+        float[] w;
+        if (resumed)
+        {
+            // The checkpoint's W, optimizer state, version, and every slot's next chunk and h.
+            w = setup.ReadCompatible(resumedDir!.Model).W;
+            var state = resumedDir.ReadCheckpointState(setup, slots);
+            if (state.Updates >= settings.Updates)
+                throw new UsageException($"run {resumedDir.Path} already has {state.Updates} updates; pass --updates N with N > {state.Updates} to train further");
+            resume = new ServerCheckpoint(state.Updates, state.Version, w, state.Optimizer,
+                state.Workers.Select(s => s.NextChunk).ToArray(), state.Workers.Select(s => s.Hidden).ToArray());
+        }
+        else w = setup.InitialWeights();
+        var run = TrainingRunSettings.From(settings with { Updates = settings.Updates - (int)(resume?.Updates ?? 0) }, setup.Spec);
         var runSettings = new ClusterRunSettings(
             run.ToServerSettings(w.Length, slots, snapshotsForValidation: settings.EvalEvery > 0), fingerprint, slots, settings.Batch, settings.CheckpointEvery);
 
@@ -49,15 +60,26 @@ public sealed class PsNodeJob
         var system = NodeSystem.Start(config);
         try
         {
-            var dir = RunDirectory.CreateNew(settings.Out);
-            dir.WriteSettings(settings, slots);
+            RunDirectory dir;
+            if (resumed)
+            {
+                dir = resumedDir!;
+                MetricsLog.TrimAfter(dir, resume!.Updates);
+                _err.WriteLine($"resuming at update {resume.Updates} (version {resume.Version}); every slot at its checkpoint's chunk with its hidden state");
+            }
+            else
+            {
+                dir = RunDirectory.CreateNew(settings.Out);
+                dir.WriteSettings(settings, slots);
+            }
             _err.WriteLine($"run directory: {dir.Path}");
             _err.WriteLine($"corpus: {setup.Corpus.Source} ({setup.Corpus.TrainTokens.Length} train / {setup.Corpus.ValidationTokens.Length} validation chars, V={setup.Vocabulary.Size}); " +
                            $"model H={settings.Hidden}, {setup.Spec.Shape.Count} parameters; {slots} workers × B={settings.Batch} streams, k={settings.Chunk}; " +
                            $"{settings.Mode.ToString().ToLowerInvariant()} mode, {settings.Optimizer} lr={settings.LearningRate.ToString(CultureInfo.InvariantCulture)}");
 
-            var rule = setup.CreateUpdateRule();
+            var rule = setup.CreateUpdateRule(resume?.Optimizer);
             using var metrics = new MetricsLog(dir);
+            if (resumed) metrics.LoadHistory(dir);
             var progress = new ProgressDisplay(_err, settings.Updates, settings.Progress);
             if (!await ClusterNode.JoinAsync(system, node, ct))
             {
@@ -87,7 +109,7 @@ public sealed class PsNodeJob
                     c.Hidden[g].Length > 0 ? c.Hidden[g] : new float[settings.Batch * settings.Hidden])).ToList());
             var observer = system.ActorOf(ClusterRunObserver.Props(callbacks, Checkpoint, completion), "observer");
             system.ActorOf(ClusterSingletonManager.Props(
-                ClusterServerActor.Props(runSettings, w, rule, observer, channel, settings.Batch * settings.Hidden), PoisonPill.Instance,
+                ClusterServerActor.Props(runSettings, w, rule, observer, channel, settings.Batch * settings.Hidden, resume), PoisonPill.Instance,
                 ClusterSingletonManagerSettings.Create(system)), ClusterNode.ServerManagerPath.Split('/')[^1]);
             using var cancel = ct.Register(() => observer.Tell(new StopTraining("cancelled")));
 

@@ -125,16 +125,67 @@ public sealed class ClusterProcessTests : IDisposable
         string inProcess = Path.Combine(_root, "inproc");
         Assert.Equal(0, await ActorTrainer.Cli.Cli.RunAsync(["train", .. training, "--workers", "2", "--updates", $"{updates}", "--out", inProcess],
             new StringWriter(), new StringWriter()));
+        AssertSameCheckpoint(inProcess, run);
+        Assert.Contains(SafetensorsFile.Read(Path.Combine(run, "state.safetensors"))["worker.0.hidden"].Data, h => h != 0f); // the real h, not zeros
+    }
+
+    [Fact]
+    public async Task A_killed_ps_node_resumed_from_its_checkpoint_ends_the_run_bit_identical_to_the_fault_free_run()
+    {
+        const int updates = 500;
+        int port = TestNodes.FreePort();
+        string run = Path.Combine(_root, "resumed");
+        string[] training = [.. With(Small, "--eval-every", "100"), "--checkpoint-every", "100"];
+        string metricsPath = Path.Combine(run, "metrics.csv");
+        await using (var ps = TestNodes.Start("ps", Node("ps", port, training, ["--port", $"{port}", "--workers", "2", "--updates", $"{updates}", "--out", run])))
+        await using (var first = TestNodes.Start("worker-1", Node("worker", port, training, ["--workers-per-node", "2"])))
+        {
+            // SIGKILL the ps node after its first checkpoint (update 100), well before the run's end.
+            using (var wait = new CancellationTokenSource(RunTimeout))
+                while (!File.Exists(metricsPath) || File.ReadLines(metricsPath).Count() < 131)
+                {
+                    Assert.False(ps.HasExited, ps.Describe());
+                    await Task.Delay(20, wait.Token);
+                }
+            ps.Kill();
+            Assert.True(await first.ExitCodeAsync(RunTimeout) == 1, first.Describe()); // its server is gone
+        }
+        string checkpoint = SafetensorsFile.Read(Path.Combine(run, "state.safetensors")).Metadata["updates"];
+        Assert.Contains(checkpoint, new[] { "100", "200", "300", "400" });
+
+        int port2 = TestNodes.FreePort();
+        await using var resumed = TestNodes.Start("ps-resumed", Node("ps", port2, training, ["--port", $"{port2}", "--resume", run, "--updates", $"{updates}"]));
+        await using var second = TestNodes.Start("worker-2", Node("worker", port2, training, ["--workers-per-node", "2"]));
+
+        Assert.True(await resumed.ExitCodeAsync(RunTimeout) == 0, resumed.Describe());
+        Assert.True(await second.ExitCodeAsync(RunTimeout) == 0, second.Describe());
+        Assert.Contains($"resuming at update {checkpoint}", resumed.Stderr);
+
+        // The rows the killed ps logged after its checkpoint were dropped and logged again: one row per
+        // update, and every (slot, chunk) applied once.
+        var metrics = Rows(metricsPath);
+        Assert.Equal(Enumerable.Range(1, updates).Select(i => i.ToString(CultureInfo.InvariantCulture)), metrics.Select(r => r[0]));
+        var ledger = DataLedger.Read(metricsPath);
+        Assert.True(ledger.IsExact, ledger.ToString());
+
+        string inProcess = Path.Combine(_root, "inproc");
+        Assert.Equal(0, await ActorTrainer.Cli.Cli.RunAsync(["train", .. training, "--workers", "2", "--updates", $"{updates}", "--out", inProcess],
+            new StringWriter(), new StringWriter()));
+        AssertSameCheckpoint(inProcess, run);
+    }
+
+    /// <summary>model.safetensors and state.safetensors of two runs hold the same tensors, bit for bit.</summary>
+    private static void AssertSameCheckpoint(string expectedRun, string actualRun)
+    {
         foreach (var file in new[] { "model.safetensors", "state.safetensors" })
         {
-            var local = SafetensorsFile.Read(Path.Combine(inProcess, file));
-            var cluster = SafetensorsFile.Read(Path.Combine(run, file));
-            Assert.Equal(local.Tensors.Select(t => t.Name), cluster.Tensors.Select(t => t.Name));
-            foreach (var t in local.Tensors)
-                Assert.True(t.Data.Select(BitConverter.SingleToInt32Bits).SequenceEqual(cluster[t.Name].Data.Select(BitConverter.SingleToInt32Bits)),
+            var expected = SafetensorsFile.Read(Path.Combine(expectedRun, file));
+            var actual = SafetensorsFile.Read(Path.Combine(actualRun, file));
+            Assert.Equal(expected.Tensors.Select(t => t.Name), actual.Tensors.Select(t => t.Name));
+            foreach (var t in expected.Tensors)
+                Assert.True(t.Data.Select(BitConverter.SingleToInt32Bits).SequenceEqual(actual[t.Name].Data.Select(BitConverter.SingleToInt32Bits)),
                     $"{file}: {t.Name} differs from the fault-free run");
         }
-        Assert.Contains(SafetensorsFile.Read(Path.Combine(run, "state.safetensors"))["worker.0.hidden"].Data, h => h != 0f); // the real h, not zeros
     }
 
     [Fact]
