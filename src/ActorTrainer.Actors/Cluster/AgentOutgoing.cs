@@ -6,8 +6,8 @@ namespace ActorTrainer.Actors.Cluster;
 /// <summary>One thing the agent's shell must do, in outbox order.</summary>
 public abstract record AgentOutgoing;
 
-/// <summary>Open the tensor connection to the server's host at <paramref name="Port"/>.</summary>
-public sealed record OpenChannel(int Port) : AgentOutgoing;
+/// <summary>Open the tensor connection to the server's host at <paramref name="Port"/>, saying Hello for server epoch <paramref name="Epoch"/>.</summary>
+public sealed record OpenChannel(int Port, long Epoch = 1) : AgentOutgoing;
 
 /// <summary>Send <paramref name="Message"/> to the server on the connection.</summary>
 public sealed record ToServer(ITrainerMessage Message) : AgentOutgoing;

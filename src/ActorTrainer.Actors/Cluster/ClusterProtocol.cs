@@ -17,8 +17,10 @@ public sealed record JoinRun(int Capacity, RunFingerprint Fingerprint) : ITraine
 
 /// <summary>The node is in. <paramref name="TotalSlots"/> = G fixes the stream layout (S = G·B) the
 /// node must build its computers over. <paramref name="TensorPort"/>: the port of the ps node's tensor
-/// channel (at the server's host), which the node opens next; slots follow on it as <see cref="SlotAssigned"/>.</summary>
-public sealed record RunJoined(int TotalSlots, int TensorPort) : ITrainerMessage;
+/// channel (at the server's host), which the node opens next; slots follow on it as <see cref="SlotAssigned"/>.
+/// <paramref name="Epoch"/>: the server's incarnation (1 for a new run, one more at every resume); the node
+/// names it in its Hello, and a server refuses a connection made for another epoch (fencing).</summary>
+public sealed record RunJoined(int TotalSlots, int TensorPort, long Epoch = 1) : ITrainerMessage;
 
 /// <summary>Node <paramref name="Node"/> (its address) may not take part: its fingerprint differs,
 /// or the run is over. Sent to the node and to the observer.</summary>

@@ -121,7 +121,7 @@ public sealed class ClusterServerActor : ReceiveActor
         }
         _connections[m.Node] = m.Connection;
         _nodes[m.Connection] = m.Node;
-        Deliver(_state.Handle(m.Node, new NodeConnected()));
+        Deliver(_state.Handle(m.Node, new NodeConnected(m.Epoch)));
     }
 
     private void Handle(TensorChannelReceived m)

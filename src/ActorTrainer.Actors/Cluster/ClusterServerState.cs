@@ -27,7 +27,9 @@ namespace ActorTrainer.Actors.Cluster;
 ///   the open round, which belongs to the run's slots, not to the live nodes: a moved slot's new worker
 ///   gets its weights only once that round has closed, and a round waits for a vacant slot;
 /// - slots stay registered with the parameter server for the whole run: its sync rounds always count G;
-/// - checkpoints carry every slot's resume chunk and h; a server built from one continues the run there.
+/// - checkpoints carry every slot's resume chunk and h; a server built from one continues the run there,
+///   as the next epoch: a connection made for another epoch is refused (a node that joined an older
+///   server cannot act on this one).
 /// </summary>
 public sealed class ClusterServerState
 {
@@ -62,10 +64,15 @@ public sealed class ClusterServerState
             ? new ParameterServerState(settings.Server, initialWeights, rule)
             : new ParameterServerState(settings.Server, resume.Weights, rule, resume.Version);
         _baseUpdates = resume?.Updates ?? 0;
+        Epoch = (resume?.Epoch ?? 0) + 1;
         _slots = new SlotTable(settings.Slots);
         _cursor = Enumerable.Range(0, settings.Slots)
             .Select(g => resume is null ? new SlotCursor() : new SlotCursor(resume.NextChunk[g], resume.Hidden[g])).ToArray();
     }
+
+    /// <summary>This server's incarnation: 1 for a new run, the checkpoint's + 1 when resumed. A connection
+    /// made for another epoch (a node that joined an older or a rival server) is refused.</summary>
+    public long Epoch { get; }
 
     /// <summary>Updates of the whole run, a resumed run's earlier ones included.</summary>
     public long Updates => _baseUpdates + _ps.Updates;
@@ -88,7 +95,7 @@ public sealed class ClusterServerState
         switch (message)
         {
             case JoinRun m: Join(node, m, outbox); break;
-            case NodeConnected: Connect(node, outbox); break;
+            case NodeConnected m: Connect(node, m.Epoch, outbox); break;
             case NodeDropped m: Drop(node, m.Reason, outbox); break;
             case RegisterSlotWorker m: Register(node, m, outbox); break;
             case SlotPush m: Push(node, m, outbox); break;
@@ -110,7 +117,7 @@ public sealed class ClusterServerState
     /// <summary>A consistent point: W, optimizer state, and every slot's resume chunk and h (copies).</summary>
     public ServerCheckpoint Checkpoint() => new(
         Updates, _ps.Version, _ps.Weights.ToArray(), _rule.State?.Slice(0, _rule.State.Length),
-        _cursor.Select(c => c.ResumeChunk).ToArray(), _cursor.Select(c => (float[])c.ResumeHidden.Clone()).ToArray());
+        _cursor.Select(c => c.ResumeChunk).ToArray(), _cursor.Select(c => (float[])c.ResumeHidden.Clone()).ToArray(), Epoch);
 
     // ---- membership ---------------------------------------------------------------------------
 
@@ -127,13 +134,14 @@ public sealed class ClusterServerState
             return;
         }
         _joined.TryAdd(node, m.Capacity); // a retry keeps the first offer
-        outbox.Add(ClusterOutgoing.ToNode(node, new RunJoined(_settings.Slots, _tensorPort)));
+        outbox.Add(ClusterOutgoing.ToNode(node, new RunJoined(_settings.Slots, _tensorPort, Epoch)));
     }
 
-    private void Connect(string node, List<ClusterOutgoing> outbox)
+    private void Connect(string node, long epoch, List<ClusterOutgoing> outbox)
     {
         bool joined = _joined.TryGetValue(node, out int capacity);
         string? refusal = IsFinished ? "the run has finished"
+            : epoch != Epoch ? $"the connection is for server epoch {epoch}, this server is epoch {Epoch}: join it again"
             : !joined ? $"node {node} has not joined the run"
             : _connected.Contains(node) ? $"node {node} already has a tensor connection"
             : null;

@@ -42,6 +42,7 @@ public sealed class NodeAgentActor : ReceiveActor, IWithTimers
     private IActorRef? _server;
     private TensorConnection? _channel;
     private string _channelAddress = "";
+    private long _epoch;
     private int _generation;
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -122,7 +123,7 @@ public sealed class NodeAgentActor : ReceiveActor, IWithTimers
         if (_state.Result is not null) { m.Connection.Dispose(); return; }
         _channel = m.Connection;
         _channel.Start();
-        _channel.Send(new HelloFrame(Akka.Cluster.Cluster.Get(Context.System).SelfAddress.ToString()));
+        _channel.Send(new HelloFrame(Akka.Cluster.Cluster.Get(Context.System).SelfAddress.ToString(), _epoch));
     }
 
     private void Handle(Terminated t)
@@ -145,7 +146,10 @@ public sealed class NodeAgentActor : ReceiveActor, IWithTimers
         {
             switch (action)
             {
-                case OpenChannel open: Open(open.Port); break;
+                case OpenChannel open:
+                    _epoch = open.Epoch;
+                    Open(open.Port);
+                    break;
                 case ToServer m: _channel?.Send(new MessageFrame(m.Message)); break; // false: it broke, and that is reported
                 case ToWorker m: if (_workers.TryGetValue(m.Slot, out var worker)) worker.Tell(m.Message, Self); break;
                 case StartWorker m: Start(m.Slot); break;

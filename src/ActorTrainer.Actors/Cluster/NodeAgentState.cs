@@ -55,7 +55,7 @@ public sealed class NodeAgentState
             case RunJoined m when !_joined:
                 _joined = true;
                 TotalSlots = m.TotalSlots;
-                outbox.Add(new OpenChannel(m.TensorPort));
+                outbox.Add(new OpenChannel(m.TensorPort, m.Epoch));
                 break;
             case RunJoined:
                 break; // the answer to a retry

@@ -8,8 +8,9 @@ namespace ActorTrainer.Actors.TensorChannel;
 /// <summary>One frame of the tensor channel.</summary>
 public abstract record ChannelFrame;
 
-/// <summary>Worker node → ps, first frame: the node's cluster address (as the server sees its agent's).</summary>
-public sealed record HelloFrame(string Node) : ChannelFrame;
+/// <summary>Worker node → ps, first frame: the node's cluster address (as the server sees its agent's) and the
+/// server epoch it joined (<see cref="Cluster.RunJoined.Epoch"/>): every message on the connection belongs to it.</summary>
+public sealed record HelloFrame(string Node, long Epoch = 1) : ChannelFrame;
 
 /// <summary>ps → worker node: the server has taken the connection; the node's slots follow on it.</summary>
 public sealed record WelcomeFrame : ChannelFrame;

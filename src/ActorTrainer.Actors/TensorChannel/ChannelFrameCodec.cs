@@ -18,7 +18,7 @@ namespace ActorTrainer.Actors.TensorChannel;
 /// floats are IEEE-754 binary32 written straight from the tensor and read straight into the new array
 /// (bit-exact: NaN payloads and signed zeros survive). Fields of each kind (→ tensors):
 /// <code>
-///    1 Hello                "ATC2" magic, string Node
+///    1 Hello                "ATC2" magic, i64 Epoch, string Node
 ///    2 Welcome              —
 ///    3 Close                string Reason
 ///    4 RegisterSlotWorker   i32 Slot, i64 Assignment
@@ -139,7 +139,7 @@ public static class ChannelFrameCodec
     {
         switch (frame)
         {
-            case HelloFrame f: w.U32(Magic); w.String(f.Node); return HelloKind;
+            case HelloFrame f: w.U32(Magic); w.I64(f.Epoch); w.String(f.Node); return HelloKind;
             case WelcomeFrame: return WelcomeKind;
             case CloseFrame f: w.String(f.Reason); return CloseKind;
             case MessageFrame { Message: var message }:
@@ -178,7 +178,8 @@ public static class ChannelFrameCodec
             case HelloKind:
                 if (r.Remaining < 4 || r.U32() != Magic)
                     throw new ChannelProtocolException("Hello without the tensor channel's magic: the peer is not an actortrainer tensor channel of this version");
-                return new HelloFrame(r.String());
+                long epoch = r.I64();
+                return new HelloFrame(r.String(), epoch);
             case WelcomeKind: return new WelcomeFrame();
             case CloseKind: return new CloseFrame(r.String());
             case RegisterKind: return Message(new RegisterSlotWorker(r.I32(), r.I64()));

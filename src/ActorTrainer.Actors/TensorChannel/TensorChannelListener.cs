@@ -82,7 +82,7 @@ public sealed class TensorChannelListener : IDisposable
                     {
                         case HelloFrame hello when !greeted:
                             greeted = true;
-                            server.Tell(new TensorChannelOpened(hello.Node, c));
+                            server.Tell(new TensorChannelOpened(hello.Node, c, hello.Epoch));
                             break;
                         case MessageFrame m when greeted:
                             server.Tell(new TensorChannelReceived(c, m.Message));

@@ -6,8 +6,8 @@ namespace ActorTrainer.Actors.TensorChannel;
 // between nodes, so never serialized: they carry the connection itself). On the ps node they go to
 // the parameter server, on a worker node to its agent.
 
-/// <summary>ps node: worker node <paramref name="Node"/> (its cluster address) opened a tensor connection.</summary>
-public sealed record TensorChannelOpened(string Node, TensorConnection Connection) : INoSerializationVerificationNeeded;
+/// <summary>ps node: worker node <paramref name="Node"/> (its cluster address) opened a tensor connection for server epoch <paramref name="Epoch"/>.</summary>
+public sealed record TensorChannelOpened(string Node, TensorConnection Connection, long Epoch = 1) : INoSerializationVerificationNeeded;
 
 /// <summary>Either side: <paramref name="Message"/> arrived on <paramref name="Connection"/> (the reader
 /// thread hands every message to the owning actor's mailbox, in the connection's order).</summary>

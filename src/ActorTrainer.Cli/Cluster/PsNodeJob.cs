@@ -48,7 +48,7 @@ public sealed class PsNodeJob
             if (state.Updates >= settings.Updates)
                 throw new UsageException($"run {resumedDir.Path} already has {state.Updates} updates; pass --updates N with N > {state.Updates} to train further");
             resume = new ServerCheckpoint(state.Updates, state.Version, w, state.Optimizer,
-                state.Workers.Select(s => s.NextChunk).ToArray(), state.Workers.Select(s => s.Hidden).ToArray());
+                state.Workers.Select(s => s.NextChunk).ToArray(), state.Workers.Select(s => s.Hidden).ToArray(), state.Epoch);
         }
         else w = setup.InitialWeights();
         var run = TrainingRunSettings.From(settings with { Updates = settings.Updates - (int)(resume?.Updates ?? 0) }, setup.Spec);
@@ -65,7 +65,7 @@ public sealed class PsNodeJob
             {
                 dir = resumedDir!;
                 MetricsLog.TrimAfter(dir, resume!.Updates);
-                _err.WriteLine($"resuming at update {resume.Updates} (version {resume.Version}); every slot at its checkpoint's chunk with its hidden state");
+                _err.WriteLine($"resuming at update {resume.Updates} (version {resume.Version}) as server epoch {resume.Epoch + 1}; every slot at its checkpoint's chunk with its hidden state");
             }
             else
             {
@@ -106,7 +106,7 @@ public sealed class PsNodeJob
             };
             void Checkpoint(ServerCheckpoint c) => dir.WriteCheckpoint(setup, c.Weights, c.Updates, c.Version, c.Optimizer,
                 c.NextChunk.Select((next, g) => new WorkerSnapshot(g * settings.Batch, settings.Batch, next,
-                    c.Hidden[g].Length > 0 ? c.Hidden[g] : new float[settings.Batch * settings.Hidden])).ToList());
+                    c.Hidden[g].Length > 0 ? c.Hidden[g] : new float[settings.Batch * settings.Hidden])).ToList(), c.Epoch);
             var observer = system.ActorOf(ClusterRunObserver.Props(callbacks, Checkpoint, completion), "observer");
             system.ActorOf(ClusterSingletonManager.Props(
                 ClusterServerActor.Props(runSettings, w, rule, observer, channel, settings.Batch * settings.Hidden, resume), PoisonPill.Instance,

@@ -261,4 +261,21 @@ public sealed class ClusterServerStateTests
         Assert.Equal((101L, 105L), (update.UpdateNumber, update.Version));
         Assert.Equal(101, s.Checkpoint().Updates);
     }
+
+    [Fact]
+    public void A_resumed_server_is_the_next_epoch_and_refuses_a_connection_made_for_an_older_one()
+    {
+        var checkpoint = new ServerCheckpoint(100, 104, [1f, 2f, 3f], null, [50], [[0.25f]], Epoch: 3);
+        var s = new ClusterServerState(new ClusterRunSettings(new ServerSettings(ConsistencyMode.Sync, Model, maxUpdates: 5),
+            Fingerprint, 1, B, checkpointEvery: 0), new float[P], OptimizerUpdateRule.Sgd(Lr), Port, checkpoint);
+        Assert.Equal(4, s.Epoch);
+
+        Assert.Equal(new RunJoined(1, Port, 4), Assert.Single(s.Handle(A, new JoinRun(1, Fingerprint))).Message);
+        var old = Assert.Single(s.Handle(A, new NodeConnected(3)));
+
+        Assert.Contains("epoch 3, this server is epoch 4", Assert.IsType<CloseChannel>(old.Message).Reason);
+        Assert.Null(s.HostOf(0));
+        Assert.Single(To<SlotAssigned>(s.Handle(A, new NodeConnected(4)), A));
+        Assert.Equal(4, s.Checkpoint().Epoch);
+    }
 }

@@ -25,7 +25,7 @@ public sealed class NodeAgentStateTests
     {
         var s = new NodeAgentState();
 
-        Assert.Equal([new OpenChannel(4054)], s.Handle(new RunJoined(3, 4054)));
+        Assert.Equal([new OpenChannel(4054, Epoch: 2)], s.Handle(new RunJoined(3, 4054, Epoch: 2)));
         Assert.Empty(s.Handle(new RunJoined(3, 4054))); // the answer to a retry
         Assert.Equal(3, s.TotalSlots);
     }

@@ -69,7 +69,7 @@ public sealed class ChannelFrameCodecTests
         ];
         ChannelFrame[] sent =
         [
-            new HelloFrame("akka.tcp://actortrainer@10.0.0.7:4100"), new WelcomeFrame(),
+            new HelloFrame("akka.tcp://actortrainer@10.0.0.7:4100", Epoch: 7), new WelcomeFrame(),
             new MessageFrame(new SlotPush(12, push)), new MessageFrame(weights), new MessageFrame(registered), new MessageFrame(assigned),
             .. small.Select(m => new MessageFrame(m)),
             new CloseFrame("the run finished ✓"),
