@@ -130,6 +130,38 @@ public sealed class ClusterProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task A_worker_node_killed_mid_run_in_async_mode_loses_no_chunk_and_applies_none_twice()
+    {
+        const int updates = 600;
+        int port = TestNodes.FreePort();
+        string run = Path.Combine(_root, "killed-async");
+        string[] training = [.. With(Small, "--eval-every", "300"), "--mode", "async"];
+        await using var ps = TestNodes.Start("ps", Node("ps", port, training, ["--port", $"{port}", "--workers", "2", "--updates", $"{updates}", "--out", run]));
+        await using var survivor = TestNodes.Start("survivor", Node("worker", port, training, ["--workers-per-node", "1"]));
+        await using var victim = TestNodes.Start("victim", Node("worker", port, training, ["--workers-per-node", "1"]));
+
+        string metricsPath = Path.Combine(run, "metrics.csv");
+        using (var wait = new CancellationTokenSource(RunTimeout))
+            while (!File.Exists(metricsPath) || File.ReadLines(metricsPath).Count() < 201)
+            {
+                Assert.False(ps.HasExited, ps.Describe());
+                await Task.Delay(20, wait.Token);
+            }
+        victim.Kill(); // with pushes in flight: async workers keep up to two unanswered
+
+        Assert.True(await ps.ExitCodeAsync(RunTimeout) == 0, ps.Describe());
+        Assert.True(await survivor.ExitCodeAsync(RunTimeout) == 0, survivor.Describe());
+        Assert.True(ps.Stderr.Contains("with its hidden state", StringComparison.Ordinal), ps.Describe());
+
+        // Whatever the dead node had on the wire is computed again by the slot's new host, from the
+        // chunk after the last one the server accepted: every (slot, chunk) once, none missing.
+        Assert.Equal(updates, Rows(metricsPath).Count);
+        var ledger = DataLedger.Read(metricsPath);
+        Assert.True(ledger.IsExact, ledger.ToString());
+        Assert.Equal(updates, ledger.Chunks.Values.Sum(c => c.Count));
+    }
+
+    [Fact]
     public async Task A_killed_ps_node_resumed_from_its_checkpoint_ends_the_run_bit_identical_to_the_fault_free_run()
     {
         const int updates = 500;
