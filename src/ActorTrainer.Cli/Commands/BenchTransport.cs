@@ -111,7 +111,7 @@ internal static class BenchTransport
             }
             """ : "";
         var shared = ConfigurationFactory.ParseString(File.ReadAllText(file));
-        long frame = Math.Max(ClusterNode.MaximumFrameSize(shared), ClusterNode.RequiredFrameSize(parameters, partFloats) + 1024);
+        long frame = Math.Max(ClusterNode.MaximumFrameSize(shared), RequiredFrameSize(parameters, partFloats) + 1024);
         var overrides = ConfigurationFactory.ParseString($"""
             akka.remote.dot-netty.tcp.maximum-frame-size = {frame.ToString(CultureInfo.InvariantCulture)}b
             akka.actor.provider = {(remote ? "remote" : "local")}
@@ -121,6 +121,17 @@ internal static class BenchTransport
             {bindings}
             """);
         return overrides.WithFallback(shared);
+    }
+
+    /// <summary>Bytes the largest tensor message needs in one Akka.Remote frame: a whole push when it fits in
+    /// one part, else the first <see cref="TensorPart"/>; plus 16 KiB for Akka's envelope.</summary>
+    private static long RequiredFrameSize(int parameters, int floatsPerPart)
+    {
+        var push = new PushGradient(0, 0, 0, [], 0, 0, false, 0);
+        long largest = floatsPerPart > 0 && parameters > floatsPerPart
+            ? TensorMessageSerializer.SerializedLength(new TensorPart(0, 0, 1, 0, parameters, push, new float[floatsPerPart]))!.Value
+            : TensorMessageSerializer.SerializedLength(push)!.Value + 4L * parameters;
+        return largest + 16 * 1024;
     }
 
     private readonly record struct SerializerResult(double To, double From, int Bytes);

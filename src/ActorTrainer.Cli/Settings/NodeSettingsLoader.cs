@@ -30,7 +30,7 @@ public static class NodeSettingsLoader
         ("seeds", "seed nodes, i.e. the ps node", "H:P[,H:P]", (s, v, _) => s with { Seeds = v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) }),
         ("join-timeout", "give up joining after this long, e.g. 30s, 500ms, 2m", "T", (s, v, src) => s with { JoinTimeout = Duration(v, src) }),
         ("workers-per-node", "worker role: workers this node offers (0 = one per core)", "N", (s, v, src) => s with { WorkersPerNode = Int(v, src) }),
-        ("tensor-port", "ps role: port of the tensor channel (the plain TCP path of gradients and weights); 0 = any free port, -1 = off (tensors over Akka.Remote)", "P", (s, v, src) => s with { TensorPort = Int(v, src) }),
+        ("tensor-port", "ps role: port of the tensor channel, the one TCP connection per worker node that carries every message after the join; 0 = any free port", "P", (s, v, src) => s with { TensorPort = Int(v, src) }),
     };
 
     /// <summary>Setting keys (the flag names without "--"), for the environment check and the cluster launcher.</summary>

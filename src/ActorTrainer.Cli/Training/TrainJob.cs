@@ -125,7 +125,7 @@ public sealed class TrainJob
     }
 
     /// <summary>For --resume: the run's recorded settings, with only the schedule taken from the command line.</summary>
-    private static (TrainSettings Settings, RunDirectory? Dir, bool Resumed) Prepare(TrainSettings requested)
+    internal static (TrainSettings Settings, RunDirectory? Dir, bool Resumed) Prepare(TrainSettings requested)
     {
         if (requested.Resume is null) return (requested, null, false);
         var dir = RunDirectory.OpenExisting(requested.Resume);
@@ -146,20 +146,9 @@ public sealed class TrainJob
 
     private static (OptimizerState?, long Updates, long Version) RestoreState(RunDirectory dir, RunSetup setup, IReadOnlyList<StreamGradientComputer> computers)
     {
-        SafetensorsContent state;
-        try { state = SafetensorsFile.Read(dir.State); }
-        catch (CheckpointException e) { throw new UsageException($"--resume {dir.Path}: state.safetensors is unreadable: {e.Message}"); }
-        long Meta(string key) => state.Metadata.TryGetValue(key, out var v) && long.TryParse(v, CultureInfo.InvariantCulture, out long x) ? x
-            : throw new UsageException($"--resume {dir.Path}: state.safetensors lacks '{key}'");
-        var buffers = state.Tensors.Where(t => t.Name.StartsWith("optimizer.", StringComparison.Ordinal))
-            .Select(t => (t.Name["optimizer.".Length..], t.Data)).ToList();
-        OptimizerState? optimizer = buffers.Count == 0 ? null : new OptimizerState(setup.Spec.Shape.Count, buffers, Meta("optimizer.step_count"));
+        var state = dir.ReadCheckpointState(setup, computers.Count);
         for (int i = 0; i < computers.Count; i++)
-        {
-            if (!state.TryGet($"worker.{i}.hidden", out var hidden))
-                throw new UsageException($"--resume {dir.Path}: state.safetensors has no hidden state for worker {i}");
-            computers[i].Restore(new WorkerSnapshot(computers[i].FirstStream, computers[i].StreamCount, Meta($"worker.{i}.next_chunk"), hidden.Data));
-        }
-        return (optimizer, Meta("updates"), Meta("version"));
+            computers[i].Restore(state.Workers[i] with { FirstStream = computers[i].FirstStream, StreamCount = computers[i].StreamCount });
+        return (state.Optimizer, state.Updates, state.Version);
     }
 }

@@ -28,8 +28,8 @@ public class NodeSettingsLoaderTests
     {
         Assert.Equal(4054, Load(["--role", "ps"]).TensorPort);
         Assert.Equal(0, Load(["--role", "ps", "--config", Path.Combine(NodeSettingsLoader.DefaultHoconDirectory, "local.conf")]).TensorPort);
-        Assert.Equal(-1, Load(["--role", "ps"], new Hashtable { ["ACTORTRAINER_TENSOR_PORT"] = "-1" }).TensorPort); // env: off
-        Assert.Equal(4100, Load(["--role", "ps", "--tensor-port", "4100"], new Hashtable { ["ACTORTRAINER_TENSOR_PORT"] = "-1" }).TensorPort);
+        Assert.Equal(4200, Load(["--role", "ps"], new Hashtable { ["ACTORTRAINER_TENSOR_PORT"] = "4200" }).TensorPort); // env over the file
+        Assert.Equal(4100, Load(["--role", "ps", "--tensor-port", "4100"], new Hashtable { ["ACTORTRAINER_TENSOR_PORT"] = "4200" }).TensorPort);
     }
 
     [Fact]
@@ -89,7 +89,7 @@ public class NodeSettingsLoaderTests
     [InlineData("--role", "boss", "unknown role 'boss'")]
     [InlineData("--port", "http", "--port: 'http' is not an integer")]
     [InlineData("--port", "70000", "--port must be in [0, 65535]")]
-    [InlineData("--tensor-port", "-2", "--tensor-port must be in [0, 65535], or -1 for off")]
+    [InlineData("--tensor-port", "-1", "--tensor-port must be in [0, 65535] (got -1); the tensor channel cannot be turned off")]
     [InlineData("--join-timeout", "soon", "--join-timeout: 'soon' is not a duration")]
     [InlineData("--join-timeout", "0s", "--join-timeout must be positive")]
     [InlineData("--seeds", "akka.tcp://other@h:1", "actor system 'other'")]
