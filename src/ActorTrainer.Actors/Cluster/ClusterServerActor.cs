@@ -7,7 +7,7 @@ using Akka.Cluster;
 namespace ActorTrainer.Actors.Cluster;
 
 /// <summary>
-/// The parameter server of a cluster run, run as the cluster singleton on the ps role: a shell over
+/// The parameter server of a cluster run, at /user/server on the active ps node (<see cref="ClusterNode.ServerName"/>): a shell over
 /// <see cref="ClusterServerState"/>, which holds every rule. It turns what arrives into the state's
 /// messages — <see cref="JoinRun"/> over Akka.Remote; Hello, and every message after it, from each
 /// node's one tensor connection (<see cref="TensorChannelListener"/>, in the connection's order, through
@@ -79,7 +79,7 @@ public sealed class ClusterServerActor : ReceiveActor
     }
 
     /// <summary>Busy time and tensor bytes are measured around every message. A handler that throws fails
-    /// the run (<see cref="Fail"/>): under the singleton manager's default supervision the server would be
+    /// the run (<see cref="Fail"/>): under default supervision the server would be
     /// restarted with W at version 0 and no nodes, and every node would wait for ever.</summary>
     protected override bool AroundReceive(Receive receive, object message)
     {

@@ -1,6 +1,5 @@
 using System.Globalization;
 using Akka.Actor;
-using Akka.Cluster.Tools.Singleton;
 using Akka.Configuration;
 using ActorTrainer.Actors;
 using ActorTrainer.Actors.Cluster;
@@ -30,8 +29,11 @@ public sealed class PsNodeJob
 
     public async Task<int> RunAsync(NodeSettings node, Config hocon, TrainSettings settings, CancellationToken ct)
     {
+        if (node.Standby && settings.Resume is null)
+            throw new UsageException("--standby on needs the run to stand by for: --resume DIR, the active ps node's run directory (its --out)");
+        if (node.Standby && !await WaitForRunAsync(settings.Resume!, ct)) return ExitCodes.Interrupted;
         // Everything that can fail on bad input happens before anything is written or started.
-        (settings, var resumedDir, bool resumed) = TrainJob.Prepare(settings);
+        (settings, var resumedDir, bool resumed) = TrainJob.Prepare(settings, requireCheckpoint: !node.Standby);
         if (settings.Shards != 1)
             throw new UsageException($"node --role ps runs one unsharded parameter server; --shards {settings.Shards} is for in-process runs only");
         int slots = settings.EffectiveWorkers;
@@ -39,113 +41,228 @@ public sealed class PsNodeJob
         var config = ClusterNode.ActorSystemConfig(node, hocon);
         var fingerprint = ClusterFingerprint.Of(setup, ClusterNode.MaximumFrameSize(config));
         ServerCheckpoint? resume = null;
-        float[] w;
-        if (resumed)
-        {
-            // The checkpoint's W, optimizer state, version, and every slot's next chunk and h.
-            w = setup.ReadCompatible(resumedDir!.Model).W;
-            var state = resumedDir.ReadCheckpointState(setup, slots);
-            if (state.Updates >= settings.Updates)
-                throw new UsageException($"run {resumedDir.Path} already has {state.Updates} updates; pass --updates N with N > {state.Updates} to train further");
-            resume = new ServerCheckpoint(state.Updates, state.Version, w, state.Optimizer,
-                state.Workers.Select(s => s.NextChunk).ToArray(), state.Workers.Select(s => s.Hidden).ToArray(), state.Epoch);
-        }
-        else w = setup.InitialWeights();
-        var run = TrainingRunSettings.From(settings with { Updates = settings.Updates - (int)(resume?.Updates ?? 0) }, setup.Spec);
-        var runSettings = new ClusterRunSettings(
-            run.ToServerSettings(w.Length, slots, snapshotsForValidation: settings.EvalEvery > 0), fingerprint, slots, settings.Batch, settings.CheckpointEvery);
-
-        using var channel = OpenTensorChannel(node);
-        // The transport port is bound before the run directory exists: a port in use leaves nothing behind.
-        var system = NodeSystem.Start(config);
+        RunLease? lease = null;
+        LeaseRecord? held = null; // what this node wrote in the lease as the active server
+        string ended = "the ps node stopped"; // what the lease says when this node ends the run on purpose
         try
         {
-            RunDirectory dir;
-            if (resumed)
+            if (resumed && !node.Standby)
             {
-                dir = resumedDir!;
-                MetricsLog.TrimAfter(dir, resume!.Updates);
-                _err.WriteLine($"resuming at update {resume.Updates} (version {resume.Version}) as server epoch {resume.Epoch + 1}; every slot at its checkpoint's chunk with its hidden state");
+                lease = RunLease.TryAcquire(resumedDir!.Path)
+                        ?? throw new UsageException($"run {resumedDir.Path} has a live parameter server (it holds {RunLease.FileName}); to stand by for it, add --standby on");
+                resume = ReadCheckpoint(resumedDir, setup, slots, settings.Updates);
             }
-            else
-            {
-                dir = RunDirectory.CreateNew(settings.Out);
-                dir.WriteSettings(settings, slots);
-            }
-            _err.WriteLine($"run directory: {dir.Path}");
-            _err.WriteLine($"corpus: {setup.Corpus.Source} ({setup.Corpus.TrainTokens.Length} train / {setup.Corpus.ValidationTokens.Length} validation chars, V={setup.Vocabulary.Size}); " +
-                           $"model H={settings.Hidden}, {setup.Spec.Shape.Count} parameters; {slots} workers × B={settings.Batch} streams, k={settings.Chunk}; " +
-                           $"{settings.Mode.ToString().ToLowerInvariant()} mode, {settings.Optimizer} lr={settings.LearningRate.ToString(CultureInfo.InvariantCulture)}");
 
-            var rule = setup.CreateUpdateRule(resume?.Optimizer);
-            using var metrics = new MetricsLog(dir);
-            if (resumed) metrics.LoadHistory(dir);
-            var progress = new ProgressDisplay(_err, settings.Updates, settings.Progress);
-            if (!await ClusterNode.JoinAsync(system, node, ct))
+            using var channel = OpenTensorChannel(node);
+            // The transport port is bound before the run directory exists: a port in use leaves nothing behind.
+            var system = NodeSystem.Start(config);
+            try
             {
-                _err.WriteLine(ct.IsCancellationRequested ? "stopped before joining the cluster" : $"error: {ClusterNode.JoinFailure(node)}");
-                return 1;
-            }
-            _err.WriteLine($"ps node up at {Akka.Cluster.Cluster.Get(system).SelfAddress}; waiting for worker nodes to offer {slots} workers");
-
-            var completion = new TaskCompletionSource<TrainingResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-            var callbacks = new TrainingCallbacks
-            {
-                OnUpdate = u =>
+                var self = Akka.Cluster.Cluster.Get(system).SelfAddress;
+                long tookOverAt = 0; // a standby: when it got the lease
+                if (node.Standby)
                 {
-                    metrics.Write(u, u.UpdateNumber, u.Version, progress.Elapsed);
-                    progress.OnUpdate(u, u.UpdateNumber);
-                },
-                OnEvent = Report,
-                Validate = (weights, _) => setup.ValidationLoss(weights),
-                OnValidation = r =>
-                {
-                    if (!double.IsNaN(r.Loss)) metrics.WriteValidation(r.UpdateNumber, r.Version, r.Loss, progress.Elapsed);
-                    progress.OnValidation(r.Loss);
-                },
-            };
-            void Checkpoint(ServerCheckpoint c) => dir.WriteCheckpoint(setup, c.Weights, c.Updates, c.Version, c.Optimizer,
-                c.NextChunk.Select((next, g) => new WorkerSnapshot(g * settings.Batch, settings.Batch, next,
-                    c.Hidden[g].Length > 0 ? c.Hidden[g] : new float[settings.Batch * settings.Hidden])).ToList(), c.Epoch);
-            var observer = system.ActorOf(ClusterRunObserver.Props(callbacks, Checkpoint, completion), "observer");
-            system.ActorOf(ClusterSingletonManager.Props(
-                ClusterServerActor.Props(runSettings, w, rule, observer, channel, settings.Batch * settings.Hidden, resume), PoisonPill.Instance,
-                ClusterSingletonManagerSettings.Create(system)), ClusterNode.ServerManagerPath.Split('/')[^1]);
-            using var cancel = ct.Register(() => observer.Tell(new StopTraining("cancelled")));
+                    if (!await ClusterNode.JoinAsync(system, node, ct))
+                    {
+                        _err.WriteLine(ct.IsCancellationRequested ? "stopped before joining the cluster" : $"error: {ClusterNode.JoinFailure(node)}");
+                        return 1;
+                    }
+                    _err.WriteLine($"standby ps node up at {self} for run {resumedDir!.Path}; the active parameter server holds its lease");
+                    (lease, var decision) = await WaitForLeaseAsync(resumedDir, setup, slots, settings.Updates, system, ct);
+                    switch (decision)
+                    {
+                        case null:
+                            _err.WriteLine(ct.IsCancellationRequested ? "standby stopped by request; it never took over" : "error: this node's actor system stopped while it stood by");
+                            return ct.IsCancellationRequested ? ExitCodes.Interrupted : 1;
+                        case StandDown d:
+                            _out.WriteLine($"standby done: {d.Reason}; nothing to take over");
+                            return 0;
+                        case TakeOver t:
+                            tookOverAt = System.Diagnostics.Stopwatch.GetTimestamp();
+                            // The lease proves the old server's process dead: down its member now, so that the
+                            // split-brain resolver (keep-oldest) never sees the oldest ps unreachable and downs us.
+                            if (t.Down is { } dead && dead != self.ToString()) Akka.Cluster.Cluster.Get(system).Down(Akka.Actor.Address.Parse(dead));
+                            resume = (t.FromUpdate > 0 ? ReadCheckpoint(resumedDir, setup, slots, settings.Updates) : FromStart(setup, slots)) with { Epoch = t.Epoch - 1 };
+                            _err.WriteLine($"taking over run {resumedDir.Path} as server epoch {t.Epoch}: the active parameter server is gone" +
+                                           (t.Down is null ? "" : $" ({t.Down}, downed)") + $"; continuing from update {resume.Updates}");
+                            resumed = true;
+                            break;
+                    }
+                }
+                long epoch = (resume?.Epoch ?? 0) + 1;
+                var w = resume?.Weights ?? setup.InitialWeights();
+                var run = TrainingRunSettings.From(settings with { Updates = settings.Updates - (int)(resume?.Updates ?? 0) }, setup.Spec);
+                var runSettings = new ClusterRunSettings(
+                    run.ToServerSettings(w.Length, slots, snapshotsForValidation: settings.EvalEvery > 0), fingerprint, slots, settings.Batch, settings.CheckpointEvery);
 
-            await Task.WhenAny(completion.Task, system.WhenTerminated);
-            if (completion.Task.Exception?.InnerException is ServerFailedException failed)
-            {
-                _err.WriteLine($"error: {failed.Message}; the last checkpoint is in {dir.Path}");
-                return 1;
+                RunDirectory dir;
+                if (resumed)
+                {
+                    dir = resumedDir!;
+                    MetricsLog.TrimAfter(dir, resume!.Updates);
+                    if (!node.Standby)
+                        _err.WriteLine($"resuming at update {resume.Updates} (version {resume.Version}) as server epoch {epoch}; every slot at its checkpoint's chunk with its hidden state");
+                }
+                else
+                {
+                    dir = RunDirectory.CreateNew(settings.Out);
+                    lease = RunLease.TryAcquire(dir.Path) ?? throw new UsageException($"run directory {dir.Path} is held by another parameter server");
+                    dir.WriteSettings(settings, slots);
+                }
+                held = new LeaseRecord(epoch, self.ToString());
+                lease!.Write(held);
+                _err.WriteLine($"run directory: {dir.Path}");
+                _err.WriteLine($"corpus: {setup.Corpus.Source} ({setup.Corpus.TrainTokens.Length} train / {setup.Corpus.ValidationTokens.Length} validation chars, V={setup.Vocabulary.Size}); " +
+                               $"model H={settings.Hidden}, {setup.Spec.Shape.Count} parameters; {slots} workers × B={settings.Batch} streams, k={settings.Chunk}; " +
+                               $"{settings.Mode.ToString().ToLowerInvariant()} mode, {settings.Optimizer} lr={settings.LearningRate.ToString(CultureInfo.InvariantCulture)}");
+
+                var rule = setup.CreateUpdateRule(resume?.Optimizer);
+                using var metrics = new MetricsLog(dir);
+                if (resumed) metrics.LoadHistory(dir);
+                var progress = new ProgressDisplay(_err, settings.Updates, settings.Progress);
+                if (!node.Standby && !await ClusterNode.JoinAsync(system, node, ct))
+                {
+                    _err.WriteLine(ct.IsCancellationRequested ? "stopped before joining the cluster" : $"error: {ClusterNode.JoinFailure(node)}");
+                    ended = "it could not join the cluster";
+                    return 1;
+                }
+                _err.WriteLine($"ps node up at {self}; waiting for worker nodes to offer {slots} workers");
+
+                var completion = new TaskCompletionSource<TrainingResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+                var callbacks = new TrainingCallbacks
+                {
+                    OnUpdate = u =>
+                    {
+                        if (tookOverAt != 0)
+                        {
+                            _err.WriteLine($"first update as server epoch {epoch}: update {u.UpdateNumber}, " +
+                                           $"{System.Diagnostics.Stopwatch.GetElapsedTime(tookOverAt).TotalSeconds.ToString("F2", CultureInfo.InvariantCulture)} s after taking over");
+                            tookOverAt = 0;
+                        }
+                        metrics.Write(u, u.UpdateNumber, u.Version, progress.Elapsed);
+                        progress.OnUpdate(u, u.UpdateNumber);
+                    },
+                    OnEvent = Report,
+                    Validate = (weights, _) => setup.ValidationLoss(weights),
+                    OnValidation = r =>
+                    {
+                        if (!double.IsNaN(r.Loss)) metrics.WriteValidation(r.UpdateNumber, r.Version, r.Loss, progress.Elapsed);
+                        progress.OnValidation(r.Loss);
+                    },
+                };
+                void Checkpoint(ServerCheckpoint c) => dir.WriteCheckpoint(setup, c.Weights, c.Updates, c.Version, c.Optimizer,
+                    c.NextChunk.Select((next, g) => new WorkerSnapshot(g * settings.Batch, settings.Batch, next,
+                        c.Hidden[g].Length > 0 ? c.Hidden[g] : new float[settings.Batch * settings.Hidden])).ToList(), c.Epoch);
+                var observer = system.ActorOf(ClusterRunObserver.Props(callbacks, Checkpoint, completion), "observer");
+                system.ActorOf(ClusterServerActor.Props(runSettings, w, rule, observer, channel, settings.Batch * settings.Hidden, resume), ClusterNode.ServerName);
+                using var cancel = ct.Register(() => observer.Tell(new StopTraining("cancelled")));
+
+                await Task.WhenAny(completion.Task, system.WhenTerminated);
+                if (completion.Task.Exception?.InnerException is ServerFailedException failed)
+                {
+                    _err.WriteLine($"error: {failed.Message}; the last checkpoint is in {dir.Path}");
+                    ended = "the server failed: " + failed.Message;
+                    return 1;
+                }
+                if (!completion.Task.IsCompleted || completion.Task.Exception?.InnerException is RunInterruptedException)
+                {
+                    _err.WriteLine("error: this node's actor system stopped before the run completed (it was downed or shut down); the last checkpoint is in " + dir.Path);
+                    ended = "its actor system stopped (downed or shut down)";
+                    return 1;
+                }
+                var result = await completion.Task; // a failed callback (e.g. the disk is full) surfaces here
+                ended = $"{result.Reason} after {(resume?.Updates ?? 0) + result.Stats.Updates} updates";
+                ServerSummary.From(result, _load, GC.CollectionCount(2)).Write(dir.Path);
+                progress.Finish();
+                metrics.SavePlot(dir.LossPlot, Reporting.RunCaption.Of(dir.Path, settings, slots));
+                if (result.Reason == CompletionReason.Diverged)
+                {
+                    _err.WriteLine($"error: training diverged after {result.Stats.Updates} updates ({result.Detail}); the last good checkpoint is in {dir.Path}. Try a lower --lr or a --clip-norm.");
+                    return 1;
+                }
+                string sample = setup.Sample(result.Weights, settings.SampleLength, settings.Seed);
+                RunDirectory.AtomicWrite(dir.SampleText, sample);
+                double validation = result.Validations.Count > 0 ? result.Validations[^1].Loss : double.NaN;
+                _out.WriteLine($"trained {result.Stats.Updates} updates; validation loss {validation.ToString("F3", CultureInfo.InvariantCulture)} nats/char; run directory {dir.Path}");
+                if (result.Reason == CompletionReason.Stopped) _out.WriteLine("stopped early: " + result.Detail);
+                if (sample.Length > 0) _out.WriteLine($"--- sample ---{Environment.NewLine}{sample}{Environment.NewLine}--------------");
+                return 0;
             }
-            if (!completion.Task.IsCompleted || completion.Task.Exception?.InnerException is RunInterruptedException)
+            finally
             {
-                _err.WriteLine("error: this node's actor system stopped before the run completed (it was downed or shut down); the last checkpoint is in " + dir.Path);
-                return 1;
+                await WorkerNodeJob.LeaveAsync(system);
             }
-            var result = await completion.Task; // a failed callback (e.g. the disk is full) surfaces here
-            ServerSummary.From(result, _load, GC.CollectionCount(2)).Write(dir.Path);
-            progress.Finish();
-            metrics.SavePlot(dir.LossPlot, Reporting.RunCaption.Of(dir.Path, settings, slots));
-            if (result.Reason == CompletionReason.Diverged)
-            {
-                _err.WriteLine($"error: training diverged after {result.Stats.Updates} updates ({result.Detail}); the last good checkpoint is in {dir.Path}. Try a lower --lr or a --clip-norm.");
-                return 1;
-            }
-            string sample = setup.Sample(result.Weights, settings.SampleLength, settings.Seed);
-            RunDirectory.AtomicWrite(dir.SampleText, sample);
-            double validation = result.Validations.Count > 0 ? result.Validations[^1].Loss : double.NaN;
-            _out.WriteLine($"trained {result.Stats.Updates} updates; validation loss {validation.ToString("F3", CultureInfo.InvariantCulture)} nats/char; run directory {dir.Path}");
-            if (result.Reason == CompletionReason.Stopped) _out.WriteLine("stopped early: " + result.Detail);
-            if (sample.Length > 0) _out.WriteLine($"--- sample ---{Environment.NewLine}{sample}{Environment.NewLine}--------------");
-            return 0;
         }
         finally
         {
-            await WorkerNodeJob.LeaveAsync(system);
+            // A server that ends on purpose says so: a standby takes over only from one that died without a word.
+            if (lease is not null)
+            {
+                try { if (held is not null) lease.Write(held with { Ended = ended }); }
+                catch (IOException) { /* the process is ending; the lock goes with it */ }
+                lease.Dispose();
+            }
         }
     }
+
+    /// <summary>A standby started with (or before) the active node waits until the active has created the
+    /// run directory and its lease. False when cancelled.</summary>
+    private async Task<bool> WaitForRunAsync(string path, CancellationToken ct)
+    {
+        string full = Path.GetFullPath(path);
+        bool told = false;
+        while (!File.Exists(Path.Combine(full, "run.json")) || !File.Exists(RunLease.PathIn(full)))
+        {
+            if (!told) _err.WriteLine($"standby: waiting for run {full} to be created by the active ps node");
+            told = true;
+            try { await Task.Delay(PollInterval, ct); }
+            catch (OperationCanceledException) { return false; }
+        }
+        return true;
+    }
+
+    /// <summary>How often a standby tries the lease: the takeover's detection delay is at most this.</summary>
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Tries the run's lease until <see cref="StandbyState"/> decides (null decision: cancelled, or
+    /// the actor system stopped). Returns the lease when it was acquired.</summary>
+    private static async Task<(RunLease? Lease, StandbyDecision? Decision)> WaitForLeaseAsync(
+        RunDirectory dir, RunSetup setup, int slots, long target, Akka.Actor.ActorSystem system, CancellationToken ct)
+    {
+        var standby = new StandbyState();
+        while (!ct.IsCancellationRequested && !system.WhenTerminated.IsCompleted)
+        {
+            var lease = RunLease.TryAcquire(dir.Path);
+            LeaseProbe probe;
+            if (lease is null) probe = new LeaseProbe(false, null, null, 0, target);
+            else
+            {
+                var state = File.Exists(dir.State) ? dir.ReadCheckpointState(setup, slots) : null;
+                probe = new LeaseProbe(true, lease.Read(), state?.Updates, state?.Epoch ?? 0, target);
+            }
+            var decision = standby.Handle(probe);
+            if (decision is not KeepWaiting) return (lease, decision);
+            try { await Task.Delay(PollInterval, ct); }
+            catch (OperationCanceledException) { break; }
+        }
+        return (null, null);
+    }
+
+    /// <summary>The run's last checkpoint: W (from the model file of the checkpoint's own update), optimizer
+    /// state, version, every slot's next chunk and h, and the epoch of the server that wrote it.</summary>
+    private static ServerCheckpoint ReadCheckpoint(RunDirectory dir, RunSetup setup, int slots, long target)
+    {
+        var state = dir.ReadCheckpointState(setup, slots);
+        if (state.Updates >= target)
+            throw new UsageException($"run {dir.Path} already has {state.Updates} updates; pass --updates N with N > {state.Updates} to train further");
+        var w = setup.ReadCompatible(dir.ModelAt(state.Updates)).W;
+        return new ServerCheckpoint(state.Updates, state.Version, w, state.Optimizer,
+            state.Workers.Select(s => s.NextChunk).ToArray(), state.Workers.Select(s => s.Hidden).ToArray(), state.Epoch);
+    }
+
+    /// <summary>The run's start as a checkpoint: W from the run's seed, every slot at chunk 0 with h = 0.</summary>
+    private static ServerCheckpoint FromStart(RunSetup setup, int slots) =>
+        new(0, 0, setup.InitialWeights(), null, new long[slots], Enumerable.Range(0, slots).Select(_ => Array.Empty<float>()).ToArray());
 
     /// <summary>The tensor channel's listener, bound now so that a port in use stops the node before
     /// anything is written.</summary>

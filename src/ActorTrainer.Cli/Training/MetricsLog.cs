@@ -48,7 +48,8 @@ public sealed class MetricsLog : IDisposable
         {
             if (!File.Exists(path)) continue;
             var rows = CsvReader.ReadAll(path);
-            var kept = rows.Take(1).Concat(rows.Skip(1).Where(r => r.Length > 0 && long.Parse(r[0], Inv) <= updates));
+            // A row shorter than the header was torn by a process killed while writing it.
+            var kept = rows.Take(1).Concat(rows.Skip(1).Where(r => r.Length == rows[0].Length && long.Parse(r[0], Inv) <= updates));
             RunDirectory.AtomicWrite(path, string.Concat(kept.Select(r => CsvWriter.FormatRow(r) + "\n")));
         }
     }
