@@ -121,7 +121,9 @@ public sealed class NodeAgentActor : ReceiveActor, IWithTimers
     protected override void PostStop()
     {
         _channel?.Close("the worker node's agent stopped");
-        _completion.TrySetResult(new WorkerNodeResult(WorkerNodeStatus.Failed, "the node's agent stopped before the run finished"));
+        _completion.TrySetResult(new WorkerNodeResult(WorkerNodeStatus.Failed, _state.Lost is { } lost
+            ? $"{lost}; this node stopped (downed by the split-brain resolver, or shut down) before a parameter server took it back"
+            : "the node's agent stopped before the run finished"));
     }
 
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(ex =>

@@ -54,6 +54,8 @@ public sealed class NodeAgentState
     public long Epoch { get; private set; }
     /// <summary>The node lost its server and is looking for one.</summary>
     public bool Searching => _lost is not null;
+    /// <summary>Why the node is looking for a server (null while it has one).</summary>
+    public string? Lost => _lost;
 
     /// <summary>A message from the server (over Akka.Remote for the join's answer, else on the connection)
     /// or a local event (<see cref="ChannelWelcomed"/>, <see cref="ChannelEnded"/>, <see cref="ServerStopped"/>,
