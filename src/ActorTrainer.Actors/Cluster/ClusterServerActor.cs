@@ -135,8 +135,8 @@ public sealed class ClusterServerActor : ReceiveActor
         _connections.Remove(node);
         // A node whose connection ends cannot train: drop it now (a SIGKILLed node is seen here at once,
         // seconds before the failure detector).
-        Deliver(_state.Handle(node, new NodeDropped(m.Closed.Orderly ? $"it closed its tensor channel ({m.Closed.Reason})"
-            : $"its tensor channel broke ({m.Closed.Reason})")));
+        Deliver(_state.Handle(node, m.Closed.Orderly ? new NodeDropped($"it closed its tensor channel ({m.Closed.Reason})")
+            : new NodeDropped($"its tensor channel broke ({m.Closed.Reason})", ConnectionBroke: true)));
     }
 
     private void Deliver(IReadOnlyList<ClusterOutgoing> outbox)
@@ -161,6 +161,9 @@ public sealed class ClusterServerActor : ReceiveActor
                         _nodes.Remove(closing);
                         closing.Close(close.Reason);
                     }
+                    break;
+                case DownMember:
+                    if (Address.TryParse(node, out var member)) Akka.Cluster.Cluster.Get(Context.System).Down(member);
                     break;
                 case WelcomeNode:
                     if (_connections.TryGetValue(node, out var welcomed)) welcomed.Send(new WelcomeFrame());
