@@ -2,12 +2,13 @@
 # Chaos run on 127.0.0.1: an active and a standby ps node and N worker nodes train one sync run while
 # faults are injected at random moments drawn from a seed: SIGKILL of a worker node, SIGKILL of the
 # active ps node. A killed node is restarted once the run has recovered (a killed ps node as the new
-# standby), so the cluster keeps its size. Reports faults injected and survived, recovery time p50/max per kind, the
-# ledger (updates lost and duplicated), and the final validation loss against the same run in one
-# process (fault-free, same token budget); in sync mode the two runs' W must be bit-identical.
+# standby); the next fault comes a random pause after the cluster has its size again. Reports faults
+# injected and survived, recovery time p50/max per kind, the ledger (updates lost and duplicated),
+# and the final validation loss against the same run in one process (fault-free, same token budget);
+# in sync mode the two runs' W must be bit-identical.
 #
 #   deploy/chaos.sh [-s SEED] [-f FAULTS] [-n WORKER_NODES] [-i MIN_MS-MAX_MS] [-o RUN_DIR] [-b BIN_DIR] [-- train options]
-#   -i: pause between faults (default 1500-4000); -b: a built CLI directory (skips the build)
+#   -i: pause between faults (default 1000-3000); -b: a built CLI directory (skips the build)
 #   train options after -- replace the defaults (they must include --checkpoint-every)
 #
 # e.g. deploy/chaos.sh -s 7 -f 30
@@ -15,8 +16,8 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
-seed=1 faults=30 nodes=3 pause="1500-4000" out="" bin=""
-usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; }
+seed=1 faults=30 nodes=3 pause="1000-3000" out="" bin=""
+usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; }
 for arg in "$@"; do [[ "$arg" == "--" ]] && break; [[ "$arg" == "--help" ]] && { usage; exit 0; }; done
 while getopts "s:f:n:i:o:b:h" opt; do
   case "$opt" in
@@ -33,7 +34,7 @@ for v in "$seed" "$faults" "$nodes"; do [[ "$v" =~ ^[0-9]+$ ]] || { echo "error:
 pause_min=${BASH_REMATCH[1]} pause_max=${BASH_REMATCH[2]}
 (( nodes >= 1 )) || { echo "error: -n must be at least 1" >&2; exit 2; }
 train=("$@")
-(( ${#train[@]} > 0 )) || train=(--hidden 96 --batch 8 --chunk 25 --lr 0.01 --updates 30000 --eval-every 10000 --checkpoint-every 100)
+(( ${#train[@]} > 0 )) || train=(--hidden 96 --batch 8 --chunk 25 --lr 0.01 --updates 40000 --eval-every 10000 --checkpoint-every 100)
 train+=(--progress off --sample 0)
 
 # 1. Build once (unless -b).
@@ -88,6 +89,12 @@ active_ps() {  # the node holding the run's lease (its port is in the lease's ad
 }
 standby_ready() { local n; for n in "${!role[@]}"; do [[ ${role[$n]} == ps && $n != "$(active_ps)" ]] && kill -0 "${pid[$n]}" 2>/dev/null && grep -q "standby ps node up" "$logs/$n.log" && return 0; done; return 1; }
 took_over() { grep -q "first update as server epoch" "$logs/$1.log"; }
+joined() { cat "$logs"/ps-*.log | grep -q "worker node akka.tcp://actortrainer@127.0.0.1:${port[$1]} joined"; }
+full() {  # the cluster has its size again: a standby up, every live worker node in the run
+  standby_ready || return 1
+  local n; for n in "${!role[@]}"; do [[ ${role[$n]} == worker ]] && kill -0 "${pid[$n]}" 2>/dev/null && ! joined "$n" && return 1; done
+  return 0
+}
 rows_past() { (( $(rows) > $1 )); }
 
 # 2. The cluster: the active ps node (the seed), a standby, the worker nodes.
@@ -107,6 +114,7 @@ echo "cluster up: 2 ps nodes, $nodes worker nodes; run $out; injecting $faults f
 injected=0 survived=0
 rec_worker=() rec_ps=()
 while (( injected < faults )); do
+  wait_for 300 full || echo "the cluster did not get its size back within 300 s; injecting anyway" >&2
   ms=$(( pause_min + RANDOM % (pause_max - pause_min + 1) ))
   sleep "$(( ms / 1000 )).$(printf '%03d' $(( ms % 1000 )))"
   active=$(active_ps)
