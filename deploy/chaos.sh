@@ -5,11 +5,12 @@
 # standby); the next fault comes a random pause after the cluster has its size again. Reports faults
 # injected and survived, recovery time p50/max per kind, the ledger (updates lost and duplicated),
 # and the final validation loss against the same run in one process (fault-free, same token budget);
-# in sync mode the two runs' W must be bit-identical.
+# in sync mode the two runs' W must be bit-identical. After the last fault the run is stopped
+# (SIGTERM to the active ps node: a final checkpoint), so the token budget is what it trained.
 #
 #   deploy/chaos.sh [-s SEED] [-f FAULTS] [-n WORKER_NODES] [-i MIN_MS-MAX_MS] [-o RUN_DIR] [-b BIN_DIR] [-- train options]
 #   -i: pause between faults (default 1000-3000); -b: a built CLI directory (skips the build)
-#   train options after -- replace the defaults (they must include --checkpoint-every)
+#   train options after -- replace the defaults (they must include --updates, an upper bound, and --checkpoint-every)
 #
 # e.g. deploy/chaos.sh -s 7 -f 30
 # Exit code: 0 when every fault was survived, every node not killed exited 0 and the ledger is exact.
@@ -17,7 +18,7 @@ set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 seed=1 faults=30 nodes=3 pause="1000-3000" out="" bin=""
-usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
 for arg in "$@"; do [[ "$arg" == "--" ]] && break; [[ "$arg" == "--help" ]] && { usage; exit 0; }; done
 while getopts "s:f:n:i:o:b:h" opt; do
   case "$opt" in
@@ -34,7 +35,7 @@ for v in "$seed" "$faults" "$nodes"; do [[ "$v" =~ ^[0-9]+$ ]] || { echo "error:
 pause_min=${BASH_REMATCH[1]} pause_max=${BASH_REMATCH[2]}
 (( nodes >= 1 )) || { echo "error: -n must be at least 1" >&2; exit 2; }
 train=("$@")
-(( ${#train[@]} > 0 )) || train=(--hidden 96 --batch 8 --chunk 25 --lr 0.01 --updates 40000 --eval-every 10000 --checkpoint-every 100)
+(( ${#train[@]} > 0 )) || train=(--hidden 96 --batch 8 --chunk 25 --lr 0.01 --updates 10000000 --eval-every 10000 --checkpoint-every 100)
 train+=(--progress off --sample 0)
 
 # 1. Build once (unless -b).
@@ -143,9 +144,12 @@ while (( injected < faults )); do
   fi
 done
 
-# 4. The end: the active ps node finishes the run; every node not killed must exit 0, except a worker
-# node restarted too late to take part (the run ended before it joined; it is stopped).
-echo "waiting for the run to finish ..." >&2
+# 4. The end: stop the run (the active ps node writes a final checkpoint and tells every node); every node
+# not killed must exit 0, except one restarted too late to take part (the run ended before it was in).
+active=$(active_ps)
+if [[ -n "$active" ]] && kill -0 "${pid[$active]}" 2>/dev/null; then
+  sleep 3; echo "stopping the run (SIGTERM to $active) ..." >&2; kill -TERM "${pid[$active]}"
+fi
 set +e
 failed=0 late=0
 ordered=(); for n in "${!pid[@]}"; do [[ ${role[$n]} == ps ]] && ordered=("$n" "${ordered[@]}") || ordered+=("$n"); done
@@ -167,9 +171,12 @@ done
 set -e
 (( late == 0 )) || echo "$late restarted node(s) came too late to take part in the run (stopped, or could not join after it ended)" >&2
 
-# 5. The same run in one process, fault-free, then the report.
-echo "fault-free reference: the same run in one process ..." >&2
-dotnet "$dll" train "${train[@]}" --workers "$nodes" --out "$out-faultfree" >"$logs/faultfree.out" 2>"$logs/faultfree.log" || failed=1
+# 5. The same run in one process, fault-free, for as many updates as the chaos run trained, then the report.
+trained=$(tail -1 "$out/metrics.csv" | cut -d, -f1)
+reference=("${train[@]}")
+for i in "${!reference[@]}"; do [[ ${reference[$i]} == --updates ]] && reference[$((i + 1))]=$trained; done
+echo "fault-free reference: the same $trained updates in one process ..." >&2
+dotnet "$dll" train "${reference[@]}" --workers "$nodes" --out "$out-faultfree" >"$logs/faultfree.out" 2>"$logs/faultfree.log" || failed=1
 stats() { if (( $# == 0 )); then echo "-"; else printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {printf "%.2f s / %.2f s", a[int((NR+1)/2)], a[NR]}'; fi; }
 python3 - "$out" "$out-faultfree" <<'EOF' > "$logs/ledger.txt" || failed=1
 # The ledger as Cli/Training/DataLedger.cs defines it: per slot, a chunk applied twice is a duplicate;
