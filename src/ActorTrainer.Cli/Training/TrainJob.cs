@@ -131,9 +131,7 @@ public sealed class TrainJob
         var args = new List<string>();
         foreach (var (key, value) in recorded)
         {
-            string flag = key.Replace('_', '-');
-            if (flag == "workers") flag = "workers";
-            args.Add("--" + flag);
+            args.Add("--" + key.Replace('_', '-'));
             args.Add(value.Length == 0 ? "\"\"" : value);
         }
         var list = new ArgList(args.Select(a => a == "\"\"" ? "" : a));

@@ -71,8 +71,6 @@ public sealed class ParameterServerState
     public ReadOnlySpan<float> Weights => _w;
     public bool IsRegistered(int workerId) => _lastChunk.ContainsKey(workerId);
     public IReadOnlyCollection<int> RegisteredWorkers => _lastChunk.Keys;
-    /// <summary>Sync: workers whose gradient is in the open round.</summary>
-    public IReadOnlyCollection<int> OpenRound => _round.Keys;
 
     public ServerStats Stats() => new(
         Version, Updates, _gradientsApplied, (long[])_rejections.Clone(), _nonFiniteReports,

@@ -96,14 +96,14 @@ public sealed class WorkerActor : ReceiveActor
             ? _parts.Add(Sender, part) is not { } whole || base.AroundReceive(receive, whole)
             : base.AroundReceive(receive, message);
 
-    private void Deliver(IReadOnlyList<WorkerOutput> outbox)
+    private void Deliver(IReadOnlyList<Outgoing> outbox)
     {
-        foreach (var (to, message, shard) in outbox)
+        foreach (var (to, message) in outbox)
         {
             // A gradient goes to the sink if there is one (a lost push means the channel broke, which
             // ends the node's part); to a server on another node in parts (TensorParts); locally as is.
-            if (to == WorkerTarget.Server && _gradients is not null && message is PushGradient push) _gradients.Push(push, Self);
-            else if (to == WorkerTarget.Server) TensorParts.Tell(_servers[shard], message, Self);
+            if (to.Audience == Audience.Server && _gradients is not null && message is PushGradient push) _gradients.Push(push, Self);
+            else if (to.Audience == Audience.Server) TensorParts.Tell(_servers[to.Shard], message, Self);
             else Self.Tell(message, Self);
         }
         if (_state.Phase == WorkerPhase.Stopped) Context.Stop(Self);

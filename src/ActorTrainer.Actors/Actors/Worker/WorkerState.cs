@@ -4,13 +4,6 @@ using ActorTrainer.Core.Training;
 
 namespace ActorTrainer.Actors.Worker;
 
-/// <summary>Where a message from the worker's state goes.</summary>
-public enum WorkerTarget { Server, Self }
-
-/// <summary>One message the worker actor must send, in outbox order. <paramref name="Shard"/> says
-/// which parameter-server shard a <see cref="WorkerTarget.Server"/> message is for (0 when unsharded).</summary>
-public readonly record struct WorkerOutput(WorkerTarget To, ITrainerMessage Message, int Shard = 0);
-
 /// <summary>Lifecycle of a worker.</summary>
 public enum WorkerPhase { Registering, Running, Stopped }
 
@@ -91,12 +84,6 @@ public sealed class WorkerState
     public string? StopReason { get; private set; }
     /// <summary>Version of the local W (−1 before registration); sharded: the oldest slice's version.</summary>
     public long LocalVersion => _localVersion.Min();
-    /// <summary>Newest server version heard of (weights, acks, rejections); sharded: the newest of any shard.</summary>
-    public long KnownServerVersion => _knownVersion.Max();
-    /// <summary>Per shard: version of the slice held (−1 before registration).</summary>
-    public IReadOnlyList<long> LocalVersions => _localVersion;
-    public long ChunksComputed { get; private set; }
-    public long GradientsPushed { get; private set; }
     public long NonFiniteSkipped { get; private set; }
     /// <summary>Pushes awaiting the server's answer; sharded: at the shard with the most.</summary>
     public int InFlight => _inFlight.Max();
@@ -104,18 +91,18 @@ public sealed class WorkerState
     public int GradientBuffersAllocated => _buffers.Sum(b => b.Allocated);
 
     /// <summary>The first messages: ask the server (every shard) to register.</summary>
-    public IReadOnlyList<WorkerOutput> Start() => _layout.Ranges
-        .Select(r => new WorkerOutput(WorkerTarget.Server, new RegisterWorker(WorkerId, _layout.Fingerprint(r.Index, _settings.ModelShape)), r.Index))
+    public IReadOnlyList<Outgoing> Start() => _layout.Ranges
+        .Select(r => new Outgoing(Recipient.Server(r.Index), new RegisterWorker(WorkerId, _layout.Fingerprint(r.Index, _settings.ModelShape))))
         .ToArray();
 
     /// <summary>Processes one message — from server shard <paramref name="shard"/> (0 when unsharded;
     /// ignored for the self-tick); returns what to send, in order.</summary>
-    public IReadOnlyList<WorkerOutput> Handle(ITrainerMessage message, int shard = 0)
+    public IReadOnlyList<Outgoing> Handle(ITrainerMessage message, int shard = 0)
     {
         ArgumentNullException.ThrowIfNull(message);
         if ((uint)shard >= (uint)_layout.Count)
             throw new ArgumentOutOfRangeException(nameof(shard), shard, $"shard index must be in [0, {_layout.Count})");
-        var outbox = new List<WorkerOutput>();
+        var outbox = new List<Outgoing>();
         switch (message)
         {
             case WorkerRegistered m:
@@ -220,31 +207,29 @@ public sealed class WorkerState
         return true;
     }
 
-    private void ScheduleIfAllowed(List<WorkerOutput> outbox)
+    private void ScheduleIfAllowed(List<Outgoing> outbox)
     {
         if (_tickPending || !MayCompute()) return;
         _tickPending = true;
-        outbox.Add(new(WorkerTarget.Self, new ComputeNextChunk(WorkerId)));
+        outbox.Add(new(Recipient.Self, new ComputeNextChunk(WorkerId)));
     }
 
-    private void ComputeAndPush(List<WorkerOutput> outbox)
+    private void ComputeAndPush(List<Outgoing> outbox)
     {
         // One shard: the gradient is computed straight into the array pushed to it. N shards: into the
         // scratch, then sliced into each shard's array.
         var grad = _scratch ?? _buffers[0].Rent(); // (P)
         var outcome = _computer.ComputeNext(_w, grad);
-        ChunksComputed++;
         if (!outcome.Finite)
         {
             if (_scratch is null) _buffers[0].Return(grad);
             NonFiniteSkipped++;
             // every shard counts it (divergence limit) and moves its last chunk id on
             foreach (var r in _layout.Ranges)
-                outbox.Add(new(WorkerTarget.Server,
-                    new NonFiniteGradientSkipped(WorkerId, _localVersion[r.Index], outcome.ChunkIndex, outcome.Loss, outcome.GradNorm), r.Index));
+                outbox.Add(new(Recipient.Server(r.Index),
+                    new NonFiniteGradientSkipped(WorkerId, _localVersion[r.Index], outcome.ChunkIndex, outcome.Loss, outcome.GradNorm)));
             return;
         }
-        GradientsPushed++;
         foreach (var r in _layout.Ranges)
         {
             // One shard: the whole array. N shards: slice i, copied into shard i's array. Either is
@@ -259,9 +244,8 @@ public sealed class WorkerState
             _buffers[r.Index].Sent(outcome.ChunkIndex, slice);
             _inFlight[r.Index]++;
             _waitBeyondVersion[r.Index] = _localVersion[r.Index];
-            outbox.Add(new(WorkerTarget.Server, new PushGradient(
-                WorkerId, _localVersion[r.Index], outcome.ChunkIndex, slice, outcome.Loss, outcome.GradNorm, outcome.Clipped, outcome.Tokens),
-                r.Index));
+            outbox.Add(new(Recipient.Server(r.Index), new PushGradient(
+                WorkerId, _localVersion[r.Index], outcome.ChunkIndex, slice, outcome.Loss, outcome.GradNorm, outcome.Clipped, outcome.Tokens)));
         }
     }
 }
