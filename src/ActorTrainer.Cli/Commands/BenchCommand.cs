@@ -92,22 +92,23 @@ internal static class BenchCommand
         var grad = new float[w.Length];
         var sgd = new Sgd(settings.LearningRate);
         var state = sgd.CreateState(w.Length);
-        // The training verbs, top to bottom: forward/backward + clip (computer), apply (optimizer).
+        // One update: the shared training step (computer: forward, backward, clip), then apply.
+        float Update()
+        {
+            float chunkLoss = computer.ComputeNext(w, grad).Loss;
+            sgd.Step(w, grad, state);
+            return chunkLoss;
+        }
         // Warm-up: the chunks asked for, and at least a second, so caches and the JIT's code are
         // settled before the clock starts (a small shape's chunk takes microseconds).
         var warm = Stopwatch.StartNew();
-        for (int i = 0; i < warmup || warm.Elapsed.TotalSeconds < 1; i++) { computer.ComputeNext(w, grad); sgd.Step(w, grad, state); }
+        for (int i = 0; i < warmup || warm.Elapsed.TotalSeconds < 1; i++) Update();
         ready?.Invoke();
         long chunks = 0, chunksBefore = computer.Chunks;
         double computeBefore = computer.ComputeSeconds;
         float loss = 0;
         var sw = Stopwatch.StartNew();
-        while (sw.Elapsed.TotalSeconds < seconds)
-        {
-            loss = computer.ComputeNext(w, grad).Loss;
-            sgd.Step(w, grad, state);
-            chunks++;
-        }
+        for (; sw.Elapsed.TotalSeconds < seconds; chunks++) loss = Update();
         double chunkMs = 1e3 * (computer.ComputeSeconds - computeBefore) / (computer.Chunks - chunksBefore);
         return (chunks * computer.TokensPerChunk / sw.Elapsed.TotalSeconds, loss, chunkMs);
     }
