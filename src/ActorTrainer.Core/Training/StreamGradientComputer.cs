@@ -39,6 +39,8 @@ public sealed class StreamGradientComputer : IGradientComputer
         return new ChunkOutcome(o.Loss, o.GradNorm, o.Clipped, o.Finite, TokensPerChunk, index, read.ResetState);
     }
 
+    public void CopyHidden(Span<float> destination) => _step.HPrev.CopyTo(destination);
+
     public WorkerSnapshot Snapshot() =>
         new(_reader.FirstStream, _reader.StreamCount, _reader.AbsolutePosition, (float[])_step.HPrev.Clone());
 

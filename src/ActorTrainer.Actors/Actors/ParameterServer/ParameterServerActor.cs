@@ -39,6 +39,7 @@ public sealed class ParameterServerActor : ReceiveActor
         Receive<NonFiniteGradientSkipped>(Handle);
         Receive<WorkerLeft>(Handle);
         Receive<StopTraining>(Handle);
+        Receive<WorkerSnapshotTaken>(Handle);
         Receive<Terminated>(Handle);
     }
 
@@ -80,6 +81,8 @@ public sealed class ParameterServerActor : ReceiveActor
     }
 
     private void Handle(StopTraining m) => Deliver(_state.Handle(m));
+
+    private void Handle(WorkerSnapshotTaken m) => Deliver(_state.Handle(m));
 
     private void Handle(Terminated t)
     {

@@ -58,6 +58,7 @@ public sealed class WorkerActor : ReceiveActor
         Receive<WeightsPublished>(Handle);
         Receive<GradientApplied>(Handle);
         Receive<GradientRejected>(Handle);
+        Receive<SnapshotRequested>(Handle);
         Receive<ComputeNextChunk>(Handle);
         Receive<Terminated>(Handle);
     }
@@ -74,6 +75,7 @@ public sealed class WorkerActor : ReceiveActor
     private void Handle(WeightsPublished m) => Deliver(_state.Handle(m, ShardOfSender()));
     private void Handle(GradientApplied m) => Deliver(_state.Handle(m, ShardOfSender()));
     private void Handle(GradientRejected m) => Deliver(_state.Handle(m, ShardOfSender()));
+    private void Handle(SnapshotRequested m) => Deliver(_state.Handle(m, ShardOfSender()));
     private void Handle(ComputeNextChunk m) => Deliver(_state.Handle(m));
 
     private void Handle(Terminated t)

@@ -19,6 +19,8 @@ public enum WorkerPhase { Registering, Running, Stopped }
 /// - ssp: while its weights are at most s versions behind the newest version it has heard of;
 /// - every mode: while fewer than MaxInFlight pushes await the server's answer (flow control).
 /// A non-finite gradient is never pushed; it is reported and the worker moves on.
+/// For run snapshots it keeps h after each chunk the server may still count (those in flight and the
+/// last answered), and answers <see cref="SnapshotRequested"/> with its streams just after the chunk asked.
 ///
 /// Sharded servers (<see cref="ShardLayout"/> with N &gt; 1): the worker registers with every shard,
 /// assembles its W from the N slices and pushes gradient slice i, with shard i's version as base
@@ -49,6 +51,9 @@ public sealed class WorkerState
     private readonly PushBuffers[] _buffers; // (N) gradient arrays pushed to shard i, reused once answered
     private readonly float[]? _scratch;   // (P) N shards: the whole gradient, sliced into shard buffers
     private bool _tickPending;
+    private readonly WorkerSnapshot _start;  // the streams before this worker's first chunk
+    private readonly List<(long Chunk, float[] Hidden)> _after = new(); // h (B×H) after each chunk a snapshot may ask for
+    private readonly Stack<float[]> _freeHidden = new();               // arrays of _after, reused
 
     /// <param name="layout">How W is split across server shards; null = one unsharded server.</param>
     public WorkerState(int workerId, IGradientComputer computer, WorkerSettings settings, ShardLayout? layout = null)
@@ -73,6 +78,7 @@ public sealed class WorkerState
         _buffers = layout.Ranges.Select(r => new PushBuffers(r.Count)).ToArray();
         _scratch = n > 1 ? new float[layout.ParameterCount] : null;
         Fingerprint = new ModelFingerprint(computer.ParameterCount, settings.ModelShape);
+        _start = computer.Snapshot();
     }
 
     public int WorkerId { get; }
@@ -119,12 +125,12 @@ public sealed class WorkerState
                 TakeWeights(shard, m.Version, m.Weights, m.Lease);
                 break;
             case GradientApplied m:
-                Answered(shard);
+                Answered(shard, m.ChunkId);
                 _buffers[shard].Answered(m.ChunkId);
                 HearOf(shard, m.Version);
                 break;
             case GradientRejected m:
-                Answered(shard);
+                Answered(shard, m.ChunkId);
                 _buffers[shard].Answered(m.ChunkId);
                 HearOf(shard, m.CurrentVersion);
                 if (m.Reason == RejectionReason.TrainingFinished) Stop("training finished");
@@ -132,6 +138,9 @@ public sealed class WorkerState
                 // holds the server's current weights (unless its gradient is already in the round).
                 else if (m.Reason != RejectionReason.AlreadyInRound)
                     _waitBeyondVersion[shard] = Math.Min(_waitBeyondVersion[shard], m.CurrentVersion - 1);
+                break;
+            case SnapshotRequested m:
+                outbox.Add(new(Recipient.Server(shard), new WorkerSnapshotTaken(m.SnapshotId, WorkerId, StreamsAfter(m.LastChunk))));
                 break;
             case ComputeNextChunk:
                 _tickPending = false;
@@ -176,7 +185,38 @@ public sealed class WorkerState
         _localVersion[shard] = version;
     }
 
-    private void Answered(int shard) => _inFlight[shard] = Math.Max(0, _inFlight[shard] - 1);
+    /// <summary>The server has answered the push of <paramref name="chunk"/>: a later snapshot asks for it or a later chunk.</summary>
+    private void Answered(int shard, long chunk)
+    {
+        _inFlight[shard] = Math.Max(0, _inFlight[shard] - 1);
+        if (shard == 0) ForgetBefore(chunk); // snapshots come from shard 0
+    }
+
+    /// <summary>Keeps h after the chunk just computed, for a snapshot that may count it.</summary>
+    private void Remember(long chunk)
+    {
+        var h = _freeHidden.Count > 0 ? _freeHidden.Pop() : new float[_start.Hidden.Length]; // (B×H)
+        _computer.CopyHidden(h);
+        _after.Add((chunk, h));
+    }
+
+    private void ForgetBefore(long chunk)
+    {
+        int n = 0;
+        while (n < _after.Count && _after[n].Chunk < chunk) _freeHidden.Push(_after[n++].Hidden);
+        _after.RemoveRange(0, n);
+    }
+
+    /// <summary>The streams just after <paramref name="lastChunk"/> (long.MinValue: before the first chunk).</summary>
+    private WorkerSnapshot StreamsAfter(long lastChunk)
+    {
+        if (lastChunk == long.MinValue) return _start with { Hidden = (float[])_start.Hidden.Clone() };
+        int i = _after.FindIndex(a => a.Chunk == lastChunk);
+        if (i < 0) throw new InvalidOperationException($"worker {WorkerId} was asked for its state after chunk {lastChunk}, which it no longer holds");
+        var snapshot = _start with { NextChunk = lastChunk + 1, Hidden = (float[])_after[i].Hidden.Clone() };
+        ForgetBefore(lastChunk);
+        return snapshot;
+    }
 
     private void HearOf(int shard, long version) => _knownVersion[shard] = Math.Max(_knownVersion[shard], version);
 
@@ -220,6 +260,7 @@ public sealed class WorkerState
         // scratch, then sliced into each shard's array.
         var grad = _scratch ?? _buffers[0].Rent(); // (P)
         var outcome = _computer.ComputeNext(_w, grad);
+        Remember(outcome.ChunkIndex);
         if (!outcome.Finite)
         {
             if (_scratch is null) _buffers[0].Return(grad);
