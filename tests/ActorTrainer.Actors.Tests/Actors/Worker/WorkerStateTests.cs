@@ -245,4 +245,20 @@ public sealed class WorkerStateTests
         var ex = Assert.Throws<ArgumentException>(() => s.Handle(new WorkerRegistered(4, 0, new float[P + 1])));
         Assert.Contains($"length {P + 1}", ex.Message);
     }
+
+    [Fact]
+    public void A_snapshot_request_is_answered_with_the_streams_after_the_chunk_asked_not_the_newest()
+    {
+        var (s, _) = Worker(ConsistencyMode.Async, maxInFlight: 2);
+        Assert.Equal(2, Drain(s, Registered(s, version: 3)).Count);         // chunks 0 and 1 on version 3: h = 3, then 6
+
+        static WorkerSnapshotTaken Answer(IReadOnlyList<Outgoing> outbox) =>
+            (WorkerSnapshotTaken)Assert.Single(outbox, o => o.To == Recipient.Server(0)).Message;
+        var before = Answer(s.Handle(new SnapshotRequested(7, 4, long.MinValue)));
+        Assert.Equal((7L, 4, 0L, 0f), (before.SnapshotId, before.WorkerId, before.Snapshot.NextChunk, before.Snapshot.Hidden[0]));
+        var after0 = Answer(s.Handle(new SnapshotRequested(8, 4, 0)));
+        Assert.Equal((1L, 3f), (after0.Snapshot.NextChunk, after0.Snapshot.Hidden[0]));
+        var after1 = Answer(s.Handle(new SnapshotRequested(9, 4, 1)));
+        Assert.Equal((2L, 6f), (after1.Snapshot.NextChunk, after1.Snapshot.Hidden[0]));
+    }
 }
