@@ -90,7 +90,9 @@ public sealed class ParameterServerActor : ReceiveActor
         {
             if (!worker.Equals(t.ActorRef)) continue;
             _workers.Remove(id);
-            Deliver(_state.Handle(new WorkerLeft(id, "terminated")));
+            // Terminated overtakes the worker's last messages (system messages go first): queue the
+            // leave behind them, so a snapshot answer the worker sent before stopping still counts.
+            Self.Tell(new WorkerLeft(id, "terminated"), Self);
             return;
         }
     }

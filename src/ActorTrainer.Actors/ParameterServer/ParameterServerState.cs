@@ -368,8 +368,8 @@ public sealed class ParameterServerState
 
     private void SnapshotAnswered(WorkerSnapshotTaken m, List<Outgoing> outbox)
     {
-        if (!_pending.TryGetValue(m.SnapshotId, out var p) || !p.Workers.ContainsKey(m.WorkerId))
-            throw new ArgumentException($"worker {m.WorkerId} answered snapshot {m.SnapshotId}, which did not ask it", nameof(m));
+        // an answer from a worker the snapshot stopped waiting for (it left) changes nothing
+        if (!_pending.TryGetValue(m.SnapshotId, out var p) || !p.Workers.ContainsKey(m.WorkerId)) return;
         p.Workers[m.WorkerId] = m.Snapshot;
         DeliverSnapshots(outbox);
     }
