@@ -184,7 +184,7 @@ public sealed partial class BpttEngine
         int bh = B * H, n = _s + T;
         long stored0 = start - _s;                              // sequence step of stored step 0
         Span<float> cur = _dHs.AsSpan(0, T * bh);
-        Span<float> next = _dAlt.AsSpan(0, T * bh);   // (T×B×H) δ per origin
+        Span<float> next = (_dAlt ??= new float[MaxT * bh]).AsSpan(0, T * bh);   // (T×B×H) δ per origin
         cur.CopyTo(next);
         int hi = T - 1;
         for (int s = n - 1; s >= first; s--)

@@ -21,8 +21,8 @@ namespace ActorTrainer.Core.Rnn;
 /// </para>
 /// <para>
 /// Buffers are allocated in the constructor; they grow only while a stored history first fills (doubling;
-/// a Full history bounded by <see cref="MaxHistoryFloats"/>), and once for dense inputs the first time a
-/// dense chunk arrives.
+/// a Full history bounded by <see cref="MaxHistoryFloats"/>), once for dense inputs the first time a
+/// dense chunk arrives, and once for per-origin deltas if f(t) first varies within a chunk later in a run.
 /// </para>
 /// </remarks>
 public sealed partial class BpttEngine
@@ -66,7 +66,7 @@ public sealed partial class BpttEngine
     private readonly float[] _y;          // (MaxT×B×O) outputs Y
     private readonly float[] _dY;         // (MaxT×B×O) ∂loss/∂Y (scratch in evaluation)
     private readonly float[] _dHs;        // (MaxT×B×H) ∂loss/∂H_t from the outputs only
-    private readonly float[] _dAlt;       // (MaxT×B×H) second buffer of per-origin deltas (f(t) varies in a chunk)
+    private float[]? _dAlt;               // (MaxT×B×H) second buffer of per-origin deltas, once f(t) varies in a chunk
     private readonly float[] _dNext;      // (B×H) one δ: ∂loss/∂h_{s−1} from step s
     private readonly float[] _evalHH;     // ((MaxT+1)×B×H) ForwardLoss's own states
     private readonly float[] _whhT;       // (H×H) Whh^T of the current chunk's W
@@ -81,7 +81,9 @@ public sealed partial class BpttEngine
         Spec = spec; Scheme = scheme; B = batch; MaxT = maxChunk;
         _shape = spec.Shape; V = _shape.V; H = _shape.H; O = _shape.O;
 
-        _cap = 2 * maxChunk;                  // a chunk and as many stored steps; a longer history grows it
+        // A chunk and the steps a chunk from step MaxT may reach back to (Subsequence(k = MaxT): none; Full: MaxT);
+        // a longer history grows it. Per-origin deltas up front if f varies within the first chunks.
+        _cap = maxChunk + (int)(maxChunk - F(maxChunk));
         int bh = batch * H, bo = batch * O;
         _hh = new float[(_cap + 1) * bh];
         _dA = new float[_cap * bh];
@@ -89,7 +91,7 @@ public sealed partial class BpttEngine
         _y = new float[maxChunk * bo];
         _dY = new float[maxChunk * bo];
         _dHs = new float[maxChunk * bh];
-        _dAlt = new float[maxChunk * bh];
+        if (F(0) != F(maxChunk - 1) || F(maxChunk) != F(2L * maxChunk - 1)) _dAlt = new float[maxChunk * bh];
         _dNext = new float[bh];
         _evalHH = new float[(maxChunk + 1) * bh];
         _whhT = new float[H * H];
