@@ -30,14 +30,7 @@ public static class SafetensorsFile
     /// </summary>
     public static void Write(string path,
                              IReadOnlyList<(string Name, int[] Shape, ReadOnlyMemory<float> Data)> tensors,
-                             IReadOnlyDictionary<string, string>? metadata = null) =>
-        Write(path, tensors, metadata, afterTensor: null);
-
-    /// <summary>As the public Write; afterTensor(i) runs after tensor i's data is written (tests inject failures here).</summary>
-    internal static void Write(string path,
-                               IReadOnlyList<(string Name, int[] Shape, ReadOnlyMemory<float> Data)> tensors,
-                               IReadOnlyDictionary<string, string>? metadata,
-                               Action<int>? afterTensor)
+                             IReadOnlyDictionary<string, string>? metadata = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         ArgumentNullException.ThrowIfNull(tensors);
@@ -54,11 +47,7 @@ public static class SafetensorsFile
                 BinaryPrimitives.WriteUInt64LittleEndian(n, (ulong)header.Length);
                 fs.Write(n);
                 fs.Write(header);
-                for (int i = 0; i < tensors.Count; i++)
-                {
-                    WriteLittleEndian(fs, tensors[i].Data.Span);
-                    afterTensor?.Invoke(i);
-                }
+                for (int i = 0; i < tensors.Count; i++) WriteLittleEndian(fs, tensors[i].Data.Span);
                 fs.Flush(flushToDisk: true);
             }
             File.Move(temp, full, overwrite: true);

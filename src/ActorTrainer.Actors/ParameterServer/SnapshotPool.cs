@@ -4,9 +4,8 @@ namespace ActorTrainer.Actors.ParameterServer;
 
 /// <summary>
 /// Arrays for the W snapshots an in-process parameter server publishes, reused once every receiver
-/// has let go of them. Without it every update allocated a fresh P-float copy (0.4 MB at the medium
-/// shape): allocation and zeroing cost 3–4× the copy itself on the sync round's critical path, and
-/// the garbage drove blocking gen2 collections.
+/// has let go of them: a fresh copy per update cost more than the copy itself and fed blocking gen2
+/// collections (docs/decisions.md#pooled-arrays).
 ///
 /// Protocol (<see cref="SnapshotLease"/>): the server rents a lease (it holds it), adds one holder
 /// per local receiver before sending, then releases its own hold; each receiver releases once when it

@@ -50,33 +50,56 @@ public sealed class TrainingRunTests : TestKit
     [InlineData(1)]
     public async Task An_async_worker_computes_during_the_round_trip_only_with_more_than_one_push_in_flight(int? maxInFlight)
     {
-        // One worker and a server that takes 20 ms per update (the fake chunk takes microseconds). With one
-        // push in flight the worker waits for the answer, so every gradient is on the newest W (staleness 0);
-        // with two it computes its next chunk meanwhile, on W without its own last update — staleness 1,
-        // and never more (flow control).
+        // One worker. With one push in flight it waits for each answer, so every gradient is on the newest W
+        // (staleness 0) however long the server takes. With two, the server's update of chunk k waits (a gate
+        // the test holds) until the worker has computed chunk k+1, which is then on W without chunk k's update:
+        // staleness 1 for every update after the first, and never more (flow control).
         var staleness = new List<long>();
+        var computer = new FakeGradientComputer(Target);
+        IUpdateRule rule = OptimizerUpdateRule.Sgd(0.2f);
+        IGradientComputer worker = computer;
+        if (maxInFlight != 1)
+        {
+            var gated = new RuleGatedOnChunks(rule);
+            (rule, worker) = (gated, new ChunkCounter(computer, gated.ChunkComputed));
+        }
         var result = await TrainingRun.RunAsync(Sys, new TrainingRunSettings(ConsistencyMode.Async, maxUpdates: 20, maxInFlight: maxInFlight),
-            Computers(1), new float[P], new SlowRule(OptimizerUpdateRule.Sgd(0.2f), TimeSpan.FromMilliseconds(20)),
-            new TrainingCallbacks { OnUpdate = u => staleness.Add(u.Staleness) }).WaitAsync(Hang);
+            [worker], new float[P], rule, new TrainingCallbacks { OnUpdate = u => staleness.Add(u.Staleness) }).WaitAsync(Hang);
 
         Assert.Equal(CompletionReason.ReachedMaxUpdates, result.Reason);
-        Assert.Equal(20, staleness.Count);
-        if (maxInFlight == 1) Assert.All(staleness, s => Assert.Equal(0, s));
-        else
+        Assert.Equal(maxInFlight == 1 ? Enumerable.Repeat(0L, 20) : [0L, .. Enumerable.Repeat(1L, 19)], staleness);
+    }
+
+    /// <summary>Applies the update of chunk k only once chunk k+1 has been computed (update 0 waits for chunks 0 and 1).</summary>
+    private sealed class RuleGatedOnChunks(IUpdateRule inner) : IUpdateRule
+    {
+        private readonly SemaphoreSlim _chunks = new(0);
+        private bool _first = true;
+
+        public void ChunkComputed() => _chunks.Release();
+
+        public void Apply(Span<float> w, ReadOnlySpan<float> g)
         {
-            Assert.All(staleness, s => Assert.InRange(s, 0, 1));
-            Assert.True(staleness.Count(s => s == 1) >= 10, $"staleness: {string.Join(",", staleness)}");
+            for (int n = _first ? 2 : 1; n > 0; n--)
+                if (!_chunks.Wait(Hang)) throw new TimeoutException("the worker computed no next chunk");
+            _first = false;
+            inner.Apply(w, g);
         }
     }
 
-    /// <summary>An update rule that takes a while: the server is busy when the worker's next chunk is due.</summary>
-    private sealed class SlowRule(IUpdateRule inner, TimeSpan delay) : IUpdateRule
+    /// <summary>Tells the gate after every chunk.</summary>
+    private sealed class ChunkCounter(IGradientComputer inner, Action computed) : IGradientComputer
     {
-        public void Apply(Span<float> w, ReadOnlySpan<float> g)
+        public int ParameterCount => inner.ParameterCount;
+        public int TokensPerChunk => inner.TokensPerChunk;
+        public ChunkOutcome ComputeNext(ReadOnlySpan<float> w, Span<float> grad)
         {
-            Thread.Sleep(delay);
-            inner.Apply(w, g);
+            var outcome = inner.ComputeNext(w, grad);
+            computed();
+            return outcome;
         }
+        public WorkerSnapshot Snapshot() => inner.Snapshot();
+        public void Restore(WorkerSnapshot snapshot) => inner.Restore(snapshot);
     }
 
     [Fact]

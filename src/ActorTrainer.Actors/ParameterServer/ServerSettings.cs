@@ -30,6 +30,22 @@ public sealed record ServerSettings
     /// <summary>Abort the run as diverged once workers report more non-finite gradients than this.</summary>
     public long MaxNonFiniteReports { get; }
 
+    /// <summary>Send the observer a <see cref="RunSnapshot"/> when the run ends (unless it diverged: the last
+    /// good one stays) and every <see cref="SnapshotEvery"/> updates.</summary>
+    public bool RunSnapshots { get; init; }
+
+    /// <summary>Run snapshots every this many updates; 0 = only when the run ends.</summary>
+    public int SnapshotEvery
+    {
+        get => _snapshotEvery;
+        init => _snapshotEvery = value >= 0 ? value
+            : throw new ArgumentOutOfRangeException(nameof(SnapshotEvery), value, "snapshot interval must be ≥ 0");
+    }
+    private readonly int _snapshotEvery;
+
+    /// <summary>Run snapshots include the workers' streams (only shard 0 of a sharded server asks for them).</summary>
+    public bool SnapshotWorkers { get; init; } = true;
+
     public ServerSettings(
         ConsistencyMode mode, ModelFingerprint fingerprint, long maxUpdates,
         int staleness = 0, int startQuorum = 1, int observerSnapshotEvery = 0, long maxNonFiniteReports = 100)

@@ -27,9 +27,7 @@ public sealed record WorkerSettings
     /// every gradient's round trip (push, the server's turn on a busy core, the answer); with 2 it
     /// computes its next chunk meanwhile, on weights without its own last update (staleness ≥ 1,
     /// recorded like any other). Sync: 1 (a worker waits for the round's weights anyway). Ssp: 1 — the
-    /// bound s is the user's staleness budget; spending one version of it on the worker's own push
-    /// made gradients too stale (ssp:2 with 4 workers on 2 cores: 4,110 of 9,110 refused, against 1,638
-    /// of 6,638 with one push in flight, and half the throughput).
+    /// bound s is the user's staleness budget, and a second push spent it (docs/decisions.md#in-flight).
     /// </summary>
     public static int DefaultMaxInFlight(ConsistencyMode mode) => mode == ConsistencyMode.Async ? 2 : 1;
 

@@ -26,15 +26,15 @@ public sealed class WorkerStateShardingTests
         for (int i = 0; i < Layout.Count; i++) s.Handle(new WorkerRegistered(2, version, Slice(i, version)), i);
     }
 
-    private static List<WorkerOutput> Tick(WorkerState s) =>
-        s.Handle(new ComputeNextChunk(2)).Where(o => o.To == WorkerTarget.Server).ToList();
+    private static List<Outgoing> Tick(WorkerState s) =>
+        s.Handle(new ComputeNextChunk(2)).Where(o => o.To.Audience == Audience.Server).ToList();
 
     [Fact]
     public void Start_registers_with_every_shard_under_its_slice_fingerprint()
     {
         var s = Worker(ConsistencyMode.Async);
         var outbox = s.Start();
-        Assert.Equal([0, 1], outbox.Select(o => o.Shard));
+        Assert.Equal([0, 1], outbox.Select(o => o.To.Shard));
         Assert.Equal(
             [Layout.Fingerprint(0, Shape), Layout.Fingerprint(1, Shape)],
             outbox.Select(o => Assert.IsType<RegisterWorker>(o.Message).Fingerprint));
@@ -51,7 +51,7 @@ public sealed class WorkerStateShardingTests
         Assert.Equal(WorkerPhase.Running, s.Phase);
 
         var pushes = Tick(s);
-        Assert.Equal([0, 1], pushes.Select(o => o.Shard));
+        Assert.Equal([0, 1], pushes.Select(o => o.To.Shard));
         var p0 = Assert.IsType<PushGradient>(pushes[0].Message);
         var p1 = Assert.IsType<PushGradient>(pushes[1].Message);
         Assert.Equal((3L, 0L), (p0.BaseVersion, p0.ChunkId)); // each slice carries its shard's version

@@ -414,4 +414,49 @@ public sealed class ParameterServerStateTests
                 .Select(o => ((WeightsPublished)o.Message).Version));
         Assert.Equal([2L, 4L], versions);
     }
+
+    // ---- run snapshots -------------------------------------------------------------------------
+
+    private static WorkerSnapshot Streams(long next, float h) => new(0, 1, next, [h]);
+
+    [Fact]
+    public void A_run_snapshot_holds_W_after_its_update_and_each_workers_last_counted_chunk_and_the_final_one_comes_before_completion()
+    {
+        var settings = new ServerSettings(ConsistencyMode.Sync, Fp, 1000, startQuorum: 2) { RunSnapshots = true, SnapshotEvery = 1 };
+        var s = new ParameterServerState(settings, W0, OptimizerUpdateRule.Sgd(Lr));
+        s.Handle(new RegisterWorker(0, Fp));
+        s.Handle(new RegisterWorker(1, Fp));
+        s.Handle(Push(0, 0, 5, Ones()));
+        var outbox = s.Handle(Push(1, 0, 9, Ones(2)));                       // closes update 1: a snapshot is due
+        Assert.Equal(new SnapshotRequested(0, 0, 5), Single<SnapshotRequested>(outbox, Recipient.Worker(0)));
+        Assert.Equal(new SnapshotRequested(0, 1, 9), Single<SnapshotRequested>(outbox, Recipient.Worker(1)));
+        Assert.DoesNotContain(outbox, o => o.Message is RunSnapshot);       // waits for the workers
+
+        s.Handle(Push(0, 1, 6, Ones()));                                     // waits in the open round: not counted
+        var stop = s.Handle(new StopTraining("stopped"));
+        Assert.Equal(new SnapshotRequested(1, 0, 5), Single<SnapshotRequested>(stop, Recipient.Worker(0)));
+        Assert.DoesNotContain(stop, o => o.Message is TrainingCompleted);   // held for the final snapshot
+
+        s.Handle(new WorkerSnapshotTaken(0, 0, Streams(6, 0.5f)));
+        var first = Single<RunSnapshot>(s.Handle(new WorkerSnapshotTaken(0, 1, Streams(10, 0.25f))), Recipient.Observer);
+        Assert.Equal((1L, 1L, false), (first.UpdateNumber, first.Version, first.Final));
+        Assert.Equal(Sgd(W0, Ones(1.5f)), first.Weights);                    // W after update 1
+        Assert.Equal([6L, 10L], first.Workers.Select(w => w.NextChunk));
+
+        s.Handle(new WorkerSnapshotTaken(1, 1, Streams(10, 0.25f)));
+        var last = s.Handle(new WorkerSnapshotTaken(1, 0, Streams(6, 0.5f)));
+        Assert.True(Single<RunSnapshot>(last, Recipient.Observer).Final);
+        Assert.IsType<TrainingCompleted>(last[^1].Message);                 // the completion follows the final snapshot
+    }
+
+    [Fact]
+    public void A_diverged_run_takes_no_final_snapshot()
+    {
+        var settings = new ServerSettings(ConsistencyMode.Async, Fp, 1000, maxNonFiniteReports: 0) { RunSnapshots = true };
+        var s = new ParameterServerState(settings, W0, OptimizerUpdateRule.Sgd(Lr));
+        s.Handle(new RegisterWorker(0, Fp));
+        var outbox = s.Handle(new NonFiniteGradientSkipped(0, 0, 0, float.NaN, double.NaN));
+        Assert.Equal(CompletionReason.Diverged, Single<TrainingCompleted>(outbox, Recipient.Observer).Reason);
+        Assert.DoesNotContain(outbox, o => o.Message is SnapshotRequested or RunSnapshot);
+    }
 }

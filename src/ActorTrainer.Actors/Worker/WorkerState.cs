@@ -4,13 +4,6 @@ using ActorTrainer.Core.Training;
 
 namespace ActorTrainer.Actors.Worker;
 
-/// <summary>Where a message from the worker's state goes.</summary>
-public enum WorkerTarget { Server, Self }
-
-/// <summary>One message the worker actor must send, in outbox order. <paramref name="Shard"/> says
-/// which parameter-server shard a <see cref="WorkerTarget.Server"/> message is for (0 when unsharded).</summary>
-public readonly record struct WorkerOutput(WorkerTarget To, ITrainerMessage Message, int Shard = 0);
-
 /// <summary>Lifecycle of a worker.</summary>
 public enum WorkerPhase { Registering, Running, Stopped }
 
@@ -26,6 +19,8 @@ public enum WorkerPhase { Registering, Running, Stopped }
 /// - ssp: while its weights are at most s versions behind the newest version it has heard of;
 /// - every mode: while fewer than MaxInFlight pushes await the server's answer (flow control).
 /// A non-finite gradient is never pushed; it is reported and the worker moves on.
+/// For run snapshots it keeps h after each chunk the server may still count (those in flight and the
+/// last answered), and answers <see cref="SnapshotRequested"/> with its streams just after the chunk asked.
 ///
 /// Sharded servers (<see cref="ShardLayout"/> with N &gt; 1): the worker registers with every shard,
 /// assembles its W from the N slices and pushes gradient slice i, with shard i's version as base
@@ -56,6 +51,9 @@ public sealed class WorkerState
     private readonly PushBuffers[] _buffers; // (N) gradient arrays pushed to shard i, reused once answered
     private readonly float[]? _scratch;   // (P) N shards: the whole gradient, sliced into shard buffers
     private bool _tickPending;
+    private readonly WorkerSnapshot _start;  // the streams before this worker's first chunk
+    private readonly List<(long Chunk, float[] Hidden)> _after = new(); // h (B×H) after each chunk a snapshot may ask for
+    private readonly Stack<float[]> _freeHidden = new();               // arrays of _after, reused
 
     /// <param name="layout">How W is split across server shards; null = one unsharded server.</param>
     public WorkerState(int workerId, IGradientComputer computer, WorkerSettings settings, ShardLayout? layout = null)
@@ -80,6 +78,7 @@ public sealed class WorkerState
         _buffers = layout.Ranges.Select(r => new PushBuffers(r.Count)).ToArray();
         _scratch = n > 1 ? new float[layout.ParameterCount] : null;
         Fingerprint = new ModelFingerprint(computer.ParameterCount, settings.ModelShape);
+        _start = computer.Snapshot();
     }
 
     public int WorkerId { get; }
@@ -91,12 +90,6 @@ public sealed class WorkerState
     public string? StopReason { get; private set; }
     /// <summary>Version of the local W (−1 before registration); sharded: the oldest slice's version.</summary>
     public long LocalVersion => _localVersion.Min();
-    /// <summary>Newest server version heard of (weights, acks, rejections); sharded: the newest of any shard.</summary>
-    public long KnownServerVersion => _knownVersion.Max();
-    /// <summary>Per shard: version of the slice held (−1 before registration).</summary>
-    public IReadOnlyList<long> LocalVersions => _localVersion;
-    public long ChunksComputed { get; private set; }
-    public long GradientsPushed { get; private set; }
     public long NonFiniteSkipped { get; private set; }
     /// <summary>Pushes awaiting the server's answer; sharded: at the shard with the most.</summary>
     public int InFlight => _inFlight.Max();
@@ -104,18 +97,18 @@ public sealed class WorkerState
     public int GradientBuffersAllocated => _buffers.Sum(b => b.Allocated);
 
     /// <summary>The first messages: ask the server (every shard) to register.</summary>
-    public IReadOnlyList<WorkerOutput> Start() => _layout.Ranges
-        .Select(r => new WorkerOutput(WorkerTarget.Server, new RegisterWorker(WorkerId, _layout.Fingerprint(r.Index, _settings.ModelShape)), r.Index))
+    public IReadOnlyList<Outgoing> Start() => _layout.Ranges
+        .Select(r => new Outgoing(Recipient.Server(r.Index), new RegisterWorker(WorkerId, _layout.Fingerprint(r.Index, _settings.ModelShape))))
         .ToArray();
 
     /// <summary>Processes one message — from server shard <paramref name="shard"/> (0 when unsharded;
     /// ignored for the self-tick); returns what to send, in order.</summary>
-    public IReadOnlyList<WorkerOutput> Handle(ITrainerMessage message, int shard = 0)
+    public IReadOnlyList<Outgoing> Handle(ITrainerMessage message, int shard = 0)
     {
         ArgumentNullException.ThrowIfNull(message);
         if ((uint)shard >= (uint)_layout.Count)
             throw new ArgumentOutOfRangeException(nameof(shard), shard, $"shard index must be in [0, {_layout.Count})");
-        var outbox = new List<WorkerOutput>();
+        var outbox = new List<Outgoing>();
         switch (message)
         {
             case WorkerRegistered m:
@@ -132,12 +125,12 @@ public sealed class WorkerState
                 TakeWeights(shard, m.Version, m.Weights, m.Lease);
                 break;
             case GradientApplied m:
-                Answered(shard);
+                Answered(shard, m.ChunkId);
                 _buffers[shard].Answered(m.ChunkId);
                 HearOf(shard, m.Version);
                 break;
             case GradientRejected m:
-                Answered(shard);
+                Answered(shard, m.ChunkId);
                 _buffers[shard].Answered(m.ChunkId);
                 HearOf(shard, m.CurrentVersion);
                 if (m.Reason == RejectionReason.TrainingFinished) Stop("training finished");
@@ -145,6 +138,9 @@ public sealed class WorkerState
                 // holds the server's current weights (unless its gradient is already in the round).
                 else if (m.Reason != RejectionReason.AlreadyInRound)
                     _waitBeyondVersion[shard] = Math.Min(_waitBeyondVersion[shard], m.CurrentVersion - 1);
+                break;
+            case SnapshotRequested m:
+                outbox.Add(new(Recipient.Server(shard), new WorkerSnapshotTaken(m.SnapshotId, WorkerId, StreamsAfter(m.LastChunk))));
                 break;
             case ComputeNextChunk:
                 _tickPending = false;
@@ -189,7 +185,38 @@ public sealed class WorkerState
         _localVersion[shard] = version;
     }
 
-    private void Answered(int shard) => _inFlight[shard] = Math.Max(0, _inFlight[shard] - 1);
+    /// <summary>The server has answered the push of <paramref name="chunk"/>: a later snapshot asks for it or a later chunk.</summary>
+    private void Answered(int shard, long chunk)
+    {
+        _inFlight[shard] = Math.Max(0, _inFlight[shard] - 1);
+        if (shard == 0) ForgetBefore(chunk); // snapshots come from shard 0
+    }
+
+    /// <summary>Keeps h after the chunk just computed, for a snapshot that may count it.</summary>
+    private void Remember(long chunk)
+    {
+        var h = _freeHidden.Count > 0 ? _freeHidden.Pop() : new float[_start.Hidden.Length]; // (B×H)
+        _computer.CopyHidden(h);
+        _after.Add((chunk, h));
+    }
+
+    private void ForgetBefore(long chunk)
+    {
+        int n = 0;
+        while (n < _after.Count && _after[n].Chunk < chunk) _freeHidden.Push(_after[n++].Hidden);
+        _after.RemoveRange(0, n);
+    }
+
+    /// <summary>The streams just after <paramref name="lastChunk"/> (long.MinValue: before the first chunk).</summary>
+    private WorkerSnapshot StreamsAfter(long lastChunk)
+    {
+        if (lastChunk == long.MinValue) return _start with { Hidden = (float[])_start.Hidden.Clone() };
+        int i = _after.FindIndex(a => a.Chunk == lastChunk);
+        if (i < 0) throw new InvalidOperationException($"worker {WorkerId} was asked for its state after chunk {lastChunk}, which it no longer holds");
+        var snapshot = _start with { NextChunk = lastChunk + 1, Hidden = (float[])_after[i].Hidden.Clone() };
+        ForgetBefore(lastChunk);
+        return snapshot;
+    }
 
     private void HearOf(int shard, long version) => _knownVersion[shard] = Math.Max(_knownVersion[shard], version);
 
@@ -220,31 +247,30 @@ public sealed class WorkerState
         return true;
     }
 
-    private void ScheduleIfAllowed(List<WorkerOutput> outbox)
+    private void ScheduleIfAllowed(List<Outgoing> outbox)
     {
         if (_tickPending || !MayCompute()) return;
         _tickPending = true;
-        outbox.Add(new(WorkerTarget.Self, new ComputeNextChunk(WorkerId)));
+        outbox.Add(new(Recipient.Self, new ComputeNextChunk(WorkerId)));
     }
 
-    private void ComputeAndPush(List<WorkerOutput> outbox)
+    private void ComputeAndPush(List<Outgoing> outbox)
     {
         // One shard: the gradient is computed straight into the array pushed to it. N shards: into the
         // scratch, then sliced into each shard's array.
         var grad = _scratch ?? _buffers[0].Rent(); // (P)
         var outcome = _computer.ComputeNext(_w, grad);
-        ChunksComputed++;
+        Remember(outcome.ChunkIndex);
         if (!outcome.Finite)
         {
             if (_scratch is null) _buffers[0].Return(grad);
             NonFiniteSkipped++;
             // every shard counts it (divergence limit) and moves its last chunk id on
             foreach (var r in _layout.Ranges)
-                outbox.Add(new(WorkerTarget.Server,
-                    new NonFiniteGradientSkipped(WorkerId, _localVersion[r.Index], outcome.ChunkIndex, outcome.Loss, outcome.GradNorm), r.Index));
+                outbox.Add(new(Recipient.Server(r.Index),
+                    new NonFiniteGradientSkipped(WorkerId, _localVersion[r.Index], outcome.ChunkIndex, outcome.Loss, outcome.GradNorm)));
             return;
         }
-        GradientsPushed++;
         var hidden = _computer.Snapshot().Hidden; // (B×H) h after the chunk: a cluster server keeps it for the slot
         foreach (var r in _layout.Ranges)
         {
@@ -260,9 +286,9 @@ public sealed class WorkerState
             _buffers[r.Index].Sent(outcome.ChunkIndex, slice);
             _inFlight[r.Index]++;
             _waitBeyondVersion[r.Index] = _localVersion[r.Index];
-            outbox.Add(new(WorkerTarget.Server, new PushGradient(
+            outbox.Add(new(Recipient.Server(r.Index), new PushGradient(
                 WorkerId, _localVersion[r.Index], outcome.ChunkIndex, slice, outcome.Loss, outcome.GradNorm, outcome.Clipped, outcome.Tokens)
-                { Hidden = hidden }, r.Index));
+                { Hidden = hidden }));
         }
     }
 }

@@ -5,6 +5,7 @@ using ActorTrainer.Core.Optim;
 using ActorTrainer.Core.Training;
 using ActorTrainer.Actors.Cluster;
 using ActorTrainer.Actors.TensorChannel;
+using ActorTrainer.Actors.Sharding;
 using Akka.Actor;
 using Akka.TestKit.Xunit2;
 
@@ -60,14 +61,17 @@ public sealed class ShardedTrainingRunTests : TestKit
         Assert.Equal(300, result.ShardStats.Max(st => st.Updates));
         Assert.Equal(result.ShardStats.Min(st => st.Updates), result.Stats.Updates);
         Assert.Equal(Enumerable.Range(1, updates.Count).Select(i => (long)i), updates.Select(u => u.UpdateNumber)); // shard 0's sequence
-        // Converged: W starts at 0, on average 1.27 from the target (2 at most). Async workers keep two pushes
-        // in flight, so Adam steps on gradients up to ~10 versions stale and a weight can still swing by a
-        // few steps (lr 0.05) at the moment the run stops: the mean error is the steady measure (≤ 0.06 in
-        // 10 runs each mode), one element's a loose bound (≤ 0.53); a shard left behind would leave its
-        // slice near 0.
-        var error = Enumerable.Range(0, P).Select(i => Math.Abs(result.Weights[i] - Target[i])).ToArray();
-        Assert.True(error.Average() < 0.1, $"mean |W − target| = {error.Average()}");
-        for (int i = 0; i < P; i++) Assert.True(error[i] < 0.75, $"W[{i}] = {result.Weights[i]}, target {Target[i]}");
+        // Every shard trained its slice. From W = 0 a slice's mean error is its mean |target| (ratio 1, what a
+        // shard left behind keeps). A shard that applied its ≥ 150 updates has moved each weight as far as it
+        // needed (Adam moves a weight ~lr = 0.05 per step: 7.5 in 150 steps, against |target| ≤ 2), so it sits at
+        // its target up to the swing of stale steps, which is far below the distance to 0. Half the initial error
+        // lies between the two.
+        foreach (var r in new ShardLayout(P, 2).Ranges)
+        {
+            double initial = Enumerable.Range(r.Offset, r.Count).Average(i => Math.Abs(Target[i]));
+            double now = Enumerable.Range(r.Offset, r.Count).Average(i => Math.Abs(result.Weights[i] - Target[i]));
+            Assert.True(now < initial / 2, $"{r}: mean |W − target| = {now}, {initial} at the start");
+        }
     }
 
     [Fact]
@@ -83,8 +87,8 @@ public sealed class ShardedTrainingRunTests : TestKit
         // out: 2 registrations, then each update's weights to both workers (none after the last update)
         Assert.Equal(20 * push, load.TensorBytesReceived);
         Assert.Equal(2 * registered + 9 * 2 * weights, load.TensorBytesSent);
-        Assert.InRange(load.BusyFraction, 0, 1);
         Assert.True(load.BusySeconds > 0);
+        Assert.True(load.BusySeconds <= load.ElapsedSeconds, $"busy {load.BusySeconds} s of {load.ElapsedSeconds} s"); // counted once per message
     }
 
     [Fact]

@@ -32,6 +32,14 @@ public sealed record TrainingRunSettings
     /// i's CPU (see <see cref="Hosting.ThreadAffinity"/>). Only right when this run owns the machine's
     /// cores: processes sharing a machine (a local cluster) would pin onto the same CPUs.</summary>
     public bool PinThreads { get; init; } = true;
+    /// <summary>Run snapshots (<see cref="TrainingCallbacks.OnSnapshot"/>) every this many updates; 0 = only as the run ends.</summary>
+    public int SnapshotEvery
+    {
+        get => _snapshotEvery;
+        init => _snapshotEvery = value >= 0 ? value
+            : throw new ArgumentOutOfRangeException(nameof(SnapshotEvery), value, "snapshot interval must be ≥ 0");
+    }
+    private readonly int _snapshotEvery;
 
     public TrainingRunSettings(
         ConsistencyMode mode, long maxUpdates, string modelShape = "", int staleness = 0,
@@ -69,14 +77,19 @@ public sealed record TrainingRunSettings
 
     /// <summary>Settings of server shard <paramref name="shard"/> of <paramref name="layout"/>: its slice's
     /// fingerprint, everything else as for one server (each shard counts its own updates).</summary>
-    public ServerSettings ToServerSettings(Sharding.ShardLayout layout, int shard, int workerCount, bool snapshotsForValidation)
+    /// <param name="runSnapshots">Take run snapshots (<see cref="SnapshotEvery"/>); the workers' streams come from shard 0.</param>
+    public ServerSettings ToServerSettings(Sharding.ShardLayout layout, int shard, int workerCount, bool snapshotsForValidation,
+        bool runSnapshots = false)
     {
         ArgumentNullException.ThrowIfNull(layout);
         return new(
             Mode, layout.Fingerprint(shard, ModelShape), MaxUpdates, Staleness,
             startQuorum: workerCount,
             observerSnapshotEvery: snapshotsForValidation ? ValidateEvery : 0,
-            maxNonFiniteReports: MaxNonFiniteReports);
+            maxNonFiniteReports: MaxNonFiniteReports)
+        {
+            RunSnapshots = runSnapshots, SnapshotEvery = SnapshotEvery, SnapshotWorkers = shard == 0,
+        };
     }
 
     public WorkerSettings ToWorkerSettings() => new(Mode, ModelShape, Staleness, MaxInFlight);

@@ -54,6 +54,7 @@ internal sealed class CoordinatorActor : ReceiveActor
         Receive<TrainingCompleted>(Handle);
         Receive<ServerLoadReported>(Handle);
         Receive<RegistrationRejected>(Handle);
+        Receive<RunSnapshot>(Handle);
         Receive<ITrainerEvent>(Handle);
         Receive<StopTraining>(Handle);
         Receive<Terminated>(Handle);
@@ -84,7 +85,8 @@ internal sealed class CoordinatorActor : ReceiveActor
             : layout.Ranges.Select(r => ((IShardableUpdateRule)_rule).Slice(r.Offset, r.Count)).ToArray();
         _servers = layout.Ranges.Select(r =>
         {
-            var serverSettings = _settings.ToServerSettings(layout, r.Index, _computers.Count, _callbacks.Validate is not null);
+            var serverSettings = _settings.ToServerSettings(layout, r.Index, _computers.Count, _callbacks.Validate is not null,
+                runSnapshots: _callbacks.OnSnapshot is not null);
             var slice = _initialWeights.AsSpan(r.Offset, r.Count).ToArray(); // (Count_i)
             var server = Context.ActorOf(ParameterServerActor.Props(serverSettings, slice, _shardRules[r.Index], Self,
                     pinCpu: _settings.PinThreads ? r.Index : null),
@@ -119,6 +121,11 @@ internal sealed class CoordinatorActor : ReceiveActor
     });
 
     private void Handle(ServerLoadReported m) => _shards.AddLoad(ShardOfSender(), m);
+
+    private void Handle(RunSnapshot m) => Guard(() =>
+    {
+        if (_shards.AddRunSnapshot(ShardOfSender(), m) is { } whole) _callbacks.OnSnapshot?.Invoke(whole);
+    });
 
     private void Handle(TrainingCompleted m) => Guard(() =>
     {

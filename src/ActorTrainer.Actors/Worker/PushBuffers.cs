@@ -5,8 +5,8 @@ namespace ActorTrainer.Actors.Worker;
 /// has answered the push. In process the server reads the pushed array itself (no copy), and it is
 /// done with it when it answers: a rejection is immediate, an ack comes after the update (sync: after
 /// the round's average). Across nodes the array is serialized before the server can answer. So an
-/// answered buffer is free, and after warm-up a worker allocates nothing per chunk: fresh 0.4 MB
-/// arrays per chunk (medium shape) were a steady source of blocking gen2 collections.
+/// answered buffer is free, and after warm-up a worker allocates nothing per chunk (fresh arrays fed
+/// blocking gen2 collections: docs/decisions.md#pooled-arrays).
 /// A push that is never answered (its server died, the run stopped) simply keeps its array;
 /// at most <see cref="MaxAwaiting"/> are remembered, the oldest forgotten first (left to the GC).
 /// Not thread-safe: the worker's state owns it.

@@ -54,6 +54,7 @@ public sealed class WorkerActor : ReceiveActor
         Receive<WeightsPublished>(Handle);
         Receive<GradientApplied>(Handle);
         Receive<GradientRejected>(Handle);
+        Receive<SnapshotRequested>(Handle);
         Receive<ComputeNextChunk>(Handle);
         Receive<Terminated>(Handle);
     }
@@ -70,6 +71,7 @@ public sealed class WorkerActor : ReceiveActor
     private void Handle(WeightsPublished m) => Deliver(_state.Handle(m, ShardOfSender()));
     private void Handle(GradientApplied m) => Deliver(_state.Handle(m, ShardOfSender()));
     private void Handle(GradientRejected m) => Deliver(_state.Handle(m, ShardOfSender()));
+    private void Handle(SnapshotRequested m) => Deliver(_state.Handle(m, ShardOfSender()));
     private void Handle(ComputeNextChunk m) => Deliver(_state.Handle(m));
 
     private void Handle(Terminated t)
@@ -86,11 +88,11 @@ public sealed class WorkerActor : ReceiveActor
         return shard;
     }
 
-    private void Deliver(IReadOnlyList<WorkerOutput> outbox)
+    private void Deliver(IReadOnlyList<Outgoing> outbox)
     {
-        foreach (var (to, message, shard) in outbox)
+        foreach (var (to, message) in outbox)
         {
-            if (to == WorkerTarget.Server) _servers[shard].Tell(message, Self);
+            if (to.Audience == Audience.Server) _servers[to.Shard].Tell(message, Self);
             else Self.Tell(message, Self);
         }
         if (_state.Phase == WorkerPhase.Stopped) Context.Stop(Self);

@@ -21,17 +21,17 @@ public sealed class WorkerStateTests
         return (new WorkerState(4, computer, new WorkerSettings(mode, Shape, staleness, maxInFlight)), computer);
     }
 
-    private static IReadOnlyList<WorkerOutput> Registered(WorkerState s, long version = 0) =>
+    private static IReadOnlyList<Outgoing> Registered(WorkerState s, long version = 0) =>
         s.Handle(new WorkerRegistered(s.WorkerId, version, WeightsAt(version)));
 
     /// <summary>Handles self-ticks until the worker stops asking for one; returns what went to the server.</summary>
-    private static List<ITrainerMessage> Drain(WorkerState s, IReadOnlyList<WorkerOutput> outbox, int maxTicks = 10)
+    private static List<ITrainerMessage> Drain(WorkerState s, IReadOnlyList<Outgoing> outbox, int maxTicks = 10)
     {
-        var toServer = outbox.Where(o => o.To == WorkerTarget.Server).Select(o => o.Message).ToList();
-        for (int i = 0; i < maxTicks && outbox.Any(o => o.To == WorkerTarget.Self); i++)
+        var toServer = outbox.Where(o => o.To.Audience == Audience.Server).Select(o => o.Message).ToList();
+        for (int i = 0; i < maxTicks && outbox.Any(o => o.To.Audience == Audience.Self); i++)
         {
             outbox = s.Handle(new ComputeNextChunk(s.WorkerId));
-            toServer.AddRange(outbox.Where(o => o.To == WorkerTarget.Server).Select(o => o.Message));
+            toServer.AddRange(outbox.Where(o => o.To.Audience == Audience.Server).Select(o => o.Message));
         }
         return toServer;
     }
@@ -41,7 +41,7 @@ public sealed class WorkerStateTests
     {
         var (s, _) = Worker(ConsistencyMode.Async);
         var out0 = Assert.Single(s.Start());
-        Assert.Equal(WorkerTarget.Server, out0.To);
+        Assert.Equal(Recipient.Server(0), out0.To);
         Assert.Equal(new RegisterWorker(4, new ModelFingerprint(P, Shape)), out0.Message);
         Assert.Equal(WorkerPhase.Registering, s.Phase);
         Assert.False(s.MayCompute());
@@ -52,7 +52,7 @@ public sealed class WorkerStateTests
     {
         var (s, c) = Worker(ConsistencyMode.Async);
         var outbox = Registered(s, version: 3);
-        Assert.Equal([new WorkerOutput(WorkerTarget.Self, new ComputeNextChunk(4))], outbox);
+        Assert.Equal([new Outgoing(Recipient.Self, new ComputeNextChunk(4))], outbox);
         Assert.Equal(WorkerPhase.Running, s.Phase);
         Assert.Empty(c.FirstWeightSeen); // computing waits for the tick
     }
@@ -168,7 +168,7 @@ public sealed class WorkerStateTests
     {
         var (s, _) = Worker(ConsistencyMode.Async);
         Registered(s);
-        Assert.DoesNotContain(s.Handle(new WeightsPublished(1, 1, WeightsAt(1))), o => o.To == WorkerTarget.Self);
+        Assert.DoesNotContain(s.Handle(new WeightsPublished(1, 1, WeightsAt(1))), o => o.To.Audience == Audience.Self);
     }
 
     [Fact]
@@ -181,7 +181,7 @@ public sealed class WorkerStateTests
         Assert.False(s.MayCompute());
 
         var outbox = s.Handle(new GradientApplied(4, 0, 0, 1, 0));
-        Assert.Equal([new WorkerOutput(WorkerTarget.Self, new ComputeNextChunk(4))], outbox);
+        Assert.Equal([new Outgoing(Recipient.Self, new ComputeNextChunk(4))], outbox);
         Assert.Single(Drain(s, outbox, maxTicks: 5));
         // a rejection answers a push too
         Assert.Single(Drain(s, s.Handle(new GradientRejected(4, 1, 0, RejectionReason.TooStale, "stale", 1)), maxTicks: 5));
@@ -244,5 +244,21 @@ public sealed class WorkerStateTests
         var (s, _) = Worker(ConsistencyMode.Async);
         var ex = Assert.Throws<ArgumentException>(() => s.Handle(new WorkerRegistered(4, 0, new float[P + 1])));
         Assert.Contains($"length {P + 1}", ex.Message);
+    }
+
+    [Fact]
+    public void A_snapshot_request_is_answered_with_the_streams_after_the_chunk_asked_not_the_newest()
+    {
+        var (s, _) = Worker(ConsistencyMode.Async, maxInFlight: 2);
+        Assert.Equal(2, Drain(s, Registered(s, version: 3)).Count);         // chunks 0 and 1 on version 3: h = 3, then 6
+
+        static WorkerSnapshotTaken Answer(IReadOnlyList<Outgoing> outbox) =>
+            (WorkerSnapshotTaken)Assert.Single(outbox, o => o.To == Recipient.Server(0)).Message;
+        var before = Answer(s.Handle(new SnapshotRequested(7, 4, long.MinValue)));
+        Assert.Equal((7L, 4, 0L, 0f), (before.SnapshotId, before.WorkerId, before.Snapshot.NextChunk, before.Snapshot.Hidden[0]));
+        var after0 = Answer(s.Handle(new SnapshotRequested(8, 4, 0)));
+        Assert.Equal((1L, 3f), (after0.Snapshot.NextChunk, after0.Snapshot.Hidden[0]));
+        var after1 = Answer(s.Handle(new SnapshotRequested(9, 4, 1)));
+        Assert.Equal((2L, 6f), (after1.Snapshot.NextChunk, after1.Snapshot.Hidden[0]));
     }
 }

@@ -25,4 +25,9 @@ public sealed class TrainingCallbacks
 
     /// <summary>Each validation result as it is computed.</summary>
     public Action<ValidationResult>? OnValidation { get; init; }
+
+    /// <summary>Consistent snapshots of the run, taken without stopping it, for checkpoints: every
+    /// <see cref="TrainingRunSettings.SnapshotEvery"/> updates and as the run ends (before its task completes;
+    /// not when it diverged). Null: none are taken.</summary>
+    public Action<RunSnapshot>? OnSnapshot { get; init; }
 }

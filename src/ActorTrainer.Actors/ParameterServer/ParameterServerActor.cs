@@ -39,6 +39,7 @@ public sealed class ParameterServerActor : ReceiveActor
         Receive<NonFiniteGradientSkipped>(Handle);
         Receive<WorkerLeft>(Handle);
         Receive<StopTraining>(Handle);
+        Receive<WorkerSnapshotTaken>(Handle);
         Receive<Terminated>(Handle);
     }
 
@@ -81,13 +82,17 @@ public sealed class ParameterServerActor : ReceiveActor
 
     private void Handle(StopTraining m) => Deliver(_state.Handle(m));
 
+    private void Handle(WorkerSnapshotTaken m) => Deliver(_state.Handle(m));
+
     private void Handle(Terminated t)
     {
         foreach (var (id, worker) in _workers)
         {
             if (!worker.Equals(t.ActorRef)) continue;
             _workers.Remove(id);
-            Deliver(_state.Handle(new WorkerLeft(id, "terminated")));
+            // Terminated overtakes the worker's last messages (system messages go first): queue the
+            // leave behind them, so a snapshot answer the worker sent before stopping still counts.
+            Self.Tell(new WorkerLeft(id, "terminated"), Self);
             return;
         }
     }

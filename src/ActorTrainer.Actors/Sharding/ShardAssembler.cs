@@ -11,12 +11,15 @@ namespace ActorTrainer.Actors.Sharding;
 /// - Completion: the first shard to complete ends the run (the others are told to stop); once all N
 ///   have completed, the result is their slices concatenated, with the first shard's reason and the
 ///   counters combined by <see cref="ServerStats.Combine"/>.
+/// - Run snapshots: joined like the validation snapshots (the final ones by being final, as shards may end
+///   at different updates), optimizer states concatenated in key order, workers' streams from shard 0.
 /// With one shard every report passes straight through.
 /// </summary>
 public sealed class ShardAssembler
 {
     private readonly ShardLayout _layout;
     private readonly SortedDictionary<long, float[]?[]> _snapshots = new(); // update number → slices by shard
+    private readonly SortedDictionary<(bool Final, long Update), RunSnapshot?[]> _runSnapshots = new();
     private readonly TrainingCompleted?[] _completed;
     private readonly ServerLoadReported?[] _loads;
     private int _completedCount;
@@ -44,6 +47,27 @@ public sealed class ShardAssembler
         if (parts.Any(p => p is null)) return null;
         _snapshots.Remove(m.UpdateNumber);
         return new WeightsPublished(m.Version, m.UpdateNumber, Concat(parts!)); // versions agree when shards start equal
+    }
+
+    /// <summary>Shard <paramref name="shard"/>'s part of a run snapshot; returns the whole run's once every
+    /// shard's part is in, else null.</summary>
+    public RunSnapshot? AddRunSnapshot(int shard, RunSnapshot m)
+    {
+        ArgumentNullException.ThrowIfNull(m);
+        CheckSlice(shard, m.Weights.Length);
+        if (_layout.Count == 1) return m;
+        var key = (m.Final, m.Final ? 0 : m.UpdateNumber);
+        if (!_runSnapshots.TryGetValue(key, out var parts)) _runSnapshots[key] = parts = new RunSnapshot?[_layout.Count];
+        parts[shard] = m;
+        if (parts.Any(p => p is null)) return null;
+        _runSnapshots.Remove(key);
+        var all = parts.Select(p => p!).ToArray();
+        var optimizer = all.All(p => p.Optimizer is not null)
+            ? Core.Optim.OptimizerState.Concat(all.Select(p => new Core.Optim.OptimizerState(p.Optimizer!.Length, p.Optimizer.Buffers,
+                all.Max(q => q.Optimizer!.StepCount))).ToArray())
+            : null;
+        return new RunSnapshot(all[0].UpdateNumber, all.Min(p => p.Version), Concat(all.Select(p => p.Weights).ToArray()),
+            optimizer, all[0].Workers, m.Final);
     }
 
     /// <summary>Shard <paramref name="shard"/>'s load, reported before its completion.</summary>

@@ -20,7 +20,11 @@ namespace ActorTrainer.Actors.ParameterServer;
 /// - ssp: applied only if current − base ≤ s, else refused as too stale;
 /// - the staleness (current − base) of every applied gradient is recorded;
 /// - each update publishes a copy of W to all registered workers (fresh, or from the snapshot pool),
-///   except the run's last.
+///   except the run's last;
+/// - run snapshots (<see cref="ServerSettings.RunSnapshots"/>): W and the rule's state are copied after
+///   the update, every worker is asked for its streams after its last chunk counted so far, and the
+///   <see cref="RunSnapshot"/> goes to the observer once all have answered; the run's final one goes
+///   before <see cref="TrainingCompleted"/>, so a host that has the completion has the final snapshot.
 /// </summary>
 public sealed class ParameterServerState
 {
@@ -30,12 +34,20 @@ public sealed class ParameterServerState
     private float[]? _roundSum;                  // (P) sync: sum of the round's gradients, lazily allocated
     private readonly SnapshotPool? _snapshots;   // arrays for published W, reused (in process)
     private readonly SortedDictionary<int, long> _lastChunk = new();   // registered worker → last chunk id seen
+    private readonly Dictionary<int, long> _lastCounted = new();       // registered worker → last chunk applied or refused
+                                                                       // (not one waiting in the open round)
     private readonly SortedDictionary<int, PushGradient> _round = new(); // sync: the open round's gradients
     private readonly long[] _rejections = new long[Enum.GetValues<RejectionReason>().Length];
     private readonly long[] _stalenessHistogram = new long[ServerStats.StalenessBuckets];
     private long _gradientsApplied, _nonFiniteReports, _maxStaleness, _stalenessSum;
     private bool _started;
     private StopTraining? _stop;                 // a stop at a future update count (StopTraining.AtUpdate)
+    private readonly SortedDictionary<long, PendingSnapshot> _pending = new(); // run snapshots awaiting workers, by id
+    private long _nextSnapshotId;
+    private TrainingCompleted? _completion;      // held until the final run snapshot is out
+
+    /// <summary>A run snapshot's server part and the workers' answers so far (null: still awaited).</summary>
+    private sealed record PendingSnapshot(RunSnapshot Server, SortedDictionary<int, WorkerSnapshot?> Workers);
 
     /// <param name="initialWeights">W at <paramref name="initialVersion"/>; copied.</param>
     /// <param name="snapshots">Where published snapshots come from (in process); null = a fresh copy each time.
@@ -71,8 +83,6 @@ public sealed class ParameterServerState
     public ReadOnlySpan<float> Weights => _w;
     public bool IsRegistered(int workerId) => _lastChunk.ContainsKey(workerId);
     public IReadOnlyCollection<int> RegisteredWorkers => _lastChunk.Keys;
-    /// <summary>Sync: workers whose gradient is in the open round.</summary>
-    public IReadOnlyCollection<int> OpenRound => _round.Keys;
 
     public ServerStats Stats() => new(
         Version, Updates, _gradientsApplied, (long[])_rejections.Clone(), _nonFiniteReports,
@@ -90,6 +100,7 @@ public sealed class ParameterServerState
             case Worker.NonFiniteGradientSkipped m: NonFiniteReported(m, outbox); break;
             case WorkerLeft m: Leave(m, outbox); break;
             case StopTraining m: Stop(m, outbox); break;
+            case WorkerSnapshotTaken m: SnapshotAnswered(m, outbox); break;
             default:
                 throw new ArgumentException($"the parameter server does not handle {message.GetType().Name}", nameof(message));
         }
@@ -114,6 +125,7 @@ public sealed class ParameterServerState
         }
 
         _lastChunk[m.WorkerId] = long.MinValue;
+        _lastCounted[m.WorkerId] = long.MinValue;
         if (_started)
         {
             outbox.Add(new(Recipient.Worker(m.WorkerId), new WorkerRegistered(m.WorkerId, Version, _w.ToArray())));
@@ -131,8 +143,11 @@ public sealed class ParameterServerState
     private void Leave(WorkerLeft m, List<Outgoing> outbox)
     {
         if (!_lastChunk.Remove(m.WorkerId)) return;
+        _lastCounted.Remove(m.WorkerId);
         _round.Remove(m.WorkerId); // pending ⊆ registered: a sync round averages only present workers
         outbox.Add(new(Recipient.Observer, m));
+        foreach (var p in _pending.Values) p.Workers.Remove(m.WorkerId); // a snapshot does not wait for it
+        DeliverSnapshots(outbox);
         if (_settings.Mode == ConsistencyMode.Sync) TryCloseRound(outbox);
     }
 
@@ -237,6 +252,7 @@ public sealed class ParameterServerState
         long maxStaleness = 0;
         foreach (var c in contributions)
         {
+            Counted(c.WorkerId, c.ChunkId);
             long staleness = versionOnArrival - c.BaseVersion;
             maxStaleness = Math.Max(maxStaleness, staleness);
             _gradientsApplied++;
@@ -268,6 +284,9 @@ public sealed class ParameterServerState
         if (_settings.ObserverSnapshotEvery > 0 && Updates % _settings.ObserverSnapshotEvery == 0)
             outbox.Add(new(Recipient.Observer, toWorkers is { Lease: null } ? toWorkers : new WeightsPublished(Version, Updates, _w.ToArray())));
 
+        if (!last && _settings.RunSnapshots && _settings.SnapshotEvery > 0 && Updates % _settings.SnapshotEvery == 0)
+            TakeSnapshot(final: false, outbox);
+
         if (Updates >= _settings.MaxUpdates)
             Finish(CompletionReason.ReachedMaxUpdates, $"applied {Updates} updates", outbox);
         else if (last)
@@ -293,6 +312,7 @@ public sealed class ParameterServerState
     private void NonFiniteReported(Worker.NonFiniteGradientSkipped m, List<Outgoing> outbox)
     {
         if (_lastChunk.TryGetValue(m.WorkerId, out long last) && m.ChunkId > last) _lastChunk[m.WorkerId] = m.ChunkId;
+        Counted(m.WorkerId, m.ChunkId);
         _nonFiniteReports++;
         outbox.Add(new(Recipient.Observer, m));
         if (!IsFinished && _nonFiniteReports > _settings.MaxNonFiniteReports)
@@ -303,6 +323,9 @@ public sealed class ParameterServerState
     private void Reject(PushGradient m, RejectionReason reason, string detail, List<Outgoing> outbox)
     {
         _rejections[(int)reason]++;
+        // a refused chunk is spent (its gradient is lost by the mode's rule), unless the push never counted
+        if (reason is not (RejectionReason.TrainingFinished or RejectionReason.UnknownWorker or RejectionReason.DuplicateChunk))
+            Counted(m.WorkerId, m.ChunkId);
         var rejected = new GradientRejected(m.WorkerId, m.ChunkId, m.BaseVersion, reason, detail, Version);
         outbox.Add(new(reason == RejectionReason.UnknownWorker ? Recipient.Sender : Recipient.Worker(m.WorkerId), rejected));
         outbox.Add(new(Recipient.Observer, rejected));
@@ -313,6 +336,59 @@ public sealed class ParameterServerState
         if (IsFinished) return;
         IsFinished = true;
         _round.Clear();
-        outbox.Add(new(Recipient.Observer, new TrainingCompleted(reason, detail, Version, _w.ToArray(), Stats())));
+        _completion = new TrainingCompleted(reason, detail, Version, _w.ToArray(), Stats());
+        if (_settings.RunSnapshots && reason != CompletionReason.Diverged) TakeSnapshot(final: true, outbox);
+        else DeliverSnapshots(outbox);
+    }
+
+    // ---- run snapshots ------------------------------------------------------------------------
+
+    /// <summary>The worker's chunk is in W or refused: a snapshot counts it.</summary>
+    private void Counted(int worker, long chunk)
+    {
+        if (_lastCounted.TryGetValue(worker, out long last) && chunk > last) _lastCounted[worker] = chunk;
+    }
+
+    /// <summary>Copies W and the rule's state now and asks every registered worker for its streams.</summary>
+    private void TakeSnapshot(bool final, List<Outgoing> outbox)
+    {
+        long id = _nextSnapshotId++;
+        var optimizer = (_rule as OptimizerUpdateRule)?.State?.Clone();
+        var server = new RunSnapshot(Updates, Version, _w.ToArray(), optimizer, [], final);
+        var workers = new SortedDictionary<int, WorkerSnapshot?>();
+        if (_settings.SnapshotWorkers)
+            foreach (var (worker, lastChunk) in _lastCounted.OrderBy(kv => kv.Key))
+            {
+                workers[worker] = null;
+                outbox.Add(new(Recipient.Worker(worker), new SnapshotRequested(id, worker, lastChunk)));
+            }
+        _pending[id] = new PendingSnapshot(server, workers);
+        DeliverSnapshots(outbox);
+    }
+
+    private void SnapshotAnswered(WorkerSnapshotTaken m, List<Outgoing> outbox)
+    {
+        // an answer from a worker the snapshot stopped waiting for (it left) changes nothing
+        if (!_pending.TryGetValue(m.SnapshotId, out var p) || !p.Workers.ContainsKey(m.WorkerId)) return;
+        p.Workers[m.WorkerId] = m.Snapshot;
+        DeliverSnapshots(outbox);
+    }
+
+    /// <summary>Sends the complete snapshots in the order they were taken, then the held completion
+    /// once no snapshot is pending.</summary>
+    private void DeliverSnapshots(List<Outgoing> outbox)
+    {
+        while (_pending.Count > 0)
+        {
+            var (id, p) = _pending.First();
+            if (p.Workers.Values.Any(w => w is null)) return;
+            _pending.Remove(id);
+            outbox.Add(new(Recipient.Observer, p.Server with { Workers = p.Workers.Values.Select(w => w!).ToArray() }));
+        }
+        if (_completion is { } done)
+        {
+            _completion = null;
+            outbox.Add(new(Recipient.Observer, done));
+        }
     }
 }
