@@ -6,7 +6,7 @@ namespace ActorTrainer.Cli.Commands;
 /// <summary>`actortrainer scale [options]`: a scaling sweep over worker counts, modes, k and shards.</summary>
 internal static class ScaleCommand
 {
-    public const string Help = """
+    public static readonly string Help = """
         usage: actortrainer scale [options]
 
         Trains the same model once per configuration — workers × modes × chunk lengths × server shards —
@@ -36,6 +36,7 @@ internal static class ScaleCommand
                                  DIR/runs/<config>-logs/) and the worker nodes' compute reports, and
                                  include the loopback transport. Cluster: --shards 1 only (its default;
                                  a ps node is one unsharded server) and --until budget only.
+        {SimHelp}
           --stall-timeout S      cluster: a configuration whose nodes print nothing, write no metrics or
                                  checkpoints and do not exit for S seconds has stalled; its nodes are
                                  killed and the sweep fails with their logs (300)
@@ -44,12 +45,12 @@ internal static class ScaleCommand
           --max-in-flight N|auto (auto: 2 in async, 1 in sync and ssp) --progress on|off --config FILE
 
         Writes results.csv, curves.csv, summary.md, throughput.png, loss_vs_time.png, staleness.png
-        and staleness_by_config.png.
-        """;
+        and staleness_by_config.png (sim: also sim_costs.csv, sim_workers.csv and their plots).
+        """.Replace("{SimHelp}", Scaling.Simulation.SimOptions.Help.TrimEnd('\n', '\r'));
 
     /// <summary>Options of the sweep itself; everything else goes to the train settings loader.</summary>
     private static readonly string[] SweepOptions =
-        ["workers", "modes", "chunks", "shards", "budget", "target", "until", "points", "val-tokens", "capacity-seconds", "out", "launcher", "stall-timeout"];
+        ["workers", "modes", "chunks", "shards", "budget", "target", "until", "points", "val-tokens", "capacity-seconds", "out", "launcher", "stall-timeout", .. Scaling.Simulation.SimOptions.Names];
 
     /// <summary>Train options the cluster launcher sets per configuration or passes separately, not as given.</summary>
     private static readonly string[] NotPassedToNodes = ["chunk", "progress", "config"];
@@ -74,6 +75,11 @@ internal static class ScaleCommand
         ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
         Console.CancelKeyPress += onCancel;
         SweepResult result;
+        if (settings.Sim.CompareInProcess)
+        {
+            try { return await Scaling.Simulation.SimValidation.RunAsync(target, settings, progress, stdout, cts.Token); }
+            finally { Console.CancelKeyPress -= onCancel; }
+        }
         try { result = await new ScaleSweep(target, settings, progress).RunAsync(cts.Token); }
         catch (Exception e) when (e is ClusterRunException or InvalidDataException) // a node failed, or left unreadable results
         {
@@ -112,7 +118,8 @@ internal static class ScaleCommand
             {
                 "inproc" => Launcher.InProcess,
                 "cluster" => Launcher.Cluster,
-                _ => throw new UsageException($"--launcher: unknown value '{launcher}' (expected inproc or cluster)"),
+                "sim" => Launcher.Sim,
+                _ => throw new UsageException($"--launcher: unknown value '{launcher}' (expected inproc, cluster or sim)"),
             } };
         // A ps node runs one unsharded server: the cluster sweep's default is shards 1 (an explicit list is checked).
         if (s.Launcher == Launcher.Cluster && !all.Has("shards")) s = s with { Shards = [1] };
@@ -137,7 +144,7 @@ internal static class ScaleCommand
         if (all.Get("val-tokens") is { } vt) s = s with { ValidationTokens = Number(vt, "val-tokens", int.Parse) };
         if (all.Get("capacity-seconds") is { } c) s = s with { CapacitySeconds = Number(c, "capacity-seconds", double.Parse) };
         if (all.Get("stall-timeout") is { } st) s = s with { StallSeconds = Number(st, "stall-timeout", double.Parse) };
-        s = s with { Out = all.Get("out") };
+        s = s with { Out = all.Get("out"), Sim = Scaling.Simulation.SimOptions.Parse(all) };
         if (s.Validate() is { } problem) throw new UsageException(problem);
         return s;
     }

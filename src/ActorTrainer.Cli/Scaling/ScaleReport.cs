@@ -56,6 +56,7 @@ public static class ScaleReport
         StalenessHistogram(sweep, name).SavePng(P(StalenessPng));
         StalenessByConfig(sweep, name).SavePng(P(StalenessByConfigPng));
         written.AddRange([P(ThroughputPng), P(LossPng), P(StalenessPng), P(StalenessByConfigPng)]);
+        if (sweep.Simulation is not null) written.AddRange(Simulation.SimReport.Write(sweep, directory));
 
         AtomicFile.WriteAllBytes(P(Summary), Encoding.UTF8.GetBytes(Markdown(sweep)));
         written.Add(P(Summary));
@@ -93,7 +94,7 @@ public static class ScaleReport
         {
             var ns = sweep.Configs.Select(r => (double)r.Config.Workers).Distinct().Order().ToArray();
             plot.AddReference("ideal: n × mean 1-worker", ns, ns.Select(n => n * ones.Average()).ToArray());
-            if (ns[^1] > sweep.Cores)
+            if (ns[^1] > sweep.Cores && sweep.Simulation is null) // simulated workers have a core each
                 plot.AddReference(I($"ideal capped at {sweep.Cores} cores"), ns, ns.Select(n => Math.Min(n, sweep.Cores) * ones.Average()).ToArray(), LineChart.ReferenceStyle.GreyDashed);
         }
         return plot;
@@ -181,7 +182,8 @@ public static class ScaleReport
         L($"## How to read this");
         L();
         L($"- Throughput is training tokens of applied gradients per second, from a run's start to its last update. Speedup = tok/s(n) ÷ tok/s(1) and efficiency = tok/s(n) ÷ (n · tok/s(1)), both against the 1-worker run of the same mode, k and shards.");
-        L($"- **This machine has {sweep.Cores} cores.** With more workers than cores, workers share cores (and also share them with the server shards and the coordinator), so the best possible speedup is about {sweep.Cores}, not n: efficiency past n = {sweep.Cores} measures oversubscription, not the algorithm. \"eff. vs cores\" divides by min(n, cores) instead; read that column for n > {sweep.Cores}. The machine may also be shared with other work (see the load averages), which lowers every figure.");
+        if (sweep.Simulation is not null) sb.Append(Simulation.SimReport.HowToRead(sweep));
+        else L($"- **This machine has {sweep.Cores} cores.** With more workers than cores, workers share cores (and also share them with the server shards and the coordinator), so the best possible speedup is about {sweep.Cores}, not n: efficiency past n = {sweep.Cores} measures oversubscription, not the algorithm. \"eff. vs cores\" divides by min(n, cores) instead; read that column for n > {sweep.Cores}. The machine may also be shared with other work (see the load averages), which lowers every figure.");
         if (s.Train.ExplicitMaxInFlight is { } inFlight)
             L($"- A worker computes while fewer than {inFlight} of its pushes await the server's answer (`--max-in-flight {inFlight}`, every mode). With 1, a lone worker idles for each round trip (see its worker-idle figure) and a second worker fills that gap: efficiency above 100 % at small n is this latency hiding, not a measurement error.");
         else
@@ -197,7 +199,7 @@ public static class ScaleReport
             L($"- gen2 GCs counts full garbage collections summed over the configuration's processes (ps and worker nodes).");
             L($"- The ps node writes a checkpoint of W {s.Points} times per run and does no validation while training; the sweep evaluates those checkpoints after the run, so validation never competes with training for the cores; loss is mean cross-entropy in nats per character on the held-out text.");
         }
-        else
+        else if (s.Launcher == Launcher.InProcess)
         {
             L($"- Server busy is the busiest shard's time in message handlers ÷ its lifetime. Worker idle is 1 − (wall time inside the chunk computation, summed over workers) ÷ (n · wall time); with more workers than cores, waiting for a core mid-chunk counts as computing.");
             L($"- Bytes are the tensor messages (gradient pushes; registrations and published weights to workers) at the exact length the wire serializer (TensorMessageSerializer) gives them, counted by the servers as they receive and send them; small control messages (acks, rejections) are not counted. Nothing is serialized in-process.");
@@ -205,6 +207,7 @@ public static class ScaleReport
             L($"- Budget mode evaluates the weight snapshots after each run, so validation never competes with training for the cores; loss is mean cross-entropy in nats per character on the held-out text.");
         }
         L();
+        if (sweep.Simulation is not null) sb.Append(Simulation.SimReport.Markdown(sweep));
         L($"![throughput]({ThroughputPng})");
         L($"![validation loss]({LossPng})");
         L($"![staleness]({StalenessPng})");
