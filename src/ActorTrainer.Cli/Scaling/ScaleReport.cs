@@ -168,7 +168,7 @@ public static class ScaleReport
         L($"| configuration | tok/s | speedup | efficiency | eff. vs cores | time to target (s) | final val loss | updates | rejected | staleness mean / p50 / p99 / max | server busy | worker idle | MB sent / received | gen2 GCs |");
         L($"|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---|---:|");
         foreach (var r in sweep.Configs)
-            L($"| {r.Config.Label} | {r.TokensPerSecond:N0} | {Opt(r.Speedup, "F2")} | {Opt(r.Efficiency, "P0")} | {Opt(r.CoreEfficiency, "P0")} | {Opt(r.TimeToTarget, "F1")} | {r.FinalLoss:F3} | {r.Updates} | {r.GradientsRejected} | {r.StalenessMean:F2} / {r.StalenessP50} / {r.StalenessP99} / {r.StalenessMax} | {Fraction(r.ServerBusy)} | {Fraction(r.WorkerIdle)} | {r.BytesSent / 1e6:F1} / {r.BytesReceived / 1e6:F1} | {r.Gen2Collections} |");
+            L($"| {r.Config.Label} | {r.TokensPerSecond:N0} | {Opt(r.Speedup, "F2")} | {Opt(r.Efficiency, "P0")} | {Opt(r.CoreEfficiency, "P0")} | {Opt(r.TimeToTarget, "0.0##")} | {r.FinalLoss:F3} | {r.Updates} | {r.GradientsRejected} | {r.StalenessMean:F2} / {r.StalenessP50} / {r.StalenessP99} / {r.StalenessMax} | {Fraction(r.ServerBusy)} | {Fraction(r.WorkerIdle)} | {r.BytesSent / 1e6:F1} / {r.BytesReceived / 1e6:F1} | {r.Gen2Collections} |");
         L();
         if (sweep.Capacity is { } c)
         {
