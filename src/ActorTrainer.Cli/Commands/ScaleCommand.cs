@@ -36,10 +36,10 @@ internal static class ScaleCommand
                                  DIR/runs/<config>-logs/) and the worker nodes' compute reports, and
                                  include the loopback transport. Cluster: --shards 1 only (its default;
                                  a ps node is one unsharded server) and --until budget only.
-        {SimHelp}
           --stall-timeout S      cluster: a configuration whose nodes print nothing, write no metrics or
                                  checkpoints and do not exit for S seconds has stalled; its nodes are
                                  killed and the sweep fails with their logs (300)
+        {SimHelp}
         Model and data (as for train): --corpus --hidden (128) --batch (16) --chunk --truncation
           --activation --clip-norm --clip-value --optimizer (adam) --lr --seed --validation-fraction
           --max-in-flight N|auto (auto: 2 in async, 1 in sync and ssp) --progress on|off --config FILE
