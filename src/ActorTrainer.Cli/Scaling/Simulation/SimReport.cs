@@ -15,7 +15,7 @@ namespace ActorTrainer.Cli.Scaling.Simulation;
 public static class SimReport
 {
     public const string CostsCsv = "sim_costs.csv", WorkersCsv = "sim_workers.csv", IdlePng = "idle_by_worker.png",
-        BoundIdlePng = "bound_idle.png", BoundTimePng = "bound_time_to_target.png", StragglerPng = "straggler_cost.png";
+        BoundIdlePng = "bound_idle.png", BoundTimePng = "bound_time_to_target.png", BoundLossPng = "bound_final_loss.png", StragglerPng = "straggler_cost.png";
 
     public static readonly string[] CostColumns = ["config", "cost", "seconds", "source"];
     public static readonly string[] WorkerColumns = ["config", "worker", "straggler", "chunks", "compute_s", "wall_s", "idle"];
@@ -48,9 +48,13 @@ public static class SimReport
 
         if (BoundGroups(sweep).Any())
         {
-            BoundPlot(sweep, "idle fraction vs ssp bound s (sync and async as flat lines)", "mean worker idle fraction", r => r.WorkerIdle).SavePng(P(BoundIdlePng));
+            // a refused gradient's compute is lost as surely as idle time: show both
+            var idlePlot = BoundPlot(sweep, "idle and refused-gradient fractions vs ssp bound s (sync, async flat)", "fraction", r => r.WorkerIdle, "idle");
+            foreach (var line in BoundPlot(sweep, "", "", Refused, "refused").Series) idlePlot.AddSeries(line.Name, line.X, line.Y);
+            idlePlot.SavePng(P(BoundIdlePng));
+            BoundPlot(sweep, "final validation loss vs ssp bound s (sync and async as flat lines)", "validation loss (nats/char)", r => r.FinalLoss).SavePng(P(BoundLossPng));
             BoundPlot(sweep, "time to target loss vs ssp bound s (sync and async as flat lines)", "virtual seconds to target", r => r.TimeToTarget ?? double.NaN).SavePng(P(BoundTimePng));
-            written.AddRange([P(BoundIdlePng), P(BoundTimePng)]);
+            written.AddRange([P(BoundIdlePng), P(BoundTimePng), P(BoundLossPng)]);
         }
         if (sim.Runs.Any(r => r.WithoutStragglers is not null))
         {
@@ -71,7 +75,11 @@ public static class SimReport
         .GroupBy(r => (r.Config.Workers, r.Config.Chunk, r.Config.Shards))
         .Where(g => g.Count(r => r.Config.Mode.Mode == ConsistencyMode.Ssp) >= 2);
 
-    private static LinePlot BoundPlot(SweepResult sweep, string title, string yLabel, Func<ConfigResult, double> y)
+    /// <summary>Refused gradient slices ÷ all pushed: compute spent on gradients never applied.</summary>
+    public static double Refused(ConfigResult r) =>
+        r.GradientsApplied + r.GradientsRejected > 0 ? (double)r.GradientsRejected / (r.GradientsApplied + r.GradientsRejected) : 0;
+
+    private static LinePlot BoundPlot(SweepResult sweep, string title, string yLabel, Func<ConfigResult, double> y, string? what = null)
     {
         var plot = new LinePlot(title, "ssp staleness bound s", yLabel);
         foreach (var g in BoundGroups(sweep))
@@ -79,9 +87,10 @@ public static class SimReport
             string at = $"n={g.Key.Item1} k={g.Key.Item2} shards={g.Key.Item3}";
             var ssp = g.Where(r => r.Config.Mode.Mode == ConsistencyMode.Ssp).OrderBy(r => r.Config.Mode.Staleness).ToArray();
             double[] span = [ssp[0].Config.Mode.Staleness, ssp[^1].Config.Mode.Staleness];
-            plot.AddSeries($"ssp {at}", ssp.Select(r => (double)r.Config.Mode.Staleness).ToArray(), ssp.Select(y).ToArray());
+            string prefix = what is null ? "" : what + ": ";
+            plot.AddSeries($"{prefix}ssp {at}", ssp.Select(r => (double)r.Config.Mode.Staleness).ToArray(), ssp.Select(y).ToArray());
             foreach (var flat in g.Where(r => r.Config.Mode.Mode != ConsistencyMode.Ssp))
-                plot.AddSeries($"{flat.Config.Mode} {at}", span, [y(flat), y(flat)]);
+                plot.AddSeries($"{prefix}{flat.Config.Mode} {at}", span, [y(flat), y(flat)]);
         }
         return plot;
     }
@@ -149,6 +158,7 @@ public static class SimReport
         {
             L($"![idle vs bound]({BoundIdlePng})");
             L($"![time to target vs bound]({BoundTimePng})");
+            L($"![final loss vs bound]({BoundLossPng})");
         }
         L($"![idle by worker]({IdlePng})");
         L($"");
