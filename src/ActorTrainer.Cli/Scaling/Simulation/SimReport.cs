@@ -49,7 +49,7 @@ public static class SimReport
         if (BoundGroups(sweep).Any())
         {
             // a refused gradient's compute is lost as surely as idle time: show both
-            var idlePlot = BoundPlot(sweep, "idle and refused-gradient fractions vs ssp bound s (sync, async flat)", "fraction", r => r.WorkerIdle, "idle");
+            var idlePlot = BoundPlot(sweep, "idle and refused fractions vs ssp bound s", "fraction", r => r.WorkerIdle, "idle");
             foreach (var line in BoundPlot(sweep, "", "", Refused, "refused").Series) idlePlot.AddSeries(line.Name, line.X, line.Y);
             idlePlot.SavePng(P(BoundIdlePng));
             BoundPlot(sweep, "final validation loss vs ssp bound s (sync and async as flat lines)", "validation loss (nats/char)", r => r.FinalLoss).SavePng(P(BoundLossPng));
