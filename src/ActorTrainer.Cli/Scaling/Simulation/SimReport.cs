@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using ActorTrainer.Cli.Reporting;
 using ActorTrainer.Core.Reporting;
 using ActorTrainer.Core.Training;
 
@@ -40,29 +41,32 @@ public static class SimReport
                     csv.WriteRow(run.Config.Label, w.WorkerId, w.Straggler ? 1 : 0, w.Chunks, w.ComputeSeconds, run.WallSeconds, w.Idle(run.WallSeconds));
         written.Add(P(WorkersCsv));
 
-        var idle = new LinePlot("idle fraction of each simulated worker", "worker id", "idle fraction");
+        string subtitle = ScaleReport.Subtitle(sweep, Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory))));
+        var idle = new LineChart("idle fraction of each simulated worker", subtitle, "worker id", "idle fraction");
         foreach (var run in sim.Runs)
-            idle.AddSeries(run.Config.Label, run.Workers.Select(w => (double)w.WorkerId).ToArray(), run.Idle);
+            idle.Add(run.Config.Label, run.Workers.Select(w => (double)w.WorkerId).ToArray(), run.Idle);
         idle.SavePng(P(IdlePng));
         written.Add(P(IdlePng));
 
         if (BoundGroups(sweep).Any())
         {
             // a refused gradient's compute is lost as surely as idle time: show both
-            var idlePlot = BoundPlot(sweep, "idle and refused fractions vs ssp bound s", "fraction", r => r.WorkerIdle, "idle");
-            foreach (var line in BoundPlot(sweep, "", "", Refused, "refused").Series) idlePlot.AddSeries(line.Name, line.X, line.Y);
+            LineChart Chart(string title, string yLabel) => new(title, subtitle, "ssp staleness bound s", yLabel) { Markers = true };
+            var idlePlot = Chart("idle and refused fractions vs ssp bound s (sync, async flat)", "fraction");
+            AddBound(idlePlot, sweep, r => r.WorkerIdle, "idle");
+            AddBound(idlePlot, sweep, Refused, "refused");
             idlePlot.SavePng(P(BoundIdlePng));
-            BoundPlot(sweep, "final validation loss vs ssp bound s (sync and async as flat lines)", "validation loss (nats/char)", r => r.FinalLoss).SavePng(P(BoundLossPng));
-            BoundPlot(sweep, "time to target loss vs ssp bound s (sync and async as flat lines)", "virtual seconds to target", r => r.TimeToTarget ?? double.NaN).SavePng(P(BoundTimePng));
+            AddBound(Chart("final validation loss vs ssp bound s (sync, async flat)", "validation loss (nats/char)"), sweep, r => r.FinalLoss).SavePng(P(BoundLossPng));
+            AddBound(Chart("time to target loss vs ssp bound s (sync, async flat)", "virtual seconds to target"), sweep, r => r.TimeToTarget ?? double.NaN).SavePng(P(BoundTimePng));
             written.AddRange([P(BoundIdlePng), P(BoundTimePng), P(BoundLossPng)]);
         }
         if (sim.Runs.Any(r => r.WithoutStragglers is not null))
         {
-            var plot = new LinePlot("cost of the stragglers: throughput without ÷ with them", "workers", "slowdown (×)");
+            var plot = new LineChart("cost of the stragglers: throughput without ÷ with them", subtitle, "workers", "slowdown (×)") { Markers = true };
             foreach (var g in Pairs(sweep).GroupBy(p => p.With.Config.Group))
             {
                 var pts = g.OrderBy(p => p.With.Config.Workers).ToArray();
-                plot.AddSeries(g.Key, pts.Select(p => (double)p.With.Config.Workers).ToArray(), pts.Select(p => p.Slowdown).ToArray());
+                plot.Add(g.Key, pts.Select(p => (double)p.With.Config.Workers).ToArray(), pts.Select(p => p.Slowdown).ToArray());
             }
             plot.SavePng(P(StragglerPng));
             written.Add(P(StragglerPng));
@@ -79,18 +83,18 @@ public static class SimReport
     public static double Refused(ConfigResult r) =>
         r.GradientsApplied + r.GradientsRejected > 0 ? (double)r.GradientsRejected / (r.GradientsApplied + r.GradientsRejected) : 0;
 
-    private static LinePlot BoundPlot(SweepResult sweep, string title, string yLabel, Func<ConfigResult, double> y, string? what = null)
+    /// <summary>Per (n, k, shards): y against s for ssp, and sync and async as flat lines across the bounds.</summary>
+    private static LineChart AddBound(LineChart plot, SweepResult sweep, Func<ConfigResult, double> y, string? what = null)
     {
-        var plot = new LinePlot(title, "ssp staleness bound s", yLabel);
         foreach (var g in BoundGroups(sweep))
         {
             string at = $"n={g.Key.Item1} k={g.Key.Item2} shards={g.Key.Item3}";
             var ssp = g.Where(r => r.Config.Mode.Mode == ConsistencyMode.Ssp).OrderBy(r => r.Config.Mode.Staleness).ToArray();
             double[] span = [ssp[0].Config.Mode.Staleness, ssp[^1].Config.Mode.Staleness];
             string prefix = what is null ? "" : what + ": ";
-            plot.AddSeries($"{prefix}ssp {at}", ssp.Select(r => (double)r.Config.Mode.Staleness).ToArray(), ssp.Select(y).ToArray());
+            plot.Add($"{prefix}ssp {at}", ssp.Select(r => (double)r.Config.Mode.Staleness).ToArray(), ssp.Select(y).ToArray());
             foreach (var flat in g.Where(r => r.Config.Mode.Mode != ConsistencyMode.Ssp))
-                plot.AddSeries($"{prefix}{flat.Config.Mode} {at}", span, [y(flat), y(flat)]);
+                plot.Add($"{prefix}{flat.Config.Mode} {at}", span, [y(flat), y(flat)]);
         }
         return plot;
     }
