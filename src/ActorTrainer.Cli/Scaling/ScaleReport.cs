@@ -71,8 +71,13 @@ public static class ScaleReport
         var s = sweep.Settings;
         var t = s.Train;
         string stop = s.Stop == StopRule.Budget ? I($"{s.TokenBudget:N0} tokens each") : I($"each to validation loss {s.TargetLoss}");
-        string where = s.Launcher == Launcher.Cluster ? "cluster processes" : "in-process";
-        return I($"{name}: H={t.Hidden}, B={t.Batch}, {t.Optimizer} lr={t.LearningRate}; {stop}; {where} on {sweep.Cores} cores");
+        string where = s.Launcher switch
+        {
+            Launcher.Cluster => I($"cluster processes on {sweep.Cores} cores"),
+            Launcher.Sim => "simulated, virtual seconds",
+            _ => I($"in-process on {sweep.Cores} cores"),
+        };
+        return I($"{name}: H={t.Hidden}, B={t.Batch}, {t.Optimizer} lr={t.LearningRate}; {stop}; {where}");
     }
 
     /// <summary>Tokens/s against workers, one line per group, and over them the ideal n × (mean 1-worker throughput), dashed.</summary>
