@@ -48,8 +48,9 @@ public sealed class RunHost : IDisposable
     }
 
     /// <summary>Metrics and progress for every update, validation on the server's snapshots, and a checkpoint
-    /// for every run snapshot (in process; a cluster run's checkpoints come from its server).</summary>
-    public TrainingCallbacks Callbacks(Action<ITrainerEvent>? onEvent = null, bool checkpoints = true) => new()
+    /// for every run snapshot (in process; a cluster run's checkpoints come from its server). A worker missing
+    /// from a snapshot (the run ended before it registered) is checkpointed as in <paramref name="startingStreams"/>.</summary>
+    public TrainingCallbacks Callbacks(Action<ITrainerEvent>? onEvent = null, bool checkpoints = true, IReadOnlyList<WorkerSnapshot>? startingStreams = null) => new()
     {
         OnUpdate = u =>
         {
@@ -64,8 +65,11 @@ public sealed class RunHost : IDisposable
             if (!double.IsNaN(r.Loss)) _metrics.WriteValidation(_baseUpdates + r.UpdateNumber, _baseVersion + r.Version, r.Loss, _progress.Elapsed);
             _progress.OnValidation(r.Loss);
         },
-        OnSnapshot = checkpoints ? s => Checkpoint(s.Weights, s.UpdateNumber, s.Version, s.Optimizer, s.Workers) : null,
+        OnSnapshot = checkpoints ? s => Checkpoint(s.Weights, s.UpdateNumber, s.Version, s.Optimizer, WithStarting(s.Workers, startingStreams)) : null,
     };
+
+    private static IReadOnlyList<WorkerSnapshot> WithStarting(IReadOnlyList<WorkerSnapshot> taken, IReadOnlyList<WorkerSnapshot>? starting) =>
+        starting is null ? taken : starting.Select(s => taken.FirstOrDefault(t => t.FirstStream == s.FirstStream) ?? s).ToList();
 
     /// <summary>model.safetensors and state.safetensors at the run's update <paramref name="updates"/>.</summary>
     public void Checkpoint(float[] weights, long updates, long version, OptimizerState? optimizer, IReadOnlyList<WorkerSnapshot> workers, long? epoch = null) =>

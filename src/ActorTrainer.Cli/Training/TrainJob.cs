@@ -59,7 +59,9 @@ public sealed class TrainJob
         {
             SnapshotEvery = settings.CheckpointEvery,
         };
-        var result = await TrainingRun.RunAsync(system, run, computers, w, setup.CreateUpdateRule(optimizerState), host.Callbacks(), ct);
+        // A worker stopped before it registered computed nothing: a checkpoint keeps its streams as they start.
+        var starting = computers.Select(c => c.Snapshot()).ToList();
+        var result = await TrainingRun.RunAsync(system, run, computers, w, setup.CreateUpdateRule(optimizerState), host.Callbacks(startingStreams: starting), ct);
         int code = host.Finish(result, $"stopped early; continue with: actortrainer train --resume {dir.Path} --updates {settings.Updates}");
         return code == ExitCodes.Ok && ct.IsCancellationRequested ? ExitCodes.Interrupted : code;
     }

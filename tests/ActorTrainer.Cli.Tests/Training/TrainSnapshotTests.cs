@@ -1,3 +1,4 @@
+using ActorTrainer.Cli.Settings;
 using System.Globalization;
 using ActorTrainer.Cli.Training;
 using ActorTrainer.Core.Reporting;
@@ -74,13 +75,13 @@ public sealed class TrainSnapshotTests : IDisposable
     public async Task Run_stopped_early_resumes_at_the_next_chunk_of_every_worker(ConsistencyMode mode)
     {
         using var cts = new CancellationTokenSource();
-        var settings = new TrainSettings
+        var settings = TrainSettingsLoader.Defaults with
         {
             Hidden = 16, Batch = 2, Chunk = 8, Workers = 2, Mode = mode, Staleness = 1000, Updates = 100_000,
             EvalEvery = 0, CheckpointEvery = 0, SampleLength = 0, Progress = true, Out = Dir(mode.ToString()),
         };
         int code = await new TrainJob(new StringWriter(), new StopAtFirstUpdate(cts)).RunAsync(settings, cts.Token);
-        Assert.Equal(0, code);
+        Assert.Equal(ActorTrainer.Cli.CommandLine.ExitCodes.Interrupted, code); // stopped, as Ctrl-C does
         int before = Rows(Path.Combine(Dir(mode.ToString()), "metrics.csv")).Count;
         Assert.InRange(before, 1, 99_999);
 
