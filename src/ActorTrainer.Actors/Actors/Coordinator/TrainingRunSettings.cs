@@ -32,6 +32,9 @@ public sealed record TrainingRunSettings
     /// i's CPU (see <see cref="Hosting.ThreadAffinity"/>). Only right when this run owns the machine's
     /// cores: processes sharing a machine (a local cluster) would pin onto the same CPUs.</summary>
     public bool PinThreads { get; init; } = true;
+    /// <summary>The workers' clip-norm and clip-value, which the server enforces too (see <see cref="ServerSettings.ClipNorm"/>).</summary>
+    public float? ClipNorm { get; init; }
+    public float? ClipValue { get; init; }
 
     public TrainingRunSettings(
         ConsistencyMode mode, long maxUpdates, string modelShape = "", int staleness = 0,
@@ -58,14 +61,15 @@ public sealed record TrainingRunSettings
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(spec);
         return new(settings.Mode, settings.Updates, ModelFingerprint.Of(spec).Shape, settings.Staleness, settings.EvalEvery,
-            maxInFlight: settings.ExplicitMaxInFlight, shards: settings.Shards);
+            maxInFlight: settings.ExplicitMaxInFlight, shards: settings.Shards)
+        { ClipNorm = settings.ClipNorm, ClipValue = settings.ClipValue };
     }
 
     public ServerSettings ToServerSettings(int parameterCount, int workerCount, bool snapshotsForValidation) => new(
         Mode, new ModelFingerprint(parameterCount, ModelShape), MaxUpdates, Staleness,
         startQuorum: workerCount,
         observerSnapshotEvery: snapshotsForValidation ? ValidateEvery : 0,
-        maxNonFiniteReports: MaxNonFiniteReports);
+        maxNonFiniteReports: MaxNonFiniteReports) { ClipNorm = ClipNorm, ClipValue = ClipValue };
 
     /// <summary>Settings of server shard <paramref name="shard"/> of <paramref name="layout"/>: its slice's
     /// fingerprint, everything else as for one server (each shard counts its own updates).</summary>
@@ -76,7 +80,7 @@ public sealed record TrainingRunSettings
             Mode, layout.Fingerprint(shard, ModelShape), MaxUpdates, Staleness,
             startQuorum: workerCount,
             observerSnapshotEvery: snapshotsForValidation ? ValidateEvery : 0,
-            maxNonFiniteReports: MaxNonFiniteReports);
+            maxNonFiniteReports: MaxNonFiniteReports) { ClipNorm = ClipNorm, ClipValue = ClipValue };
     }
 
     public WorkerSettings ToWorkerSettings() => new(Mode, ModelShape, Staleness, MaxInFlight);

@@ -19,4 +19,11 @@ public enum RejectionReason
     AlreadyInRound,
     /// <summary>The run has completed; nothing more is applied.</summary>
     TrainingFinished,
+    /// <summary>The gradient's L2 norm is above the run's clip-norm: the worker did not clip as the run says
+    /// (refused rather than clipped here, since its direction is then no more trustworthy than its size).</summary>
+    AboveClipNorm,
+    /// <summary>An element is outside the run's ±clip-value.</summary>
+    AboveClipValue,
+    /// <summary>Applying it would leave NaN or ±∞ in W or the optimizer state (e.g. a square that overflows).</summary>
+    NonFiniteUpdate,
 }

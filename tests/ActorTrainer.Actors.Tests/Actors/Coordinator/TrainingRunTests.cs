@@ -72,10 +72,10 @@ public sealed class TrainingRunTests : TestKit
     /// <summary>An update rule that takes a while: the server is busy when the worker's next chunk is due.</summary>
     private sealed class SlowRule(IUpdateRule inner, TimeSpan delay) : IUpdateRule
     {
-        public void Apply(Span<float> w, ReadOnlySpan<float> g)
+        public Core.Optim.StepOutcome Apply(Span<float> w, ReadOnlySpan<float> g)
         {
             Thread.Sleep(delay);
-            inner.Apply(w, g);
+            return inner.Apply(w, g);
         }
     }
 

@@ -98,7 +98,7 @@ public sealed class ShardedServerEquivalenceTests
 
     private sealed class NotAnOptimizer : IUpdateRule
     {
-        public void Apply(Span<float> w, ReadOnlySpan<float> g) { }
+        public Core.Optim.StepOutcome Apply(Span<float> w, ReadOnlySpan<float> g) => Core.Optim.StepOutcome.Applied;
     }
 
     private static int[] Bits(float[] x) => x.Select(BitConverter.SingleToInt32Bits).ToArray();

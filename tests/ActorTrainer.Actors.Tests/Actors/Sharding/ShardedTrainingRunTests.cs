@@ -96,7 +96,7 @@ public sealed class ShardedTrainingRunTests : TestKit
 
     private sealed class PlainRule : IUpdateRule
     {
-        public void Apply(Span<float> w, ReadOnlySpan<float> g) { }
+        public Core.Optim.StepOutcome Apply(Span<float> w, ReadOnlySpan<float> g) => Core.Optim.StepOutcome.Applied;
     }
 
     private static int[] Bits(float[] x) => x.Select(BitConverter.SingleToInt32Bits).ToArray();
