@@ -16,7 +16,7 @@ namespace ActorTrainer.Actors.ParameterServer;
 ///   clip-norm and clip-value, base ≤ current); a refused push leaves W untouched and is counted by reason;
 /// - an update that would leave W or the optimizer state non-finite is refused (each of its gradients
 ///   counted as <see cref="RejectionReason.NonFiniteUpdate"/>); after <see cref="ServerSettings.MaxStalledUpdates"/>
-///   updates in a row that were refused so or left W unchanged, the run ends as diverged;
+///   updates in a row refused so (W and its state can then no longer change), the run ends as diverged;
 /// - sync: the open round waits for one gradient from each registered worker, averages them in
 ///   worker-id order (fixed summation order → deterministic W), applies once, publishes;
 ///   a worker leaving drops its pending gradient and closes the round if everyone else is in;
@@ -254,7 +254,9 @@ public sealed class ParameterServerState
 
         long versionOnArrival = Version;
         var outcome = _rule.Apply(_w, g);
-        _stalledInARow = outcome == StepOutcome.Applied ? 0 : _stalledInARow + 1;
+        // Only refusals count: an applied gradient too small to move a float (a run at float precision
+        // of its optimum) is not a stall.
+        _stalledInARow = outcome == StepOutcome.WouldBeNonFinite ? _stalledInARow + 1 : 0;
         if (outcome == StepOutcome.WouldBeNonFinite)
         {
             foreach (var c in contributions)
@@ -335,7 +337,7 @@ public sealed class ParameterServerState
 
     private void Stalled(List<Outgoing> outbox) =>
         Finish(CompletionReason.Diverged,
-            $"W has not changed in {_stalledInARow} updates in a row (each refused as non-finite or changing no weight)", outbox);
+            $"W has not changed in {_stalledInARow} updates in a row: each would have made W or the optimizer state non-finite", outbox);
 
     private void Reject(PushGradient m, RejectionReason reason, string detail, List<Outgoing> outbox)
     {

@@ -50,8 +50,8 @@ public sealed record ServerSettings
     }
     private readonly float? _clipValue;
 
-    /// <summary>Abort the run as diverged once this many updates in a row were refused as non-finite or left
-    /// W unchanged: a run whose weights no longer move is not training.</summary>
+    /// <summary>Abort the run as diverged once this many updates in a row were refused as non-finite: a run
+    /// whose weights can no longer move is not training.</summary>
     public int MaxStalledUpdates
     {
         get => _maxStalled;

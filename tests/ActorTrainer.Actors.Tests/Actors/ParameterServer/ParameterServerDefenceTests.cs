@@ -105,27 +105,37 @@ public sealed class ParameterServerDefenceTests
     }
 
     [Fact]
-    public void A_run_whose_W_stops_changing_ends_as_diverged()
+    public void A_run_whose_every_update_is_refused_as_non_finite_ends_as_diverged()
     {
         var (s, _) = Adam(maxStalled: 3);
-        s.Handle(Push(0, 0, 0, 0f, 0f, 0f, 0f));
-        s.Handle(Push(0, 1, 1, 1e30f, 0f, 0f, 0f)); // refused as non-finite: also no change
+        s.Handle(Push(0, 0, 0, 1e30f, 0f, 0f, 0f));
+        s.Handle(Push(0, 0, 1, 1e30f, 0f, 0f, 0f));
         Assert.False(s.IsFinished);
-        var outbox = s.Handle(Push(0, 1, 2, 0f, 0f, 0f, 0f));
+        var outbox = s.Handle(Push(0, 0, 2, 1e30f, 0f, 0f, 0f));
         var done = Assert.Single(outbox.Where(o => o.Message is TrainingCompleted).Select(o => (TrainingCompleted)o.Message));
         Assert.Equal(CompletionReason.Diverged, done.Reason);
         Assert.Contains("has not changed in 3 updates", done.Detail);
     }
 
     [Fact]
-    public void A_change_resets_the_stall_count()
+    public void An_applied_update_resets_the_stall_count()
     {
         var (s, _) = Adam(maxStalled: 2);
-        s.Handle(Push(0, 0, 0, 0f, 0f, 0f, 0f));
-        s.Handle(Push(0, 1, 1, 0.1f, 0f, 0f, 0f));
-        s.Handle(Push(0, 2, 2, 0f, 0f, 0f, 0f)); // Adam's momentum still moves W here
-        s.Handle(Push(0, 3, 3, 0f, 0f, 0f, 0f));
+        s.Handle(Push(0, 0, 0, 1e30f, 0f, 0f, 0f));
+        s.Handle(Push(0, 0, 1, 0.1f, 0f, 0f, 0f));
+        s.Handle(Push(0, 1, 2, 1e30f, 0f, 0f, 0f));
         Assert.False(s.IsFinished);
+    }
+
+    [Fact]
+    public void Gradients_too_small_to_move_W_are_not_a_stall()
+    {
+        var settings = new ServerSettings(ConsistencyMode.Async, Fp, maxUpdates: 1000) { MaxStalledUpdates = 2 };
+        var s = new ParameterServerState(settings, W0, new OptimizerUpdateRule(new Sgd(0.1f)));
+        s.Handle(new RegisterWorker(0, Fp));
+        for (int i = 0; i < 5; i++) s.Handle(Push(0, i, i, 1e-30f, 0f, 0f, 0f));
+        Assert.False(s.IsFinished);
+        Assert.Equal(5, s.Version);
     }
 
     [Fact]
