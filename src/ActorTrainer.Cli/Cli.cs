@@ -42,6 +42,11 @@ public static class Cli
             stderr.WriteLine($"error: {e.Message}");
             return 2;
         }
+        catch (IOException e) // the run failed on its own files (e.g. the disk filled up): no stack trace for that either
+        {
+            stderr.WriteLine($"error: {e.Message}");
+            return 1;
+        }
     }
 
     /// <summary>Failures that are the user's input, not a bug: no stack trace for these.</summary>

@@ -51,8 +51,7 @@ public sealed class PsNodeJob
         var system = NodeSystem.Start(config);
         try
         {
-            var dir = RunDirectory.CreateNew(settings.Out);
-            dir.WriteSettings(settings, slots);
+            var dir = RunDirectory.CreateNew(settings.Out, settings, slots);
             _err.WriteLine($"run directory: {dir.Path}");
             _err.WriteLine($"corpus: {setup.Corpus.Source} ({setup.Corpus.TrainTokens.Length} train / {setup.Corpus.ValidationTokens.Length} validation chars, V={setup.Vocabulary.Size}); " +
                            $"model H={settings.Hidden}, {setup.Spec.Shape.Count} parameters; {slots} workers × B={settings.Batch} streams, k={settings.Chunk}; " +

@@ -48,8 +48,7 @@ public sealed class TrainJob
         else
         {
             w = setup.InitialWeights();
-            dir = RunDirectory.CreateNew(settings.Out);
-            dir.WriteSettings(settings, setup.Workers);
+            dir = RunDirectory.CreateNew(settings.Out, settings, setup.Workers);
         }
 
         _err.WriteLine($"run directory: {dir.Path}");
@@ -153,8 +152,8 @@ public sealed class TrainJob
     private static (OptimizerState?, long Updates, long Version) RestoreState(RunDirectory dir, RunSetup setup, IReadOnlyList<StreamGradientComputer> computers)
     {
         SafetensorsContent state;
-        try { state = SafetensorsFile.Read(dir.State); }
-        catch (CheckpointException e) { throw new UsageException($"--resume {dir.Path}: state.safetensors is unreadable: {e.Message}"); }
+        try { state = SafetensorsFile.Read(dir.State); SafetensorsFile.RequireFinite(state); }
+        catch (CheckpointException e) { throw new UsageException($"--resume {dir.Path}: state.safetensors cannot be resumed from: {e.Message}"); }
         long Meta(string key) => state.Metadata.TryGetValue(key, out var v) && long.TryParse(v, CultureInfo.InvariantCulture, out long x) ? x
             : throw new UsageException($"--resume {dir.Path}: state.safetensors lacks '{key}'");
         var buffers = state.Tensors.Where(t => t.Name.StartsWith("optimizer.", StringComparison.Ordinal))
