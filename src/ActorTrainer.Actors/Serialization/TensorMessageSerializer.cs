@@ -143,7 +143,7 @@ public sealed class TensorMessageSerializer : SerializerWithStringManifest
             {
                 Require(s, PartHeader, manifest);
                 int headLength = BinaryPrimitives.ReadInt32LittleEndian(s[25..]);
-                if (headLength < 0 || PartHeader + headLength + 4 > s.Length)
+                if (headLength < 0 || PartHeader + 4L + headLength > s.Length) // in long: a huge length must not wrap around
                     throw new SerializationException($"{manifest}: head of {headLength} bytes does not fit in a message of {s.Length}");
                 string? headManifest = s[24] switch
                 {

@@ -17,7 +17,8 @@ namespace ActorTrainer.Core.Checkpoints;
 /// directory, flushed to disk, then moved over the target), so a crash never leaves a torn file.
 /// Every file written here carries <see cref="ChecksumKey"/> in its metadata: the SHA-256 of the whole
 /// data section (lower-case hex), checked on read, so a file changed or damaged after it was written is
-/// refused by name. Files without the key (older ones, other tools') are read unchecked.
+/// refused by name; the key is not part of the metadata <see cref="Read(string)"/> returns. Files
+/// without it (older ones, other tools') are read unchecked.
 /// </summary>
 public static class SafetensorsFile
 {
@@ -140,7 +141,7 @@ public static class SafetensorsFile
             if (!BitConverter.IsLittleEndian) ReverseEndianness(data);
             tensors.Add(new SafeTensor(e.Name, e.Shape, data));
         }
-        if (metadata.TryGetValue(ChecksumKey, out string? expected))
+        if (metadata.Remove(ChecksumKey, out string? expected)) // checked here, so not handed on as metadata
         {
             // The ranges tile the data section, so the tensors in offset order are its bytes.
             string actual = Checksum(tensors.Zip(entries).OrderBy(p => p.Second.Begin).Select(p => (ReadOnlyMemory<float>)p.First.Data));
@@ -180,6 +181,14 @@ public static class SafetensorsFile
         try { doc = JsonDocument.Parse(header); }
         catch (JsonException e) { throw Corrupt(path, $"header is not valid JSON ({e.Message})", e); }
         using (doc)
+        {
+            try { return ParseHeader(doc, path); }
+            catch (InvalidOperationException e) { throw Corrupt(path, $"header holds text that is not valid UTF-8 ({e.Message})", e); }
+        }
+    }
+
+    private static (List<Entry>, Dictionary<string, string>) ParseHeader(JsonDocument doc, string path)
+    {
         {
             if (doc.RootElement.ValueKind != JsonValueKind.Object) throw Corrupt(path, "header is not a JSON object");
             var entries = new List<Entry>();
