@@ -46,9 +46,12 @@ public static class TrainerHocon
           serializers {
             # Hyperion behind the trainer's allow-list (AllowListHyperionSerializer): other types are refused
             hyperion = "ActorTrainer.Actors.Serialization.AllowListHyperionSerializer, ActorTrainer.Actors"
+            # Akka's Newtonsoft JSON would create any type a peer names: replaced by one that refuses
+            json = "ActorTrainer.Actors.Serialization.RefusingJsonSerializer, ActorTrainer.Actors"
             actortrainer-tensor = "ActorTrainer.Actors.Serialization.TensorMessageSerializer, ActorTrainer.Actors"
           }
           serialization-bindings {
+            "System.Object" = hyperion
             "ActorTrainer.Actors.ITrainerMessage, ActorTrainer.Actors" = hyperion
             "ActorTrainer.Actors.ParameterServer.PushGradient, ActorTrainer.Actors" = actortrainer-tensor
             "ActorTrainer.Actors.ParameterServer.WeightsPublished, ActorTrainer.Actors" = actortrainer-tensor

@@ -83,3 +83,16 @@ public sealed class AllowListHyperionSerializerTests() : TestKit(TestHocon.Confi
         Assert.Equal(TrainerTypeFilter.MaxReportedNames, reported.Count);
     }
 }
+
+/// <summary>Akka's JSON serializer (identifier 1) is replaced: a message tagged with it is refused.</summary>
+public sealed class RefusingJsonSerializerTests() : TestKit(TestHocon.Config)
+{
+    [Fact]
+    public void Json_tagged_bytes_are_refused_and_unbound_types_go_to_the_allow_listed_hyperion()
+    {
+        byte[] payload = System.Text.Encoding.UTF8.GetBytes("{\"$type\":\"System.IO.FileInfo, System.Private.CoreLib\",\"OriginalPath\":\"/etc/passwd\"}");
+        var e = Assert.ThrowsAny<Exception>(() => Sys.Serialization.Deserialize(payload, 1, "System.IO.FileInfo, System.Private.CoreLib"));
+        Assert.Contains("JSON-serialized messages are refused", e.ToString());
+        Assert.IsType<AllowListHyperionSerializer>(Sys.Serialization.FindSerializerForType(typeof(Uri)));
+    }
+}
