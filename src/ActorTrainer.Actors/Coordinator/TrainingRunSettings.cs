@@ -40,6 +40,9 @@ public sealed record TrainingRunSettings
             : throw new ArgumentOutOfRangeException(nameof(SnapshotEvery), value, "snapshot interval must be ≥ 0");
     }
     private readonly int _snapshotEvery;
+    /// <summary>The workers' clip-norm and clip-value, which the server enforces too (see <see cref="ServerSettings.ClipNorm"/>).</summary>
+    public float? ClipNorm { get; init; }
+    public float? ClipValue { get; init; }
 
     public TrainingRunSettings(
         ConsistencyMode mode, long maxUpdates, string modelShape = "", int staleness = 0,
@@ -66,14 +69,15 @@ public sealed record TrainingRunSettings
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(spec);
         return new(settings.Mode, settings.Updates, ModelFingerprint.Of(spec).Shape, settings.Staleness, settings.EvalEvery,
-            maxInFlight: settings.ExplicitMaxInFlight, shards: settings.Shards);
+            maxInFlight: settings.ExplicitMaxInFlight, shards: settings.Shards)
+        { ClipNorm = settings.ClipNorm, ClipValue = settings.ClipValue };
     }
 
     public ServerSettings ToServerSettings(int parameterCount, int workerCount, bool snapshotsForValidation) => new(
         Mode, new ModelFingerprint(parameterCount, ModelShape), MaxUpdates, Staleness,
         startQuorum: workerCount,
         observerSnapshotEvery: snapshotsForValidation ? ValidateEvery : 0,
-        maxNonFiniteReports: MaxNonFiniteReports);
+        maxNonFiniteReports: MaxNonFiniteReports) { ClipNorm = ClipNorm, ClipValue = ClipValue };
 
     /// <summary>Settings of server shard <paramref name="shard"/> of <paramref name="layout"/>: its slice's
     /// fingerprint, everything else as for one server (each shard counts its own updates).</summary>
@@ -89,6 +93,7 @@ public sealed record TrainingRunSettings
             maxNonFiniteReports: MaxNonFiniteReports)
         {
             RunSnapshots = runSnapshots, SnapshotEvery = SnapshotEvery, SnapshotWorkers = shard == 0,
+            ClipNorm = ClipNorm, ClipValue = ClipValue,
         };
     }
 

@@ -1,3 +1,5 @@
+using ActorTrainer.Core.Optim;
+
 namespace ActorTrainer.Actors.ParameterServer;
 
 /// <summary>
@@ -8,6 +10,7 @@ namespace ActorTrainer.Actors.ParameterServer;
 /// </summary>
 public interface IUpdateRule
 {
-    /// <summary>Applies gradient g (P) to w (P) in place. g is read-only and not retained.</summary>
-    void Apply(Span<float> w, ReadOnlySpan<float> g);
+    /// <summary>Applies gradient g (P) to w (P) in place, unless the result would hold NaN or ±∞ in w or
+    /// the rule's state: then nothing changes and the outcome says so. g is read-only and not retained.</summary>
+    UpdateOutcome Apply(Span<float> w, ReadOnlySpan<float> g);
 }

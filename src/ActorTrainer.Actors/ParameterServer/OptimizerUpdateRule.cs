@@ -16,8 +16,13 @@ public sealed class OptimizerUpdateRule : IShardableUpdateRule
     /// <summary>The optimizer's state (null until the first update unless given).</summary>
     public OptimizerState? State { get; private set; }
 
+    private float[]? _spare;                // (P) where a checked step computes W before taking it
+    private OptimizerState? _spareState;    // the same for the state; swapped with State on success
+
+    /// <param name="state">Restored state (e.g. from a checkpoint); ArgumentException when it holds NaN or ±∞.</param>
     public OptimizerUpdateRule(Optimizer optimizer, OptimizerState? state = null)
     {
+        if (state is not null && !state.IsFinite()) throw new ArgumentException("optimizer state holds NaN or infinity", nameof(state));
         Optimizer = optimizer ?? throw new ArgumentNullException(nameof(optimizer));
         State = state;
     }
@@ -25,12 +30,14 @@ public sealed class OptimizerUpdateRule : IShardableUpdateRule
     /// <summary>Plain SGD, w ← w − η·g.</summary>
     public static OptimizerUpdateRule Sgd(float learningRate) => new(new Sgd(learningRate));
 
-    public void Apply(Span<float> w, ReadOnlySpan<float> g)
+    public UpdateOutcome Apply(Span<float> w, ReadOnlySpan<float> g)
     {
         if (g.Length != w.Length)
             throw new ArgumentException($"gradient length {g.Length} differs from W length {w.Length}", nameof(g));
         State ??= Optimizer.CreateState(w.Length);
-        Optimizer.Step(w, g, State);
+        if (_spare?.Length != w.Length) _spare = new float[w.Length];
+        if (_spareState?.Length != w.Length) _spareState = Optimizer.CreateState(w.Length);
+        return Optimizer.TryStep(w, g, State, _spare, _spareState);
     }
 
     /// <summary>Same optimizer, a copy of the state of parameters [offset, offset + count) — zeroed when

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using ActorTrainer.Core.Optim;
 using ActorTrainer.Core.Training;
 
 namespace ActorTrainer.Actors.ParameterServer;
@@ -11,8 +12,11 @@ namespace ActorTrainer.Actors.ParameterServer;
 /// thread-safe — one actor owns it.
 ///
 /// Rules:
-/// - every push is validated (known worker, new chunk id, length P, all finite, base ≤ current);
-///   a refused push leaves W untouched and is counted by reason;
+/// - every push is validated (known worker, new chunk id, length P, all finite, within the run's
+///   clip-norm and clip-value, base ≤ current); a refused push leaves W untouched and is counted by reason;
+/// - an update that would leave W or the optimizer state non-finite is refused (each of its gradients
+///   counted as <see cref="RejectionReason.NonFiniteUpdate"/>); after <see cref="ServerSettings.MaxStalledUpdates"/>
+///   updates in a row refused so (W and its state can then no longer change), the run ends as diverged;
 /// - sync: the open round waits for one gradient from each registered worker, averages them in
 ///   worker-id order (fixed summation order → deterministic W), applies once, publishes;
 ///   a worker leaving drops its pending gradient and closes the round if everyone else is in;
@@ -40,6 +44,7 @@ public sealed class ParameterServerState
     private readonly long[] _rejections = new long[Enum.GetValues<RejectionReason>().Length];
     private readonly long[] _stalenessHistogram = new long[ServerStats.StalenessBuckets];
     private long _gradientsApplied, _nonFiniteReports, _maxStaleness, _stalenessSum;
+    private int _stalledInARow;                  // updates in a row refused as non-finite or leaving W unchanged
     private bool _started;
     private StopTraining? _stop;                 // a stop at a future update count (StopTraining.AtUpdate)
     private readonly SortedDictionary<long, PendingSnapshot> _pending = new(); // run snapshots awaiting workers, by id
@@ -179,6 +184,11 @@ public sealed class ParameterServerState
             Reject(m, RejectionReason.NonFinite, "gradient contains NaN or infinity", outbox);
             return;
         }
+        if (OutsideClipBounds(m.Gradient) is { } clip)
+        {
+            Reject(m, clip.Reason, clip.Detail, outbox);
+            return;
+        }
         if (m.BaseVersion > Version)
         {
             Reject(m, RejectionReason.FutureVersion, $"base version {m.BaseVersion} is ahead of the server's {Version}", outbox);
@@ -209,6 +219,19 @@ public sealed class ParameterServerState
                     Apply([m], outbox);
                 break;
         }
+    }
+
+    /// <summary>The run's clipping, checked rather than trusted: null when g is within clip-norm and clip-value.</summary>
+    private (RejectionReason Reason, string Detail)? OutsideClipBounds(float[] g)
+    {
+        // A worker scales g by (float)(c/‖g‖) and rounds each element: ‖g‖ ends within c·(1 + 2·2⁻²⁴);
+        // 1e-6 leaves room for that and for this norm's own rounding.
+        if (_settings.ClipNorm is { } c && GradientClipper.L2Norm(g) is var norm && norm > c * (1 + 1e-6))
+            return (RejectionReason.AboveClipNorm, $"gradient norm {norm:G3} is above the run's clip-norm {c}");
+        // Clipping by value clamps exactly, so no slack.
+        if (_settings.ClipValue is { } v && g.Length > 0 && Math.Abs(TensorPrimitives.MaxMagnitude<float>(g)) is var max && max > v)
+            return (RejectionReason.AboveClipValue, $"gradient element {max:G3} is outside the run's ±clip-value {v}");
+        return null;
     }
 
     /// <summary>Sync: apply once every registered worker has contributed to the open round.</summary>
@@ -245,7 +268,17 @@ public sealed class ParameterServerState
         }
 
         long versionOnArrival = Version;
-        _rule.Apply(_w, g);
+        var outcome = _rule.Apply(_w, g);
+        // Only refusals count: an applied gradient too small to move a float (a run at float precision
+        // of its optimum) is not a stall.
+        _stalledInARow = outcome == UpdateOutcome.WouldBeNonFinite ? _stalledInARow + 1 : 0;
+        if (outcome == UpdateOutcome.WouldBeNonFinite)
+        {
+            foreach (var c in contributions)
+                Reject(c, RejectionReason.NonFiniteUpdate, "applying it would leave NaN or infinity in W or the optimizer state", outbox);
+            if (_stalledInARow >= _settings.MaxStalledUpdates) Stalled(outbox);
+            return;
+        }
         Version++;
         Updates++;
 
@@ -287,7 +320,9 @@ public sealed class ParameterServerState
         if (!last && _settings.RunSnapshots && _settings.SnapshotEvery > 0 && Updates % _settings.SnapshotEvery == 0)
             TakeSnapshot(final: false, outbox);
 
-        if (Updates >= _settings.MaxUpdates)
+        if (_stalledInARow >= _settings.MaxStalledUpdates)
+            Stalled(outbox);
+        else if (Updates >= _settings.MaxUpdates)
             Finish(CompletionReason.ReachedMaxUpdates, $"applied {Updates} updates", outbox);
         else if (last)
             Finish(CompletionReason.Stopped, _stop!.Reason, outbox);
@@ -319,6 +354,10 @@ public sealed class ParameterServerState
             Finish(CompletionReason.Diverged,
                 $"{_nonFiniteReports} non-finite gradients reported (limit {_settings.MaxNonFiniteReports})", outbox);
     }
+
+    private void Stalled(List<Outgoing> outbox) =>
+        Finish(CompletionReason.Diverged,
+            $"W has not changed in {_stalledInARow} updates in a row: each would have made W or the optimizer state non-finite", outbox);
 
     private void Reject(PushGradient m, RejectionReason reason, string detail, List<Outgoing> outbox)
     {

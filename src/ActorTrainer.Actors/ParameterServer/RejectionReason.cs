@@ -21,4 +21,11 @@ public enum RejectionReason
     TrainingFinished,
     /// <summary>Cluster: the chunk id is beyond the one the slot must push next (a chunk would be skipped).</summary>
     UnexpectedChunk,
+    /// <summary>The gradient's L2 norm is above the run's clip-norm: the worker did not clip as the run says
+    /// (refused rather than clipped here, since its direction is then no more trustworthy than its size).</summary>
+    AboveClipNorm,
+    /// <summary>An element is outside the run's ±clip-value.</summary>
+    AboveClipValue,
+    /// <summary>Applying it would leave NaN or ±∞ in W or the optimizer state (e.g. a square that overflows).</summary>
+    NonFiniteUpdate,
 }

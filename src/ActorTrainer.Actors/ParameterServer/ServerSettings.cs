@@ -46,6 +46,36 @@ public sealed record ServerSettings
     /// <summary>Run snapshots include the workers' streams (only shard 0 of a sharded server asks for them).</summary>
     public bool SnapshotWorkers { get; init; } = true;
 
+    /// <summary>The run's global L2-norm clip threshold, enforced here too: a gradient whose norm exceeds it
+    /// (beyond float rounding of the worker's own clipping) is refused. Null = no norm bound.</summary>
+    public float? ClipNorm
+    {
+        get => _clipNorm;
+        init => _clipNorm = value is { } c && (!float.IsFinite(c) || c <= 0)
+            ? throw new ArgumentOutOfRangeException(nameof(ClipNorm), c, "clip norm must be finite and > 0") : value;
+    }
+    private readonly float? _clipNorm;
+
+    /// <summary>The run's per-element clip bound, enforced here too: a gradient with an element outside
+    /// ±ClipValue is refused. Null = no element bound.</summary>
+    public float? ClipValue
+    {
+        get => _clipValue;
+        init => _clipValue = value is { } c && (!float.IsFinite(c) || c <= 0)
+            ? throw new ArgumentOutOfRangeException(nameof(ClipValue), c, "clip value must be finite and > 0") : value;
+    }
+    private readonly float? _clipValue;
+
+    /// <summary>Abort the run as diverged once this many updates in a row were refused as non-finite: a run
+    /// whose weights can no longer move is not training.</summary>
+    public int MaxStalledUpdates
+    {
+        get => _maxStalled;
+        init => _maxStalled = value > 0 ? value
+            : throw new ArgumentOutOfRangeException(nameof(MaxStalledUpdates), value, "stalled-update limit must be positive");
+    }
+    private readonly int _maxStalled = 100;
+
     public ServerSettings(
         ConsistencyMode mode, ModelFingerprint fingerprint, long maxUpdates,
         int staleness = 0, int startQuorum = 1, int observerSnapshotEvery = 0, long maxNonFiniteReports = 100)

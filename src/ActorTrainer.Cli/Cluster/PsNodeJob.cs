@@ -68,8 +68,7 @@ public sealed class PsNodeJob
             }
             else
             {
-                dir = RunDirectory.CreateNew(settings.Out);
-                dir.WriteSettings(settings, slots);
+                dir = RunDirectory.CreateNew(settings.Out, settings, slots);
             }
             // The server continues its update numbers after a resume: the host adds nothing, but keeps the history.
             using var host = new RunHost(_out, _err, setup, dir, slots, keepHistory: resumed);

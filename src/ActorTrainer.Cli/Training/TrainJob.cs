@@ -47,8 +47,7 @@ public sealed class TrainJob
         else
         {
             w = setup.InitialWeights();
-            dir = RunDirectory.CreateNew(settings.Out);
-            dir.WriteSettings(settings, setup.Workers);
+            dir = RunDirectory.CreateNew(settings.Out, settings, setup.Workers);
         }
 
         using var host = new RunHost(_out, _err, setup, dir, setup.Workers, updates, version);
@@ -58,6 +57,7 @@ public sealed class TrainJob
             validateEvery: settings.EvalEvery, maxInFlight: settings.ExplicitMaxInFlight, shards: settings.Shards)
         {
             SnapshotEvery = settings.CheckpointEvery,
+            ClipNorm = settings.ClipNorm, ClipValue = settings.ClipValue, // the server enforces the workers' clipping
         };
         // A worker stopped before it registered computed nothing: a checkpoint keeps its streams as they start.
         var starting = computers.Select(c => c.Snapshot()).ToList();

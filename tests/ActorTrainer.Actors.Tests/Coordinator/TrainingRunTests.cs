@@ -78,12 +78,12 @@ public sealed class TrainingRunTests : TestKit
 
         public void ChunkComputed() => _chunks.Release();
 
-        public void Apply(Span<float> w, ReadOnlySpan<float> g)
+        public Core.Optim.UpdateOutcome Apply(Span<float> w, ReadOnlySpan<float> g)
         {
             for (int n = _first ? 2 : 1; n > 0; n--)
                 if (!_chunks.Wait(Hang)) throw new TimeoutException("the worker computed no next chunk");
             _first = false;
-            inner.Apply(w, g);
+            return inner.Apply(w, g);
         }
     }
 

@@ -11,8 +11,9 @@ public sealed class DedicatedThreadDispatcherTests : TestKit
 {
     public DedicatedThreadDispatcherTests() : base(TestHocon.Config) { }
 
-    private sealed record WhichThread(int Tag);
-    private sealed record OnThread(int Tag, int ThreadId, string? ThreadName);
+    // Test-only messages: never cross a node, and the trainer's serializers refuse foreign types.
+    private sealed record WhichThread(int Tag) : INoSerializationVerificationNeeded;
+    private sealed record OnThread(int Tag, int ThreadId, string? ThreadName) : INoSerializationVerificationNeeded;
 
     private sealed class Reporter : ReceiveActor
     {

@@ -101,7 +101,7 @@ public sealed class ShardedTrainingRunTests : TestKit
 
     private sealed class PlainRule : IUpdateRule
     {
-        public void Apply(Span<float> w, ReadOnlySpan<float> g) { }
+        public Core.Optim.UpdateOutcome Apply(Span<float> w, ReadOnlySpan<float> g) => Core.Optim.UpdateOutcome.Applied;
     }
 
     private static int[] Bits(float[] x) => x.Select(BitConverter.SingleToInt32Bits).ToArray();
