@@ -13,11 +13,13 @@ using ActorTrainer.Core.Training;
 namespace ActorTrainer.Cli.Cluster;
 
 /// <summary>
-/// The ps node: joins (or starts) the cluster, runs the parameter server as the cluster singleton
-/// and owns the run directory — metrics.csv, validation.csv, loss.png, model/state checkpoints,
+/// The ps node: joins (or starts) the cluster, holds the run directory's lease (<see cref="RunLease"/>),
+/// runs the parameter server (at <see cref="ClusterNode.ServerName"/>) and owns the run directory — metrics.csv, validation.csv, loss.png, model/state checkpoints,
 /// sample.txt, exactly as an in-process run writes them — and, at the end, server.json
 /// (<see cref="ServerSummary"/>: the server's counters and measured load). The run's slots G are --workers (the
-/// total over all worker nodes); training starts once the joined worker nodes offer G workers.
+/// total over all worker nodes); training starts once the joined worker nodes offer G workers. With
+/// --standby on it is a standby for the run in --resume DIR: it joins the cluster, waits for the lease,
+/// and takes over (<see cref="StandbyState"/>) when the active ps node dies.
 /// </summary>
 public sealed class PsNodeJob
 {
@@ -81,7 +83,7 @@ public sealed class PsNodeJob
                             tookOverAt = System.Diagnostics.Stopwatch.GetTimestamp();
                             // The lease proves the old server's process dead: down its member now, so that the
                             // split-brain resolver (keep-oldest) never sees the oldest ps unreachable and downs us.
-                            if (t.Down is { } dead && dead != self.ToString()) Akka.Cluster.Cluster.Get(system).Down(Akka.Actor.Address.Parse(dead));
+                            if (t.Down is { } dead && dead != self.ToString()) Akka.Cluster.Cluster.Get(system).Down(Address.Parse(dead));
                             resume = (t.FromUpdate > 0 ? ReadCheckpoint(resumedDir, setup, slots, settings.Updates) : FromStart(setup, slots)) with { Epoch = t.Epoch - 1 };
                             _err.WriteLine($"taking over run {resumedDir.Path} as server epoch {t.Epoch}: the active parameter server is gone" +
                                            (t.Down is null ? "" : $" ({t.Down}, downed)") + $"; continuing from update {resume.Updates}");
@@ -105,21 +107,16 @@ public sealed class PsNodeJob
                 }
                 else
                 {
-                    dir = RunDirectory.CreateNew(settings.Out);
+                    dir = RunDirectory.CreateNew(settings.Out, settings, slots);
                     lease = RunLease.TryAcquire(dir.Path) ?? throw new UsageException($"run directory {dir.Path} is held by another parameter server");
-                    dir.WriteSettings(settings, slots);
                 }
                 held = new LeaseRecord(epoch, self.ToString());
                 lease!.Write(held);
-                _err.WriteLine($"run directory: {dir.Path}");
-                _err.WriteLine($"corpus: {setup.Corpus.Source} ({setup.Corpus.TrainTokens.Length} train / {setup.Corpus.ValidationTokens.Length} validation chars, V={setup.Vocabulary.Size}); " +
-                               $"model H={settings.Hidden}, {setup.Spec.Shape.Count} parameters; {slots} workers × B={settings.Batch} streams, k={settings.Chunk}; " +
-                               $"{settings.Mode.ToString().ToLowerInvariant()} mode, {settings.Optimizer} lr={settings.LearningRate.ToString(CultureInfo.InvariantCulture)}");
+                // The server continues its update numbers after a resume: the host adds nothing, but keeps the history.
+                using var host = new RunHost(_out, _err, setup, dir, slots, keepHistory: resumed);
+                host.WriteHeader();
 
                 var rule = setup.CreateUpdateRule(resume?.Optimizer);
-                using var metrics = new MetricsLog(dir);
-                if (resumed) metrics.LoadHistory(dir);
-                var progress = new ProgressDisplay(_err, settings.Updates, settings.Progress);
                 if (!node.Standby && !await ClusterNode.JoinAsync(system, node, ct))
                 {
                     _err.WriteLine(ct.IsCancellationRequested ? "stopped before joining the cluster" : $"error: {ClusterNode.JoinFailure(node)}");
@@ -129,28 +126,15 @@ public sealed class PsNodeJob
                 _err.WriteLine($"ps node up at {self}; waiting for worker nodes to offer {slots} workers");
 
                 var completion = new TaskCompletionSource<TrainingResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-                var callbacks = new TrainingCallbacks
-                {
-                    OnUpdate = u =>
+                // The cluster's server sends its own checkpoints: each slot's next chunk and its h.
+                var callbacks = host.Callbacks(Report, checkpoints: false);
+                if (tookOverAt != 0)
+                    callbacks = new TrainingCallbacks
                     {
-                        if (tookOverAt != 0)
-                        {
-                            _err.WriteLine($"first update as server epoch {epoch}: update {u.UpdateNumber}, " +
-                                           $"{System.Diagnostics.Stopwatch.GetElapsedTime(tookOverAt).TotalSeconds.ToString("F2", CultureInfo.InvariantCulture)} s after taking over");
-                            tookOverAt = 0;
-                        }
-                        metrics.Write(u, u.UpdateNumber, u.Version, progress.Elapsed);
-                        progress.OnUpdate(u, u.UpdateNumber);
-                    },
-                    OnEvent = Report,
-                    Validate = (weights, _) => setup.ValidationLoss(weights),
-                    OnValidation = r =>
-                    {
-                        if (!double.IsNaN(r.Loss)) metrics.WriteValidation(r.UpdateNumber, r.Version, r.Loss, progress.Elapsed);
-                        progress.OnValidation(r.Loss);
-                    },
-                };
-                void Checkpoint(ServerCheckpoint c) => dir.WriteCheckpoint(setup, c.Weights, c.Updates, c.Version, c.Optimizer,
+                        OnUpdate = FirstUpdateReported(callbacks.OnUpdate, epoch, tookOverAt), OnEvent = callbacks.OnEvent,
+                        Validate = callbacks.Validate, OnValidation = callbacks.OnValidation, OnSnapshot = callbacks.OnSnapshot,
+                    };
+                void Checkpoint(ServerCheckpoint c) => host.Checkpoint(c.Weights, c.Updates, c.Version, c.Optimizer,
                     c.NextChunk.Select((next, g) => new WorkerSnapshot(g * settings.Batch, settings.Batch, next,
                         c.Hidden[g].Length > 0 ? c.Hidden[g] : new float[settings.Batch * settings.Hidden])).ToList(), c.Epoch);
                 var observer = system.ActorOf(ClusterRunObserver.Props(callbacks, Checkpoint, completion), "observer");
@@ -173,20 +157,7 @@ public sealed class PsNodeJob
                 var result = await completion.Task; // a failed callback (e.g. the disk is full) surfaces here
                 ended = $"{result.Reason} after {(resume?.Updates ?? 0) + result.Stats.Updates} updates";
                 ServerSummary.From(result, _load, GC.CollectionCount(2)).Write(dir.Path);
-                progress.Finish();
-                metrics.SavePlot(dir.LossPlot, Reporting.RunCaption.Of(dir.Path, settings, slots));
-                if (result.Reason == CompletionReason.Diverged)
-                {
-                    _err.WriteLine($"error: training diverged after {result.Stats.Updates} updates ({result.Detail}); the last good checkpoint is in {dir.Path}. Try a lower --lr or a --clip-norm.");
-                    return 1;
-                }
-                string sample = setup.Sample(result.Weights, settings.SampleLength, settings.Seed);
-                RunDirectory.AtomicWrite(dir.SampleText, sample);
-                double validation = result.Validations.Count > 0 ? result.Validations[^1].Loss : double.NaN;
-                _out.WriteLine($"trained {result.Stats.Updates} updates; validation loss {validation.ToString("F3", CultureInfo.InvariantCulture)} nats/char; run directory {dir.Path}");
-                if (result.Reason == CompletionReason.Stopped) _out.WriteLine("stopped early: " + result.Detail);
-                if (sample.Length > 0) _out.WriteLine($"--- sample ---{Environment.NewLine}{sample}{Environment.NewLine}--------------");
-                return 0;
+                return host.Finish(result, "stopped early: " + result.Detail);
             }
             finally
             {
@@ -205,13 +176,30 @@ public sealed class PsNodeJob
         }
     }
 
+    /// <summary>Prints, once, when the first update after a takeover was applied and how long after the lease was taken.</summary>
+    private Action<UpdateApplied>? FirstUpdateReported(Action<UpdateApplied>? onUpdate, long epoch, long tookOverAt)
+    {
+        bool reported = false;
+        return u =>
+        {
+            if (!reported)
+            {
+                reported = true;
+                _err.WriteLine($"first update as server epoch {epoch}: update {u.UpdateNumber}, " +
+                               $"{System.Diagnostics.Stopwatch.GetElapsedTime(tookOverAt).TotalSeconds.ToString("F2", CultureInfo.InvariantCulture)} s after taking over");
+            }
+            onUpdate?.Invoke(u);
+        };
+    }
+
     /// <summary>A standby started with (or before) the active node waits until the active has created the
-    /// run directory and its lease. False when cancelled.</summary>
+    /// run directory and written its lease. False when cancelled.</summary>
     private async Task<bool> WaitForRunAsync(string path, CancellationToken ct)
     {
         string full = Path.GetFullPath(path);
         bool told = false;
-        while (!File.Exists(Path.Combine(full, "run.json")) || !File.Exists(RunLease.PathIn(full)))
+        // The lease's record, not just its file: then the active has held the lock (it creates the file, then locks it).
+        while (!File.Exists(Path.Combine(full, "run.json")) || !File.Exists(RunLease.PathIn(full)) || new FileInfo(RunLease.PathIn(full)).Length == 0)
         {
             if (!told) _err.WriteLine($"standby: waiting for run {full} to be created by the active ps node");
             told = true;
