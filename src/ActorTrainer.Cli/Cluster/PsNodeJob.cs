@@ -161,18 +161,23 @@ public sealed class PsNodeJob
             }
             finally
             {
+                EndLease(); // before leaving the cluster, which may take seconds
                 await WorkerNodeJob.LeaveAsync(system);
             }
         }
         finally
         {
-            // A server that ends on purpose says so: a standby takes over only from one that died without a word.
-            if (lease is not null)
-            {
-                try { if (held is not null) lease.Write(held with { Ended = ended }); }
-                catch (IOException) { /* the process is ending; the lock goes with it */ }
-                lease.Dispose();
-            }
+            EndLease();
+            lease?.Dispose();
+        }
+
+        // A server that ends on purpose says so: a standby takes over only from one that died without a word.
+        void EndLease()
+        {
+            if (lease is null || held is null || held.Ended is not null) return;
+            held = held with { Ended = ended };
+            try { lease.Write(held); }
+            catch (IOException) { /* the process is ending; the lock goes with it */ }
         }
     }
 

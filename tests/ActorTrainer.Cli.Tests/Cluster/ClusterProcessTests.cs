@@ -308,6 +308,38 @@ public sealed class ClusterProcessTests(Xunit.Abstractions.ITestOutputHelper log
         Assert.Equal(updates, ledger.Chunks.Values.Sum(c => c.Count));
     }
 
+    [Fact]
+    public async Task Sigterm_of_the_active_ps_node_ends_the_run_and_the_standby_stands_down()
+    {
+        int port = TestNodes.FreePort(), standbyPort = TestNodes.FreePort();
+        string run = Path.Combine(_root, "standby-stop");
+        string[] training = [.. Small, "--checkpoint-every", "50"];
+        string metricsPath = Path.Combine(run, "metrics.csv");
+        await using var active = TestNodes.Start("ps-active", Node("ps", port, training, ["--port", $"{port}", "--workers", "1", "--updates", "100000", "--out", run]));
+        await using var standby = TestNodes.Start("ps-standby", Node("ps", port, training, ["--port", $"{standbyPort}", "--standby", "on", "--resume", run, "--updates", "100000"]));
+        using (var wait = new CancellationTokenSource(RunTimeout))
+            while (!standby.Stderr.Contains("standby ps node up", StringComparison.Ordinal))
+            {
+                Assert.False(standby.HasExited, standby.Describe());
+                await Task.Delay(20, wait.Token);
+            }
+        await using var worker = TestNodes.Start("worker", Node("worker", port, training, ["--workers-per-node", "1"]));
+        using (var wait = new CancellationTokenSource(RunTimeout))
+            while (!File.Exists(metricsPath) || File.ReadLines(metricsPath).Count() < 101)
+            {
+                Assert.False(active.HasExited, active.Describe());
+                await Task.Delay(20, wait.Token);
+            }
+
+        active.Terminate(); // a request to stop the run, not a death: nobody takes over
+
+        Assert.True(await active.ExitCodeAsync(RunTimeout) == 0, active.Describe());
+        Assert.True(await worker.ExitCodeAsync(RunTimeout) == 0, worker.Describe());
+        Assert.True(await standby.ExitCodeAsync(RunTimeout) == 0, standby.Describe());
+        Assert.Contains("ended the run: Stopped after", standby.Stdout);
+        Assert.DoesNotContain("taking over", standby.Stderr);
+    }
+
     /// <summary>model.safetensors and state.safetensors of two runs hold the same tensors, bit for bit.</summary>
     private static void AssertSameCheckpoint(string expectedRun, string actualRun)
     {
