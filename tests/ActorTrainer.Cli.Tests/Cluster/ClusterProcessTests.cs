@@ -210,10 +210,10 @@ public sealed class ClusterProcessTests(Xunit.Abstractions.ITestOutputHelper log
     [Fact]
     public async Task The_active_ps_node_killed_with_a_standby_present_in_sync_mode_the_standby_takes_over_and_the_run_ends_bit_identical()
     {
-        const int updates = 400;
+        const int updates = 1000; // long enough that the kill cannot meet the run's end on a loaded machine
         int port = TestNodes.FreePort(), standbyPort = TestNodes.FreePort();
         string run = Path.Combine(_root, "standby");
-        string[] training = [.. With(Small, "--eval-every", "200"), "--checkpoint-every", "50"];
+        string[] training = [.. With(Small, "--eval-every", "500"), "--checkpoint-every", "50"];
         string metricsPath = Path.Combine(run, "metrics.csv");
         await using var active = TestNodes.Start("ps-active", Node("ps", port, training, ["--port", $"{port}", "--workers", "2", "--updates", $"{updates}", "--out", run]));
         // The standby may start before the active has created the run directory: it waits for it.
@@ -270,10 +270,10 @@ public sealed class ClusterProcessTests(Xunit.Abstractions.ITestOutputHelper log
     [Fact]
     public async Task The_active_ps_node_killed_with_a_standby_present_in_async_mode_the_run_completes_with_no_chunk_lost_or_applied_twice()
     {
-        const int updates = 600;
+        const int updates = 2000; // long enough that the kill cannot meet the run's end on a loaded machine
         int port = TestNodes.FreePort(), standbyPort = TestNodes.FreePort();
         string run = Path.Combine(_root, "standby-async");
-        string[] training = [.. With(Small, "--eval-every", "300"), "--mode", "async", "--checkpoint-every", "50"];
+        string[] training = [.. With(Small, "--eval-every", "1000"), "--mode", "async", "--checkpoint-every", "50"];
         string metricsPath = Path.Combine(run, "metrics.csv");
         await using var active = TestNodes.Start("ps-active", Node("ps", port, training, ["--port", $"{port}", "--workers", "2", "--updates", $"{updates}", "--out", run]));
         await using var standby = TestNodes.Start("ps-standby", Node("ps", port, training, ["--port", $"{standbyPort}", "--standby", "on", "--resume", run, "--updates", $"{updates}"]));
