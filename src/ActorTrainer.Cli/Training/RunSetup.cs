@@ -83,8 +83,11 @@ public sealed class RunSetup
         catch (CheckpointException e) { throw new UsageException($"checkpoint {path} does not fit this run: {e.Message}"); }
     }
 
-    public OptimizerUpdateRule CreateUpdateRule(OptimizerState? restored = null) =>
-        new(Optimizers.Create(Settings.Optimizer, Settings.LearningRate), restored);
+    /// <summary>The server's rule: the run's optimizer, or with local steps (H &gt; 1) SGD at lr 1 on the
+    /// workers' averaged changes W₀ − W_loc (their optimizer runs on the workers).</summary>
+    public OptimizerUpdateRule CreateUpdateRule(OptimizerState? restored = null) => Settings.LocalSteps > 1
+        ? new(new Sgd(1f), restored)
+        : new(Optimizers.Create(Settings.Optimizer, Settings.LearningRate), restored);
 
     /// <summary>Mean cross-entropy (nats/char) of W on the held-out text; NaN when there is none.</summary>
     public double ValidationLoss(ReadOnlySpan<float> w) =>

@@ -1,5 +1,7 @@
 using ActorTrainer.Actors.ParameterServer;
 using ActorTrainer.Actors.Worker;
+using ActorTrainer.Core.Compression;
+using ActorTrainer.Core.Optim;
 using ActorTrainer.Core.Rnn;
 using ActorTrainer.Core.Training;
 
@@ -32,6 +34,12 @@ public sealed record TrainingRunSettings
     /// i's CPU (see <see cref="Hosting.ThreadAffinity"/>). Only right when this run owns the machine's
     /// cores: processes sharing a machine (a local cluster) would pin onto the same CPUs.</summary>
     public bool PinThreads { get; init; } = true;
+    /// <summary>What every worker does to a push before it leaves (see <see cref="GradientEncoding"/>).</summary>
+    public GradientEncoding Encoding { get; init; } = GradientEncoding.Fp32;
+    /// <summary>Local steps H (1 = push every chunk); H &gt; 1 needs <see cref="LocalOptimizer"/>.</summary>
+    public int LocalSteps { get; init; } = 1;
+    /// <summary>The rule of the workers' local steps: the run's optimizer (the server then averages the changes).</summary>
+    public Optimizer? LocalOptimizer { get; init; }
 
     public TrainingRunSettings(
         ConsistencyMode mode, long maxUpdates, string modelShape = "", int staleness = 0,
@@ -58,7 +66,12 @@ public sealed record TrainingRunSettings
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(spec);
         return new(settings.Mode, settings.Updates, ModelFingerprint.Of(spec).Shape, settings.Staleness, settings.EvalEvery,
-            maxInFlight: settings.ExplicitMaxInFlight, shards: settings.Shards);
+            maxInFlight: settings.ExplicitMaxInFlight, shards: settings.Shards)
+        {
+            Encoding = settings.PushEncoding ?? throw new ArgumentException("the settings name no push encoding", nameof(settings)),
+            LocalSteps = settings.LocalSteps,
+            LocalOptimizer = settings.LocalSteps > 1 ? Optimizers.Create(settings.Optimizer, settings.LearningRate) : null,
+        };
     }
 
     public ServerSettings ToServerSettings(int parameterCount, int workerCount, bool snapshotsForValidation) => new(
@@ -79,5 +92,5 @@ public sealed record TrainingRunSettings
             maxNonFiniteReports: MaxNonFiniteReports);
     }
 
-    public WorkerSettings ToWorkerSettings() => new(Mode, ModelShape, Staleness, MaxInFlight);
+    public WorkerSettings ToWorkerSettings() => new(Mode, ModelShape, Staleness, MaxInFlight, Encoding, LocalSteps, LocalOptimizer);
 }

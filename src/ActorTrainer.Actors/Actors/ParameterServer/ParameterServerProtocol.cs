@@ -32,6 +32,18 @@ public sealed record PushGradient(
     /// <summary>(B×H) the worker's carried h after this chunk, or null: in a cluster the server keeps
     /// it, so a slot that moves resumes with it. Not copied, like the gradient.</summary>
     public float[]? Hidden { get; init; }
+
+    /// <summary>How the gradient crosses the wire. The worker's encoder has already made the values
+    /// exactly what this packing carries (bf16-rounded, or zero outside the sent indices), so the
+    /// server applies the same numbers in process and in a cluster.</summary>
+    public Core.Compression.WireEncoding Encoding { get; init; }
+
+    /// <summary>Chunks this push covers: ids ChunkId − Chunks + 1 … ChunkId (local steps: a window of
+    /// several chunks pushed once; 1 otherwise).</summary>
+    public int Chunks { get; init; } = 1;
+
+    /// <summary>The first chunk id this push covers.</summary>
+    public long FirstChunkId => ChunkId - Chunks + 1;
 }
 
 /// <summary>The gradient of (<paramref name="WorkerId"/>, <paramref name="ChunkId"/>) computed on

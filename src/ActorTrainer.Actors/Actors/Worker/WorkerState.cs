@@ -1,5 +1,8 @@
 using ActorTrainer.Actors.ParameterServer;
 using ActorTrainer.Actors.Sharding;
+using System.Numerics.Tensors;
+using ActorTrainer.Core.Compression;
+using ActorTrainer.Core.Optim;
 using ActorTrainer.Core.Training;
 
 namespace ActorTrainer.Actors.Worker;
@@ -56,6 +59,13 @@ public sealed class WorkerState
     private readonly PushBuffers[] _buffers; // (N) gradient arrays pushed to shard i, reused once answered
     private readonly float[]? _scratch;   // (P) N shards: the whole gradient, sliced into shard buffers
     private bool _tickPending;
+    private readonly IGradientEncoder _encoder;  // the run's push encoding (top-k: this worker's residual)
+    // local steps (H > 1) only, allocated at the first window:
+    private float[]? _windowStart, _local, _stepGrad; // (P) W₀ of the window, the local W, one chunk's gradient
+    private OptimizerState? _localState;  // the local optimizer's state, kept from window to window
+    private readonly long[] _windowBase;  // (N) W₀'s version per shard: the push's base versions
+    private int _windowSteps;             // finite chunks applied locally in the open window
+    private PushSummary _window;          // the open window's chunks (loss and norm summed until it is pushed)
 
     /// <param name="layout">How W is split across server shards; null = one unsharded server.</param>
     public WorkerState(int workerId, IGradientComputer computer, WorkerSettings settings, ShardLayout? layout = null)
@@ -79,6 +89,8 @@ public sealed class WorkerState
         _inFlight = new int[n];
         _buffers = layout.Ranges.Select(r => new PushBuffers(r.Count)).ToArray();
         _scratch = n > 1 ? new float[layout.ParameterCount] : null;
+        _encoder = settings.Encoding.CreateEncoder(layout.ParameterCount);
+        _windowBase = new long[n];
         Fingerprint = new ModelFingerprint(computer.ParameterCount, settings.ModelShape);
     }
 
@@ -229,6 +241,7 @@ public sealed class WorkerState
 
     private void ComputeAndPush(List<WorkerOutput> outbox)
     {
+        if (_settings.LocalSteps > 1) { ComputeLocalStep(outbox); return; }
         // One shard: the gradient is computed straight into the array pushed to it. N shards: into the
         // scratch, then sliced into each shard's array.
         var grad = _scratch ?? _buffers[0].Rent(); // (P)
@@ -237,13 +250,82 @@ public sealed class WorkerState
         if (!outcome.Finite)
         {
             if (_scratch is null) _buffers[0].Return(grad);
-            NonFiniteSkipped++;
-            // every shard counts it (divergence limit) and moves its last chunk id on
-            foreach (var r in _layout.Ranges)
-                outbox.Add(new(WorkerTarget.Server,
-                    new NonFiniteGradientSkipped(WorkerId, _localVersion[r.Index], outcome.ChunkIndex, outcome.Loss, outcome.GradNorm), r.Index));
+            ReportNonFinite(outcome, outbox);
             return;
         }
+        Push(grad, new PushSummary(outcome.ChunkIndex, 1, outcome.Loss, outcome.GradNorm, outcome.Clipped, outcome.Tokens), _localVersion, outbox);
+    }
+
+    /// <summary>
+    /// Local steps (H = <see cref="WorkerSettings.LocalSteps"/> &gt; 1). A window starts on the newest W
+    /// the worker holds, W₀ (copied: weights arriving during the window are kept for the next one):
+    /// <code>
+    ///   W_loc ← W₀;  for j = 1 … H:  g_j = clipped gradient of the next chunk on W_loc;  W_loc ← opt(W_loc, g_j)
+    ///   push Δ = W₀ − W_loc  (elementwise, float), base version = W₀'s, covering the window's H chunks
+    /// </code>
+    /// opt is the run's optimizer, its state kept on the worker from window to window (DiLoCo's inner
+    /// optimizer); the server applies Δ with SGD at lr 1, so a sync round sets W ← W − mean Δ (model
+    /// averaging). The push's loss and norm are the window's means, its tokens the sum. A non-finite
+    /// chunk changes nothing locally: the window so far is pushed first (so the server expects the bad
+    /// chunk next), then the chunk is reported as usual.
+    /// </summary>
+    private void ComputeLocalStep(List<WorkerOutput> outbox)
+    {
+        int p = _layout.ParameterCount;
+        if (_windowSteps == 0)
+        {
+            _w.AsSpan().CopyTo(_windowStart ??= new float[p]);
+            _w.AsSpan().CopyTo(_local ??= new float[p]);
+            _localVersion.CopyTo(_windowBase, 0);
+            _stepGrad ??= new float[p];
+            _localState ??= _settings.LocalOptimizer!.CreateState(p);
+        }
+        var outcome = _computer.ComputeNext(_local, _stepGrad);
+        ChunksComputed++;
+        if (!outcome.Finite)
+        {
+            if (_windowSteps > 0) PushWindow(outbox);
+            ReportNonFinite(outcome, outbox);
+            return;
+        }
+        _settings.LocalOptimizer!.Step(_local, _stepGrad, _localState!);
+        _window = _windowSteps == 0
+            ? new PushSummary(outcome.ChunkIndex, 1, outcome.Loss, outcome.GradNorm, outcome.Clipped, outcome.Tokens)
+            : new PushSummary(outcome.ChunkIndex, _window.Chunks + 1, _window.Loss + outcome.Loss, _window.GradNorm + outcome.GradNorm,
+                _window.Clipped || outcome.Clipped, _window.Tokens + outcome.Tokens);
+        _windowSteps++;
+        if (_windowSteps == _settings.LocalSteps) PushWindow(outbox);
+    }
+
+    /// <summary>Pushes Δ = W₀ − W_loc of the window so far and starts a new window on the next chunk.</summary>
+    private void PushWindow(List<WorkerOutput> outbox)
+    {
+        var delta = _scratch ?? _buffers[0].Rent(); // (P)
+        TensorPrimitives.Subtract(_windowStart, _local, delta);
+        int steps = _windowSteps;
+        var w = _window;
+        _windowSteps = 0;
+        // the window covers every chunk id from its first to its last (none was skipped inside it)
+        Push(delta, w with { Loss = w.Loss / steps, GradNorm = w.GradNorm / steps }, _windowBase, outbox);
+    }
+
+    private void ReportNonFinite(ChunkOutcome outcome, List<WorkerOutput> outbox)
+    {
+        NonFiniteSkipped++;
+        // every shard counts it (divergence limit) and moves its last chunk id on
+        foreach (var r in _layout.Ranges)
+            outbox.Add(new(WorkerTarget.Server,
+                new NonFiniteGradientSkipped(WorkerId, _localVersion[r.Index], outcome.ChunkIndex, outcome.Loss, outcome.GradNorm), r.Index));
+    }
+
+    /// <summary>What a push says besides its tensor: its last chunk id, how many chunks it covers, their
+    /// loss and norm, whether any was clipped, their tokens.</summary>
+    private readonly record struct PushSummary(long ChunkId, int Chunks, float Loss, double GradNorm, bool Clipped, int Tokens);
+
+    /// <summary>Encodes <paramref name="grad"/> (P; the scratch or shard 0's array) and pushes it to every shard.</summary>
+    private void Push(float[] grad, PushSummary push, long[] baseVersions, List<WorkerOutput> outbox)
+    {
+        _encoder.Encode(grad); // the whole gradient: top-k selects over all of W, then slices
         GradientsPushed++;
         var hidden = _computer.Snapshot().Hidden; // (B×H) h after the chunk: a cluster server keeps it for the slot
         foreach (var r in _layout.Ranges)
@@ -257,12 +339,12 @@ public sealed class WorkerState
                 slice = _buffers[r.Index].Rent(); // (Count_i)
                 grad.AsSpan(r.Offset, r.Count).CopyTo(slice);
             }
-            _buffers[r.Index].Sent(outcome.ChunkIndex, slice);
+            _buffers[r.Index].Sent(push.ChunkId, slice);
             _inFlight[r.Index]++;
             _waitBeyondVersion[r.Index] = _localVersion[r.Index];
             outbox.Add(new(WorkerTarget.Server, new PushGradient(
-                WorkerId, _localVersion[r.Index], outcome.ChunkIndex, slice, outcome.Loss, outcome.GradNorm, outcome.Clipped, outcome.Tokens)
-                { Hidden = hidden }, r.Index));
+                WorkerId, baseVersions[r.Index], push.ChunkId, slice, push.Loss, push.GradNorm, push.Clipped, push.Tokens)
+                { Hidden = hidden, Encoding = _encoder.Wire, Chunks = push.Chunks }, r.Index));
         }
     }
 }
