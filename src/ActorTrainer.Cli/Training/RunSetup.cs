@@ -1,6 +1,7 @@
 using ActorTrainer.Actors.ParameterServer;
 using ActorTrainer.Cli.CommandLine;
 using ActorTrainer.Core.Checkpoints;
+using ActorTrainer.Core.Compression;
 using ActorTrainer.Core.Data;
 using ActorTrainer.Core.Optim;
 using ActorTrainer.Core.Rnn;
@@ -83,9 +84,10 @@ public sealed class RunSetup
         catch (CheckpointException e) { throw new UsageException($"checkpoint {path} does not fit this run: {e.Message}"); }
     }
 
-    /// <summary>The server's rule: the run's optimizer, or with local steps (H &gt; 1) SGD at lr 1 on the
-    /// workers' averaged changes W₀ − W_loc (their optimizer runs on the workers).</summary>
-    public OptimizerUpdateRule CreateUpdateRule(OptimizerState? restored = null) => Settings.LocalSteps > 1
+    /// <summary>The server's rule: the run's optimizer, or when workers push changes of W (local steps,
+    /// top-k: <see cref="GradientEncoding.PushesDeltas"/>) SGD at lr 1 on their mean change W₀ − W_loc.</summary>
+    public OptimizerUpdateRule CreateUpdateRule(OptimizerState? restored = null) =>
+        GradientEncoding.PushesDeltas(Settings.PushEncoding!, Settings.LocalSteps)
         ? new(new Sgd(1f), restored)
         : new(Optimizers.Create(Settings.Optimizer, Settings.LearningRate), restored);
 

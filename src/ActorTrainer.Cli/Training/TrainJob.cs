@@ -83,7 +83,7 @@ public sealed class TrainJob
                 },
             };
             var run = new TrainingRunSettings(settings.Mode, length, fingerprint, settings.Staleness,
-                maxInFlight: settings.ExplicitMaxInFlight, shards: settings.Shards);
+                maxInFlight: settings.ExplicitMaxInFlight, shards: settings.Shards).WithPushRules(settings);
             var result = await TrainingRun.RunAsync(system, run, computers, w, rule, callbacks, ct);
             w = result.Weights;
             updates += result.Stats.Updates;

@@ -41,6 +41,19 @@ public sealed record GradientEncoding
     /// <summary>What the encoder's output is packed as.</summary>
     public WireEncoding Wire => Kind switch { Kinds.Bf16 => WireEncoding.Bf16, Kinds.TopK => WireEncoding.Sparse, _ => WireEncoding.Fp32 };
 
+    /// <summary>
+    /// Whether workers push their optimizer's change of W (W₀ − W_loc) instead of a gradient, the server
+    /// then applying the mean change with SGD at lr 1: with local steps (H &gt; 1), and with top-k. Error
+    /// feedback delays part of each push by many updates; a linear server rule applies that part in
+    /// full when it arrives, but Adam on the server normalised the sparse, accumulated values into large
+    /// steps and the run diverged (docs/traffic.md). The one definition for workers and server.
+    /// </summary>
+    public static bool PushesDeltas(GradientEncoding encoding, int localSteps)
+    {
+        ArgumentNullException.ThrowIfNull(encoding);
+        return localSteps > 1 || encoding.Kind == Kinds.TopK;
+    }
+
     /// <summary>A new encoder for tensors of <paramref name="length"/> values (top-k: with its own, zero residual).</summary>
     public IGradientEncoder CreateEncoder(int length) => Kind switch
     {

@@ -89,7 +89,8 @@ public sealed record TrainSettings
         if (Staleness < 0) return $"--staleness must be ≥ 0 (got {Staleness})";
         if (PushEncoding is null) return "--push-encoding must be fp32, bf16 or topk:F with F in (0, 1]";
         if (LocalSteps <= 0) return $"--local-steps must be a positive integer (got {LocalSteps})";
-        if (LocalSteps > 1 && Shards > 1) return "--local-steps above 1 needs --shards 1 (each shard would take the delta with its own rule)";
+        if (GradientEncoding.PushesDeltas(PushEncoding, LocalSteps) && Shards > 1)
+            return "--local-steps above 1 and --push-encoding topk need --shards 1 (workers push changes of W, a sharded server is not built for them)";
         if (MaxInFlight < 0) return $"--max-in-flight must be a positive integer or auto (got {MaxInFlight})";
         if (!float.IsFinite(LearningRate) || LearningRate < 0) return $"--lr must be a finite, non-negative number (got {LearningRate})";
         if (ClipNorm is { } c && (!float.IsFinite(c) || c <= 0)) return $"--clip-norm must be a finite, positive number (got {c})";

@@ -65,12 +65,20 @@ public sealed record TrainingRunSettings
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(spec);
-        return new(settings.Mode, settings.Updates, ModelFingerprint.Of(spec).Shape, settings.Staleness, settings.EvalEvery,
-            maxInFlight: settings.ExplicitMaxInFlight, shards: settings.Shards)
+        return new TrainingRunSettings(settings.Mode, settings.Updates, ModelFingerprint.Of(spec).Shape, settings.Staleness, settings.EvalEvery,
+            maxInFlight: settings.ExplicitMaxInFlight, shards: settings.Shards).WithPushRules(settings);
+    }
+
+    /// <summary>These settings with the CLI's push encoding and local steps (every run builds its workers' rules here).</summary>
+    public TrainingRunSettings WithPushRules(TrainSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        return this with
         {
             Encoding = settings.PushEncoding ?? throw new ArgumentException("the settings name no push encoding", nameof(settings)),
             LocalSteps = settings.LocalSteps,
-            LocalOptimizer = settings.LocalSteps > 1 ? Optimizers.Create(settings.Optimizer, settings.LearningRate) : null,
+            LocalOptimizer = GradientEncoding.PushesDeltas(settings.PushEncoding, settings.LocalSteps)
+                ? Optimizers.Create(settings.Optimizer, settings.LearningRate) : null,
         };
     }
 

@@ -42,7 +42,8 @@ public sealed record WorkerSettings
     /// before one push of the change; 1 = push every chunk's gradient (see <see cref="WorkerState"/>).</summary>
     public int LocalSteps { get; }
 
-    /// <summary>H &gt; 1: the rule of the local steps (the run's optimizer; its state stays on the worker).</summary>
+    /// <summary>When the worker pushes changes of W (<see cref="GradientEncoding.PushesDeltas"/>): the rule of its
+    /// local steps (the run's optimizer; its state stays on the worker).</summary>
     public Optimizer? LocalOptimizer { get; }
 
     public WorkerSettings(ConsistencyMode mode, string modelShape, int staleness = 0, int maxInFlight = 1,
@@ -53,9 +54,10 @@ public sealed record WorkerSettings
         if (staleness < 0) throw new ArgumentOutOfRangeException(nameof(staleness), staleness, "staleness bound must be ≥ 0");
         if (maxInFlight <= 0) throw new ArgumentOutOfRangeException(nameof(maxInFlight), maxInFlight, "in-flight limit must be positive");
         if (localSteps <= 0) throw new ArgumentOutOfRangeException(nameof(localSteps), localSteps, "local steps must be positive");
-        if (localSteps > 1 && localOptimizer is null)
-            throw new ArgumentNullException(nameof(localOptimizer), "local steps need the optimizer that applies them");
+        Encoding = encoding ?? GradientEncoding.Fp32;
+        if (GradientEncoding.PushesDeltas(Encoding, localSteps) && localOptimizer is null)
+            throw new ArgumentNullException(nameof(localOptimizer), "a worker that pushes changes of W (local steps, top-k) needs the optimizer that makes them");
         Mode = mode; ModelShape = modelShape; Staleness = staleness; MaxInFlight = maxInFlight;
-        Encoding = encoding ?? GradientEncoding.Fp32; LocalSteps = localSteps; LocalOptimizer = localOptimizer;
+        LocalSteps = localSteps; LocalOptimizer = localOptimizer;
     }
 }

@@ -60,6 +60,7 @@ public sealed class WorkerState
     private readonly float[]? _scratch;   // (P) N shards: the whole gradient, sliced into shard buffers
     private bool _tickPending;
     private readonly IGradientEncoder _encoder;  // the run's push encoding (top-k: this worker's residual)
+    private readonly bool _pushesDeltas;         // local steps or top-k: push W₀ − W_loc (see ComputeLocalStep)
     // local steps (H > 1) only, allocated at the first window:
     private float[]? _windowStart, _local, _stepGrad; // (P) W₀ of the window, the local W, one chunk's gradient
     private OptimizerState? _localState;  // the local optimizer's state, kept from window to window
@@ -90,6 +91,7 @@ public sealed class WorkerState
         _buffers = layout.Ranges.Select(r => new PushBuffers(r.Count)).ToArray();
         _scratch = n > 1 ? new float[layout.ParameterCount] : null;
         _encoder = settings.Encoding.CreateEncoder(layout.ParameterCount);
+        _pushesDeltas = GradientEncoding.PushesDeltas(settings.Encoding, settings.LocalSteps);
         _windowBase = new long[n];
         Fingerprint = new ModelFingerprint(computer.ParameterCount, settings.ModelShape);
     }
@@ -241,7 +243,7 @@ public sealed class WorkerState
 
     private void ComputeAndPush(List<WorkerOutput> outbox)
     {
-        if (_settings.LocalSteps > 1) { ComputeLocalStep(outbox); return; }
+        if (_pushesDeltas) { ComputeLocalStep(outbox); return; }
         // One shard: the gradient is computed straight into the array pushed to it. N shards: into the
         // scratch, then sliced into each shard's array.
         var grad = _scratch ?? _buffers[0].Rent(); // (P)
@@ -257,7 +259,8 @@ public sealed class WorkerState
     }
 
     /// <summary>
-    /// Local steps (H = <see cref="WorkerSettings.LocalSteps"/> &gt; 1). A window starts on the newest W
+    /// Local steps (H = <see cref="WorkerSettings.LocalSteps"/>; also H = 1 with top-k, see
+    /// <see cref="GradientEncoding.PushesDeltas"/>). A window starts on the newest W
     /// the worker holds, W₀ (copied: weights arriving during the window are kept for the next one):
     /// <code>
     ///   W_loc ← W₀;  for j = 1 … H:  g_j = clipped gradient of the next chunk on W_loc;  W_loc ← opt(W_loc, g_j)
@@ -294,7 +297,7 @@ public sealed class WorkerState
             : new PushSummary(outcome.ChunkIndex, _window.Chunks + 1, _window.Loss + outcome.Loss, _window.GradNorm + outcome.GradNorm,
                 _window.Clipped || outcome.Clipped, _window.Tokens + outcome.Tokens);
         _windowSteps++;
-        if (_windowSteps == _settings.LocalSteps) PushWindow(outbox);
+        if (_windowSteps >= _settings.LocalSteps) PushWindow(outbox);
     }
 
     /// <summary>Pushes Δ = W₀ − W_loc of the window so far and starts a new window on the next chunk.</summary>

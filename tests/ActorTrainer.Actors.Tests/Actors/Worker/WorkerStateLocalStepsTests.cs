@@ -24,7 +24,7 @@ public sealed class WorkerStateLocalStepsTests
     {
         var computer = new FakeGradientComputer(new float[p]);
         var settings = new WorkerSettings(mode, Shape, maxInFlight: maxInFlight, encoding: encoding, localSteps: localSteps,
-            localOptimizer: localSteps > 1 ? optimizer ?? new Sgd(0.5f) : null);
+            localOptimizer: optimizer ?? new Sgd(0.5f));
         return (new WorkerState(4, computer, settings), computer);
     }
 
@@ -131,10 +131,11 @@ public sealed class WorkerStateLocalStepsTests
     }
 
     [Fact]
-    public void A_top_k_worker_pushes_k_values_and_keeps_the_rest_for_its_next_push()
+    public void A_top_k_worker_pushes_k_values_of_its_optimizers_step_and_keeps_the_rest_for_its_next_push()
     {
+        // top-k pushes W₀ − W_loc after one local step (GradientEncoding.PushesDeltas): with SGD at lr 1 that is g
         const int n = 200;
-        var (s, _) = Worker(ConsistencyMode.Async, localSteps: 1, encoding: GradientEncoding.TopK(0.01), p: n, maxInFlight: 2);
+        var (s, _) = Worker(ConsistencyMode.Async, localSteps: 1, optimizer: new Sgd(1f), encoding: GradientEncoding.TopK(0.01), p: n, maxInFlight: 2);
         var w = Enumerable.Range(0, n).Select(i => (float)(i + 1)).ToArray(); // gradient = w: the largest are the last
         var pushes = Drain(s, s.Handle(new WorkerRegistered(4, 0, w)), maxTicks: 2).Cast<PushGradient>().ToList();
 
@@ -143,5 +144,15 @@ public sealed class WorkerStateLocalStepsTests
         // second chunk: a = w + residual = 2w below index 198, w above: 2·198 and 2·197 win
         Assert.Equal([196, 197], Enumerable.Range(0, n).Where(i => pushes[1].Gradient[i] != 0));
         Assert.Equal(2f * 197, pushes[1].Gradient[196]);
+    }
+
+    [Fact]
+    public void A_top_k_worker_without_local_steps_still_pushes_a_change_of_W_made_by_its_optimizer()
+    {
+        var (s, c) = Worker(ConsistencyMode.Sync, localSteps: 1, encoding: GradientEncoding.TopK(1)); // SGD lr ½, every value sent
+        var push = Assert.IsType<PushGradient>(Assert.Single(Drain(s, s.Handle(new WorkerRegistered(4, 0, Filled(8))))));
+        Assert.Equal(Filled(4), push.Gradient);  // 8 − (8 − ½·8)
+        Assert.Equal((0L, 1), (push.ChunkId, push.Chunks));
+        Assert.Equal(WireEncoding.Sparse, push.Encoding);
     }
 }
