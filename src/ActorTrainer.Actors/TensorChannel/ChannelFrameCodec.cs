@@ -17,9 +17,9 @@ namespace ActorTrainer.Actors.TensorChannel;
 /// </code>
 /// All little-endian; strings are u16 byte count + UTF-8 (at most <see cref="MaxStringBytes"/>);
 /// floats are IEEE-754 binary32 written straight from the tensor and read straight into the new array
-/// (bit-exact: NaN payloads and signed zeros survive). A push's gradient is the one tensor that may be
-/// packed otherwise, by its u8 Encoding (<see cref="WireEncoding"/>); each packing is lossless for what
-/// the worker's encoder produced:
+/// (bit-exact: NaN payloads and signed zeros survive). A push's gradient and a broadcast's W are the
+/// tensors that may be packed otherwise, by the frame's u8 Encoding (<see cref="WireEncoding"/>); each
+/// packing is lossless for what the sender's encoder produced:
 /// <code>
 ///   0 fp32    i32 N, N × f32
 ///   1 bf16    i32 N, N × u16 (the upper half of each binary32; the lower half must be zero)
@@ -38,7 +38,7 @@ namespace ActorTrainer.Actors.TensorChannel;
 ///    8 SlotRevoked          i32 Slot, i64 Assignment, string Reason
 ///    9 WorkerRegistered     i32 WorkerId, i64 Version                            → W
 ///   10 RegistrationRejected i32 WorkerId, string Reason
-///   11 WeightsPublished     i64 Version, i64 UpdateNumber                        → W
+///   11 WeightsPublished     i64 Version, i64 UpdateNumber, u8 Encoding (fp32 | bf16) → W (encoded)
 ///   12 GradientApplied      i32 WorkerId, i64 ChunkId, i64 BaseVersion, i64 Version, i64 Staleness
 ///   13 GradientRejected     i32 WorkerId, i64 ChunkId, i64 BaseVersion, u8 Reason, i64 CurrentVersion, string Detail
 ///   14 RunFinished          u8 Reason, i64 Updates, string Detail
@@ -80,12 +80,19 @@ public static class ChannelFrameCodec
     {
         long length = PrefixLength + FieldsLength(frame);
         var tensors = Tensors(frame);
+        var encoding = FirstTensorEncoding(frame);
         for (int i = 0; i < tensors.Length; i++)
-            length += i == 0 && frame is MessageFrame { Message: SlotPush { Push: var p } }
-                ? EncodedLength(p.Gradient, p.Encoding)
-                : 4 + 4L * tensors[i].Length;
+            length += i == 0 ? EncodedLength(tensors[i], encoding) : 4 + 4L * tensors[i].Length;
         return length;
     }
+
+    /// <summary>How the frame's first tensor is packed: a push's or a broadcast's encoding, else fp32.</summary>
+    private static WireEncoding FirstTensorEncoding(ChannelFrame frame) => frame switch
+    {
+        MessageFrame { Message: SlotPush m } => m.Push.Encoding,
+        MessageFrame { Message: WeightsPublished m } => m.Encoding,
+        _ => WireEncoding.Fp32,
+    };
 
     /// <summary>Bytes of a tensor packed as <paramref name="encoding"/>, its count(s) included.</summary>
     public static long EncodedLength(ReadOnlySpan<float> values, WireEncoding encoding) => encoding switch
@@ -140,7 +147,7 @@ public static class ChannelFrameCodec
         for (int i = 0; i < tensors.Length; i++)
         {
             var tensor = tensors[i];
-            if (i == 0 && frame is MessageFrame { Message: SlotPush { Push.Encoding: not WireEncoding.Fp32 and var encoding } })
+            if (i == 0 && FirstTensorEncoding(frame) is not WireEncoding.Fp32 and var encoding)
             {
                 WriteEncoded(stream, tensor, encoding);
                 continue;
@@ -171,7 +178,7 @@ public static class ChannelFrameCodec
                 {
                     uint b = BitConverter.SingleToUInt32Bits(values[at + i]);
                     if ((b & 0xFFFF) != 0)
-                        throw new ArgumentException($"a bf16 push holds a value that is not bf16 at {at + i}: the worker's encoder did not round it", nameof(values));
+                        throw new ArgumentException($"a bf16 tensor holds a value that is not bf16 at {at + i}: its sender did not round it", nameof(values));
                     BinaryPrimitives.WriteUInt16LittleEndian(bytes[(2 * i)..], (ushort)(b >> 16));
                 }
                 stream.Write(bytes[..(2 * n)]);
@@ -234,7 +241,7 @@ public static class ChannelFrameCodec
                     case SlotRevoked m: w.I32(m.Slot); w.I64(m.Assignment); w.String(m.Reason); return RevokedKind;
                     case WorkerRegistered m: w.I32(m.WorkerId); w.I64(m.Version); return RegisteredKind;
                     case RegistrationRejected m: w.I32(m.WorkerId); w.String(m.Reason); return RegistrationRejectedKind;
-                    case WeightsPublished m: w.I64(m.Version); w.I64(m.UpdateNumber); return WeightsKind;
+                    case WeightsPublished m: w.I64(m.Version); w.I64(m.UpdateNumber); w.U8((byte)m.Encoding); return WeightsKind;
                     case GradientApplied m: w.I32(m.WorkerId); w.I64(m.ChunkId); w.I64(m.BaseVersion); w.I64(m.Version); w.I64(m.Staleness); return AppliedKind;
                     case GradientRejected m:
                         w.I32(m.WorkerId); w.I64(m.ChunkId); w.I64(m.BaseVersion); w.U8((byte)m.Reason); w.I64(m.CurrentVersion); w.String(m.Detail);
@@ -293,7 +300,9 @@ public static class ChannelFrameCodec
             case WeightsKind:
             {
                 long version = r.I64(), update = r.I64();
-                return Message(new WeightsPublished(version, update, tensor()));
+                var encoding = r.Enum<WireEncoding>("weights encoding");
+                if (encoding == WireEncoding.Sparse) throw new ChannelProtocolException("weights are sent as fp32 or bf16, not sparse");
+                return Message(new WeightsPublished(version, update, encoded(encoding)) { Encoding = encoding });
             }
             case AppliedKind: return Message(new GradientApplied(r.I32(), r.I64(), r.I64(), r.I64(), r.I64()));
             case RejectedKind:

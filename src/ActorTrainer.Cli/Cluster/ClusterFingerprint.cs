@@ -16,7 +16,7 @@ public static class ClusterFingerprint
         string clipValue = s.ClipValue is { } v ? v.ToString(CultureInfo.InvariantCulture) : "none";
         string training = $"truncation={s.Truncation.ToString().ToLowerInvariant()},mode={s.Mode.ToString().ToLowerInvariant()}," +
                           $"staleness={s.Staleness.ToString(CultureInfo.InvariantCulture)},clip-norm={clipNorm},clip-value={clipValue}," +
-                          $"push-encoding={s.PushEncoding},local-steps={s.LocalSteps.ToString(CultureInfo.InvariantCulture)}";
+                          $"push-encoding={s.PushEncoding},weights-encoding={s.WeightsEncoding.ToString().ToLowerInvariant()},local-steps={s.LocalSteps.ToString(CultureInfo.InvariantCulture)}";
         return new RunFingerprint(
             ModelFingerprint.Of(setup.Spec), setup.Vocabulary.ToJson(), setup.Corpus.TrainTokens.Length,
             s.Batch, s.Chunk, training, maximumFrameSize);

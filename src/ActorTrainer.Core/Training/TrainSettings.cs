@@ -51,6 +51,8 @@ public sealed record TrainSettings
     public int? ExplicitMaxInFlight => MaxInFlight > 0 ? MaxInFlight : null;
     /// <summary>What a worker does to a push before it leaves: fp32, bf16 or topk:F (see <see cref="GradientEncoding"/>).</summary>
     public GradientEncoding? PushEncoding { get; init; }
+    /// <summary>How the server sends W to workers: fp32 or bf16 (its own W stays fp32).</summary>
+    public WireEncoding WeightsEncoding { get; init; }
     /// <summary>Local steps H: chunks a worker applies to its own copy of W before one push (1 = every chunk).</summary>
     public int LocalSteps { get; init; }
     /// <summary>Parameter-server shards: W split by key range across this many server actors.</summary>

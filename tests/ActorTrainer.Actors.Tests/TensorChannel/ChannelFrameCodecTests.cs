@@ -240,6 +240,20 @@ public sealed class ChannelFrameCodecTests
     }
 
     [Fact]
+    public void Bf16_weights_round_trip_at_two_bytes_a_value()
+    {
+        var w = Tensor(1001, seed: 4);
+        w[0] = 1f;
+        Bf16.RoundInPlace(w);
+        var frame = new MessageFrame(new WeightsPublished(5, 4, w) { Encoding = WireEncoding.Bf16 });
+        var fp32 = new MessageFrame(new WeightsPublished(5, 4, w));
+        Assert.Equal(ChannelFrameCodec.Length(fp32) - 2 * 1001, ChannelFrameCodec.Length(frame));
+        var got = Assert.IsType<WeightsPublished>(Message(Assert.Single(DecodeAll(new TrickleStream(Encode(frame), 3), maxFloats: 1001))));
+        Assert.Equal(Bits(w), Bits(got.Weights));
+        Assert.Equal((5L, 4L, WireEncoding.Bf16), (got.Version, got.UpdateNumber, got.Encoding));
+    }
+
+    [Fact]
     public void A_bf16_push_whose_values_are_not_bf16_is_refused_by_the_writer_not_truncated()
     {
         var push = new PushGradient(0, 0, 0, [1f, 1.0001f], 0, 0, false, 0) { Encoding = WireEncoding.Bf16 };

@@ -50,6 +50,7 @@ public class TrainSettingsLoaderTests
     [InlineData("--push-encoding", "fp16", "'fp16' is not a push encoding; expected fp32, bf16 or topk:F")]
     [InlineData("--push-encoding", "topk:0", "'topk:0' is not a push encoding")]
     [InlineData("--local-steps", "0", "--local-steps must be a positive integer")]
+    [InlineData("--weights-encoding", "topk:0.01", "unknown value 'topk:0.01' (expected one of: fp32, bf16)")]
     public void Bad_values_are_rejected_with_a_message_naming_the_option(string flag, string value, string expected)
     {
         var e = Assert.Throws<UsageException>(() => Load([flag, value]));

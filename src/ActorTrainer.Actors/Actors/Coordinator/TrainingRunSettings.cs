@@ -36,6 +36,8 @@ public sealed record TrainingRunSettings
     public bool PinThreads { get; init; } = true;
     /// <summary>What every worker does to a push before it leaves (see <see cref="GradientEncoding"/>).</summary>
     public GradientEncoding Encoding { get; init; } = GradientEncoding.Fp32;
+    /// <summary>How the server sends W to the workers (fp32 or bf16).</summary>
+    public WireEncoding WeightsEncoding { get; init; }
     /// <summary>Local steps H (1 = push every chunk); H &gt; 1 needs <see cref="LocalOptimizer"/>.</summary>
     public int LocalSteps { get; init; } = 1;
     /// <summary>The rule of the workers' local steps: the run's optimizer (the server then averages the changes).</summary>
@@ -77,6 +79,7 @@ public sealed record TrainingRunSettings
         {
             Encoding = settings.PushEncoding ?? throw new ArgumentException("the settings name no push encoding", nameof(settings)),
             LocalSteps = settings.LocalSteps,
+            WeightsEncoding = settings.WeightsEncoding,
             LocalOptimizer = GradientEncoding.PushesDeltas(settings.PushEncoding, settings.LocalSteps)
                 ? Optimizers.Create(settings.Optimizer, settings.LearningRate) : null,
         };
@@ -86,7 +89,7 @@ public sealed record TrainingRunSettings
         Mode, new ModelFingerprint(parameterCount, ModelShape), MaxUpdates, Staleness,
         startQuorum: workerCount,
         observerSnapshotEvery: snapshotsForValidation ? ValidateEvery : 0,
-        maxNonFiniteReports: MaxNonFiniteReports);
+        maxNonFiniteReports: MaxNonFiniteReports) { WeightsEncoding = WeightsEncoding };
 
     /// <summary>Settings of server shard <paramref name="shard"/> of <paramref name="layout"/>: its slice's
     /// fingerprint, everything else as for one server (each shard counts its own updates).</summary>
@@ -97,7 +100,7 @@ public sealed record TrainingRunSettings
             Mode, layout.Fingerprint(shard, ModelShape), MaxUpdates, Staleness,
             startQuorum: workerCount,
             observerSnapshotEvery: snapshotsForValidation ? ValidateEvery : 0,
-            maxNonFiniteReports: MaxNonFiniteReports);
+            maxNonFiniteReports: MaxNonFiniteReports) { WeightsEncoding = WeightsEncoding };
     }
 
     public WorkerSettings ToWorkerSettings() => new(Mode, ModelShape, Staleness, MaxInFlight, Encoding, LocalSteps, LocalOptimizer);

@@ -66,6 +66,10 @@ public sealed record GradientRejected(
 public sealed record WeightsPublished(long Version, long UpdateNumber, float[] Weights) : ITrainerMessage
 {
     public SnapshotLease? Lease { get; init; }
+
+    /// <summary>How the weights cross the wire: <see cref="Core.Compression.WireEncoding.Bf16"/> when the server
+    /// rounded this copy for the workers (its own W stays fp32), else fp32.</summary>
+    public Core.Compression.WireEncoding Encoding { get; init; }
 }
 
 /// <summary>The worker is gone (it said so, or it terminated); in sync mode the open round stops

@@ -266,7 +266,8 @@ public sealed class ParameterServerState
             Tokens: contributions.Sum(c => c.Tokens))));
 
         if (_settings.ObserverSnapshotEvery > 0 && Updates % _settings.ObserverSnapshotEvery == 0)
-            outbox.Add(new(Recipient.Observer, toWorkers is { Lease: null } ? toWorkers : new WeightsPublished(Version, Updates, _w.ToArray())));
+            outbox.Add(new(Recipient.Observer, toWorkers is { Lease: null, Encoding: Core.Compression.WireEncoding.Fp32 }
+                ? toWorkers : new WeightsPublished(Version, Updates, _w.ToArray())));
 
         if (Updates >= _settings.MaxUpdates)
             Finish(CompletionReason.ReachedMaxUpdates, $"applied {Updates} updates", outbox);
@@ -275,13 +276,22 @@ public sealed class ParameterServerState
     }
 
     /// <summary>W now, for the workers: a pooled array under a lease held by the caller (the actor
-    /// adds one holder per receiver, then releases its own), or a fresh copy without a pool.</summary>
+    /// adds one holder per receiver, then releases its own), or a fresh copy without a pool.
+    /// With bf16 weights the copy is rounded (|W_worker − W| ≤ 2⁻⁸·|W| elementwise; nothing accumulates,
+    /// since every copy is a fresh rounding of the fp32 W).</summary>
     private WeightsPublished Snapshot()
     {
-        if (_snapshots is null) return new WeightsPublished(Version, Updates, _w.ToArray());
-        var lease = _snapshots.Rent();
-        _w.CopyTo(lease.Weights, 0);
-        return new WeightsPublished(Version, Updates, lease.Weights) { Lease = lease };
+        var encoding = _settings.WeightsEncoding;
+        WeightsPublished published;
+        if (_snapshots is null) published = new WeightsPublished(Version, Updates, _w.ToArray()) { Encoding = encoding };
+        else
+        {
+            var lease = _snapshots.Rent();
+            _w.CopyTo(lease.Weights, 0);
+            published = new WeightsPublished(Version, Updates, lease.Weights) { Lease = lease, Encoding = encoding };
+        }
+        if (encoding == Core.Compression.WireEncoding.Bf16) Core.Compression.Bf16.RoundInPlace(published.Weights);
+        return published;
     }
 
     private void Stop(StopTraining m, List<Outgoing> outbox)
