@@ -1,3 +1,4 @@
+using ActorTrainer.Actors.Worker;
 using System.Globalization;
 using Akka.Actor;
 using Akka.Configuration;
@@ -64,6 +65,7 @@ public sealed class TrainJob
 
         var fingerprint = ModelFingerprint.Of(setup.Spec).Shape;
         int segment = settings.EvalEvery > 0 ? settings.EvalEvery : settings.Updates;
+        PushState[]? pushStates = null;
         long nextCheckpoint = settings.CheckpointEvery > 0 ? (updates / settings.CheckpointEvery + 1) * settings.CheckpointEvery : long.MaxValue;
         CompletionReason reason = CompletionReason.ReachedMaxUpdates;
         string detail = "";
@@ -84,7 +86,9 @@ public sealed class TrainJob
             };
             var run = new TrainingRunSettings(settings.Mode, length, fingerprint, settings.Staleness,
                 maxInFlight: settings.ExplicitMaxInFlight, shards: settings.Shards).WithPushRules(settings);
-            var result = await TrainingRun.RunAsync(system, run, computers, w, rule, callbacks, ct);
+            // the workers' residuals and local optimizer state go on from segment to segment, as on a cluster node
+            pushStates ??= computers.Select(_ => new PushState(run.ToWorkerSettings(), w.Length)).ToArray();
+            var result = await TrainingRun.RunAsync(system, run, computers, w, rule, callbacks, ct, pushStates);
             w = result.Weights;
             updates += result.Stats.Updates;
             version += result.Version;

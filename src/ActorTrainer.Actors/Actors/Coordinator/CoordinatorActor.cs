@@ -25,6 +25,7 @@ internal sealed class CoordinatorActor : ReceiveActor
 {
     private readonly TrainingRunSettings _settings;
     private readonly IReadOnlyList<IGradientComputer> _computers;
+    private readonly IReadOnlyList<PushState>? _pushStates; // worker i's push state from earlier segments, or null
     private readonly float[] _initialWeights;
     private readonly IUpdateRule _rule;
     private readonly TrainingCallbacks _callbacks;
@@ -38,14 +39,17 @@ internal sealed class CoordinatorActor : ReceiveActor
 
     public static Props Props(
         TrainingRunSettings settings, IReadOnlyList<IGradientComputer> computers, float[] initialWeights,
-        IUpdateRule rule, TrainingCallbacks callbacks, TaskCompletionSource<TrainingResult> completion) =>
-        Akka.Actor.Props.Create(() => new CoordinatorActor(settings, computers, initialWeights, rule, callbacks, completion))
+        IUpdateRule rule, TrainingCallbacks callbacks, TaskCompletionSource<TrainingResult> completion,
+        IReadOnlyList<PushState>? pushStates = null) =>
+        Akka.Actor.Props.Create(() => new CoordinatorActor(settings, computers, initialWeights, rule, callbacks, completion, pushStates))
             .WithDispatcher(TrainerHocon.ComputeDispatcherId);
 
     public CoordinatorActor(
         TrainingRunSettings settings, IReadOnlyList<IGradientComputer> computers, float[] initialWeights,
-        IUpdateRule rule, TrainingCallbacks callbacks, TaskCompletionSource<TrainingResult> completion)
+        IUpdateRule rule, TrainingCallbacks callbacks, TaskCompletionSource<TrainingResult> completion,
+        IReadOnlyList<PushState>? pushStates = null)
     {
+        _pushStates = pushStates;
         _settings = settings; _computers = computers; _initialWeights = initialWeights;
         _rule = rule; _callbacks = callbacks; _completion = completion;
         _run = new RunValidations(callbacks, completion);
@@ -95,7 +99,7 @@ internal sealed class CoordinatorActor : ReceiveActor
         var workerSettings = _settings.ToWorkerSettings();
         for (int id = 0; id < _computers.Count; id++)
             Context.Watch(Context.ActorOf(WorkerActor.Props(id, _servers, _computers[id], workerSettings, layout,
-                pinCpu: _settings.PinThreads ? id : null), $"worker-{id}"));
+                pinCpu: _settings.PinThreads ? id : null, push: _pushStates?[id]), $"worker-{id}"));
         _liveWorkers = _computers.Count;
     }
 

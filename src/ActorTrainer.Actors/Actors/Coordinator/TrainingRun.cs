@@ -1,3 +1,4 @@
+using ActorTrainer.Actors.Worker;
 using ActorTrainer.Actors.Hosting;
 using ActorTrainer.Actors.ParameterServer;
 using ActorTrainer.Actors.Sharding;
@@ -47,11 +48,15 @@ public static class TrainingRun
     /// Runs training in <paramref name="system"/>, which must include <see cref="TrainerHocon.Config"/>
     /// (dispatchers and serializers). The system is left running.
     /// </summary>
+    /// <param name="pushStates">Worker i's <see cref="PushState"/> from an earlier segment of the same run
+    /// (top-k residuals, local optimizer state), or null for new ones.</param>
     public static Task<TrainingResult> RunAsync(
         ActorSystem system, TrainingRunSettings settings, IReadOnlyList<IGradientComputer> computers,
         float[] initialWeights, IUpdateRule updateRule, TrainingCallbacks? callbacks = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default, IReadOnlyList<PushState>? pushStates = null)
     {
+        if (pushStates is not null && pushStates.Count != computers?.Count)
+            throw new ArgumentException($"{pushStates.Count} push states for {computers?.Count} workers", nameof(pushStates));
         ArgumentNullException.ThrowIfNull(system);
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(computers);
@@ -79,7 +84,7 @@ public static class TrainingRun
         try
         {
             coordinator = system.ActorOf(
-                CoordinatorActor.Props(settings, computers.ToArray(), initialWeights.ToArray(), updateRule, callbacks ?? new(), completion),
+                CoordinatorActor.Props(settings, computers.ToArray(), initialWeights.ToArray(), updateRule, callbacks ?? new(), completion, pushStates?.ToArray()),
                 $"training-{Guid.NewGuid():N}");
         }
         catch (ConfigurationException e) // the coordinator's own dispatcher (the servers' and workers' fail in its PreStart, alike)

@@ -116,13 +116,13 @@ public sealed class ParameterServerState
         _lastChunk[m.WorkerId] = long.MinValue;
         if (_started)
         {
-            outbox.Add(new(Recipient.Worker(m.WorkerId), new WorkerRegistered(m.WorkerId, Version, _w.ToArray())));
+            outbox.Add(new(Recipient.Worker(m.WorkerId), new WorkerRegistered(m.WorkerId, Version, CopyForWorkers())));
         }
         else if (_lastChunk.Count >= _settings.StartQuorum)
         {
             // Quorum reached: everyone starts from the same W, in worker-id order.
             _started = true;
-            var snapshot = _w.ToArray(); // shared read-only by all receivers
+            var snapshot = CopyForWorkers(); // shared read-only by all receivers
             foreach (int id in _lastChunk.Keys)
                 outbox.Add(new(Recipient.Worker(id), new WorkerRegistered(id, Version, snapshot)));
         }
@@ -273,6 +273,15 @@ public sealed class ParameterServerState
             Finish(CompletionReason.ReachedMaxUpdates, $"applied {Updates} updates", outbox);
         else if (last)
             Finish(CompletionReason.Stopped, _stop!.Reason, outbox);
+    }
+
+    /// <summary>A fresh copy of W as workers get it (bf16-rounded with bf16 weights; sent as fp32 values at
+    /// registration, once per worker, so every copy a worker computes on is the same rounding).</summary>
+    private float[] CopyForWorkers()
+    {
+        var copy = _w.ToArray();
+        if (_settings.WeightsEncoding == Core.Compression.WireEncoding.Bf16) Core.Compression.Bf16.RoundInPlace(copy);
+        return copy;
     }
 
     /// <summary>W now, for the workers: a pooled array under a lease held by the caller (the actor

@@ -31,21 +31,22 @@ public sealed class WorkerActor : ReceiveActor
     /// <param name="servers">Shard i's address at index i (one per range of <paramref name="layout"/>).</param>
     /// <param name="layout">How W is split across the shards; null = one unsharded server.</param>
     /// <param name="pinCpu">Pin the worker's thread to this CPU index (<see cref="ThreadAffinity"/>), or null.</param>
+    /// <param name="push">The worker's push state from an earlier segment of the run (see <see cref="PushState"/>); null = new.</param>
     public static Props Props(
         int workerId, IReadOnlyList<IActorRef> servers, IGradientComputer computer, WorkerSettings settings, ShardLayout? layout,
-        int? pinCpu = null)
+        int? pinCpu = null, PushState? push = null)
     {
         var copy = servers.ToArray();
-        return Akka.Actor.Props.Create(() => new WorkerActor(workerId, copy, computer, settings, layout, pinCpu))
+        return Akka.Actor.Props.Create(() => new WorkerActor(workerId, copy, computer, settings, layout, pinCpu, push))
             .WithDispatcher(TrainerHocon.ComputeDispatcherId);
     }
 
     public WorkerActor(int workerId, IActorRef[] servers, IGradientComputer computer, WorkerSettings settings, ShardLayout? layout,
-        int? pinCpu = null)
+        int? pinCpu = null, PushState? push = null)
     {
         _pinCpu = pinCpu;
         ArgumentNullException.ThrowIfNull(servers);
-        _state = new WorkerState(workerId, computer, settings, layout);
+        _state = new WorkerState(workerId, computer, settings, layout, push);
         if (servers.Length != _state.Layout.Count)
             throw new ArgumentException($"{servers.Length} server addresses for {_state.Layout.Count} shard(s)", nameof(servers));
         _servers = servers;

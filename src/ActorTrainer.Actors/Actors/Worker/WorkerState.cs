@@ -59,17 +59,18 @@ public sealed class WorkerState
     private readonly PushBuffers[] _buffers; // (N) gradient arrays pushed to shard i, reused once answered
     private readonly float[]? _scratch;   // (P) N shards: the whole gradient, sliced into shard buffers
     private bool _tickPending;
-    private readonly IGradientEncoder _encoder;  // the run's push encoding (top-k: this worker's residual)
+    private readonly IGradientEncoder _encoder;  // the run's push encoding (top-k: this worker's residual), from _push
+    private readonly PushState _push;           // encoder and local optimizer state, kept for the whole run
     private readonly bool _pushesDeltas;         // local steps or top-k: push W₀ − W_loc (see ComputeLocalStep)
     // local steps (H > 1) only, allocated at the first window:
     private float[]? _windowStart, _local, _stepGrad; // (P) W₀ of the window, the local W, one chunk's gradient
-    private OptimizerState? _localState;  // the local optimizer's state, kept from window to window
     private readonly long[] _windowBase;  // (N) W₀'s version per shard: the push's base versions
     private int _windowSteps;             // finite chunks applied locally in the open window
     private PushSummary _window;          // the open window's chunks (loss and norm summed until it is pushed)
 
     /// <param name="layout">How W is split across server shards; null = one unsharded server.</param>
-    public WorkerState(int workerId, IGradientComputer computer, WorkerSettings settings, ShardLayout? layout = null)
+    /// <param name="push">The worker's encoder and local optimizer state from an earlier segment of the run; null = new.</param>
+    public WorkerState(int workerId, IGradientComputer computer, WorkerSettings settings, ShardLayout? layout = null, PushState? push = null)
     {
         ArgumentNullException.ThrowIfNull(computer);
         ArgumentNullException.ThrowIfNull(settings);
@@ -90,7 +91,10 @@ public sealed class WorkerState
         _inFlight = new int[n];
         _buffers = layout.Ranges.Select(r => new PushBuffers(r.Count)).ToArray();
         _scratch = n > 1 ? new float[layout.ParameterCount] : null;
-        _encoder = settings.Encoding.CreateEncoder(layout.ParameterCount);
+        _push = push ?? new PushState(settings, layout.ParameterCount);
+        if (_push.ParameterCount != layout.ParameterCount)
+            throw new ArgumentException($"the push state covers {_push.ParameterCount} parameters, the model has {layout.ParameterCount}", nameof(push));
+        _encoder = _push.Encoder;
         _pushesDeltas = GradientEncoding.PushesDeltas(settings.Encoding, settings.LocalSteps);
         _windowBase = new long[n];
         Fingerprint = new ModelFingerprint(computer.ParameterCount, settings.ModelShape);
@@ -281,7 +285,6 @@ public sealed class WorkerState
             _w.AsSpan().CopyTo(_local ??= new float[p]);
             _localVersion.CopyTo(_windowBase, 0);
             _stepGrad ??= new float[p];
-            _localState ??= _settings.LocalOptimizer!.CreateState(p);
         }
         var outcome = _computer.ComputeNext(_local, _stepGrad);
         ChunksComputed++;
@@ -291,7 +294,7 @@ public sealed class WorkerState
             ReportNonFinite(outcome, outbox);
             return;
         }
-        _settings.LocalOptimizer!.Step(_local, _stepGrad, _localState!);
+        _settings.LocalOptimizer!.Step(_local, _stepGrad, _push.LocalOptimizerState!);
         _window = _windowSteps == 0
             ? new PushSummary(outcome.ChunkIndex, 1, outcome.Loss, outcome.GradNorm, outcome.Clipped, outcome.Tokens)
             : new PushSummary(outcome.ChunkIndex, _window.Chunks + 1, _window.Loss + outcome.Loss, _window.GradNorm + outcome.GradNorm,
