@@ -442,12 +442,12 @@ public sealed class ChannelFrameReader
     {
         int count = ReadCount(ref remaining, what, "a tensor's count");
         const int Block = 16 * 1024;
-        var bytes = new byte[4 * Block];
         if (encoding == WireEncoding.Bf16)
         {
             if (2L * count > remaining)
                 throw new ChannelProtocolException($"{what}: a bf16 tensor of {count} values ({2L * count} bytes) but the frame has {remaining} bytes left");
             remaining -= 2L * count;
+            var bytes = new byte[2 * Math.Min(Block, count)]; // allocated only once the frame is known to hold them
             var dense = GC.AllocateUninitializedArray<float>(count); // every value is written below
             for (int at = 0; at < count; at += Block)
             {
