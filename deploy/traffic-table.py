@@ -15,7 +15,7 @@ def row(run, target):
     tokens = sum(int(r["tokens"]) for r in m)
     elapsed = float(m[-1]["elapsed_s"])
     with open(run + "-logs/wire.csv") as f:
-        wire = sum(int(r["tx_bytes"]) for r in csv.DictReader(f))
+        wire = sum(float(r["tx_bytes"]) for r in csv.DictReader(f))  # older logs: 6 digits, e.g. 2.90588e+09
     with open(os.path.join(run, "validation.csv")) as f:
         v = [(float(r["elapsed_s"]), float(r["val_loss"])) for r in csv.DictReader(f)]
     reach = None
