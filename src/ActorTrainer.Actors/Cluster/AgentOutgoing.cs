@@ -21,6 +21,10 @@ public sealed record StartWorker(SlotAssigned Slot) : AgentOutgoing;
 /// <summary>Stop the worker of <paramref name="Slot"/>.</summary>
 public sealed record StopWorker(int Slot) : AgentOutgoing;
 
+/// <summary>The server went away (<paramref name="Reason"/>): drop the connection and the server, and ask every ps
+/// node to take the node in again (<see cref="JoinRun"/>) until one answers or the search times out.</summary>
+public sealed record FindServer(string Reason) : AgentOutgoing;
+
 /// <summary>The node's part in the run is over.</summary>
 public sealed record CompleteNode(WorkerNodeResult Result) : AgentOutgoing;
 
@@ -32,6 +36,9 @@ public sealed record ChannelEnded(string Reason) : ITrainerMessage;
 
 /// <summary>Shell → state: the server's actor stopped (Akka saw it go).</summary>
 public sealed record ServerStopped : ITrainerMessage;
+
+/// <summary>Shell → state: no parameter server took the node in within the search's time limit.</summary>
+public sealed record ServerSearchTimedOut(TimeSpan After) : ITrainerMessage;
 
 /// <summary>Shell → state: the worker of <paramref name="Slot"/> failed or stopped on its own.</summary>
 public sealed record WorkerFailed(int Slot, string Reason) : ITrainerMessage;

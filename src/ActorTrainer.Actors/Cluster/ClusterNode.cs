@@ -14,8 +14,12 @@ namespace ActorTrainer.Actors.Cluster;
 /// </summary>
 public static class ClusterNode
 {
-    /// <summary>Path of the parameter server's singleton manager on ps nodes; workers' proxies point here.</summary>
-    public const string ServerManagerPath = "/user/server-manager";
+    /// <summary>Name of the parameter server's actor under /user on the active ps node; a worker node asks
+    /// every ps node's /user/server to take it in (a standby has no such actor until it takes over).</summary>
+    public const string ServerName = "server";
+
+    /// <summary>The cluster role of parameter server nodes, active or standby.</summary>
+    public const string PsRole = "ps";
 
     /// <summary>The node's settings over <paramref name="hocon"/> (cluster.conf, role file, --config files),
     /// with the trainer's dispatchers and serializers as the last fallback.</summary>
@@ -25,7 +29,7 @@ public static class ClusterNode
         ArgumentNullException.ThrowIfNull(hocon);
         string host = node.EffectiveHostname;
         string bind = node.BindHostname.Length > 0 ? node.BindHostname : host;
-        string role = node.Role == NodeRole.Ps ? "ps" : "worker";
+        string role = node.Role == NodeRole.Ps ? PsRole : "worker";
         var overrides = ConfigurationFactory.ParseString($"""
             akka.remote.dot-netty.tcp.hostname = {Quote(bind)}
             akka.remote.dot-netty.tcp.public-hostname = {Quote(host)}

@@ -16,8 +16,12 @@ public readonly record struct ClusterOutgoing(string? Node, ITrainerMessage Mess
 public sealed record NodeConnected(long Epoch = 1) : ITrainerMessage;
 
 /// <summary>Shell → state: stop counting on the node (it left, was removed, became unreachable, or its
-/// connection broke). For good: a node that comes back joins again.</summary>
-public sealed record NodeDropped(string Reason) : ITrainerMessage;
+/// connection broke). For good: a node that comes back joins again. <paramref name="ConnectionBroke"/>:
+/// its connection ended without a goodbye (reset or end of stream: the kernel closed it for a dead process).</summary>
+public sealed record NodeDropped(string Reason, bool ConnectionBroke = false) : ITrainerMessage;
+
+/// <summary>State → shell: down the node's cluster member (Akka's Cluster.Down).</summary>
+public sealed record DownMember(string Reason) : ITrainerMessage;
 
 /// <summary>State → shell: the node's connection is taken (sent as the Welcome frame).</summary>
 public sealed record WelcomeNode : ITrainerMessage;

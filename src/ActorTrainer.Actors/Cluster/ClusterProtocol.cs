@@ -3,9 +3,9 @@ using ActorTrainer.Actors.Worker;
 
 namespace ActorTrainer.Actors.Cluster;
 
-// Messages between a worker node's agent and the cluster parameter server (the ps singleton), and
+// Messages between a worker node's agent and the cluster parameter server (on the active ps node), and
 // what the server reports to its observer about membership. Only JoinRun and its answer travel over
-// Akka.Remote (through the singleton proxy: it finds the server); everything after — slots,
+// Akka.Remote (sent to /user/server on every ps node: the active one answers); everything after — slots,
 // registrations, pushes, their answers, weights, the end — travels on the node's one tensor
 // connection, in order (docs/cluster.md). Slots: the run has G slots, slot g owns streams [g·B, (g+1)·B) of the corpus layout
 // (S = G·B); a slot's id is the worker id the parameter server's state sees.

@@ -7,7 +7,7 @@ using Akka.Cluster;
 namespace ActorTrainer.Actors.Cluster;
 
 /// <summary>
-/// The parameter server of a cluster run, run as the cluster singleton on the ps role: a shell over
+/// The parameter server of a cluster run, at /user/server on the active ps node (<see cref="ClusterNode.ServerName"/>): a shell over
 /// <see cref="ClusterServerState"/>, which holds every rule. It turns what arrives into the state's
 /// messages — <see cref="JoinRun"/> over Akka.Remote; Hello, and every message after it, from each
 /// node's one tensor connection (<see cref="TensorChannelListener"/>, in the connection's order, through
@@ -79,7 +79,7 @@ public sealed class ClusterServerActor : ReceiveActor
     }
 
     /// <summary>Busy time and tensor bytes are measured around every message. A handler that throws fails
-    /// the run (<see cref="Fail"/>): under the singleton manager's default supervision the server would be
+    /// the run (<see cref="Fail"/>): under default supervision the server would be
     /// restarted with W at version 0 and no nodes, and every node would wait for ever.</summary>
     protected override bool AroundReceive(Receive receive, object message)
     {
@@ -135,8 +135,8 @@ public sealed class ClusterServerActor : ReceiveActor
         _connections.Remove(node);
         // A node whose connection ends cannot train: drop it now (a SIGKILLed node is seen here at once,
         // seconds before the failure detector).
-        Deliver(_state.Handle(node, new NodeDropped(m.Closed.Orderly ? $"it closed its tensor channel ({m.Closed.Reason})"
-            : $"its tensor channel broke ({m.Closed.Reason})")));
+        Deliver(_state.Handle(node, m.Closed.Orderly ? new NodeDropped($"it closed its tensor channel ({m.Closed.Reason})")
+            : new NodeDropped($"its tensor channel broke ({m.Closed.Reason})", ConnectionBroke: true)));
     }
 
     private void Deliver(IReadOnlyList<ClusterOutgoing> outbox)
@@ -161,6 +161,9 @@ public sealed class ClusterServerActor : ReceiveActor
                         _nodes.Remove(closing);
                         closing.Close(close.Reason);
                     }
+                    break;
+                case DownMember:
+                    if (Address.TryParse(node, out var member)) Akka.Cluster.Cluster.Get(Context.System).Down(member);
                     break;
                 case WelcomeNode:
                     if (_connections.TryGetValue(node, out var welcomed)) welcomed.Send(new WelcomeFrame());

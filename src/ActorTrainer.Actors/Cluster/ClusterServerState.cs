@@ -15,7 +15,8 @@ namespace ActorTrainer.Actors.Cluster;
 /// - membership: a node joins with <see cref="JoinRun"/> (fingerprint checked), then takes part once its
 ///   tensor connection is open (<see cref="NodeConnected"/>); from then on it is in the slot table.
 ///   <see cref="NodeDropped"/> (it left, became unreachable, its connection broke) removes it for good
-///   and its slots move; a node that comes back joins again as a new one;
+///   and its slots move; a node that comes back joins again as a new one; a node whose connection broke
+///   without a goodbye is downed in the cluster (<see cref="DownMember"/>): its process is gone;
 /// - a slot is hosted under an assignment number, new at every move; a message for a slot counts only
 ///   from the node hosting it under that number (others are refused to the observer and not answered:
 ///   their sender was revoked);
@@ -97,7 +98,7 @@ public sealed class ClusterServerState
         {
             case JoinRun m: Join(node, m, outbox); break;
             case NodeConnected m: Connect(node, m.Epoch, outbox); break;
-            case NodeDropped m: Drop(node, m.Reason, outbox); break;
+            case NodeDropped m: Drop(node, m.Reason, m.ConnectionBroke, outbox); break;
             case RegisterSlotWorker m: Register(node, m, outbox); break;
             case SlotPush m: Push(node, m, outbox); break;
             case SlotSkipped m: Skipped(node, m, outbox); break;
@@ -158,7 +159,7 @@ public sealed class ClusterServerState
         Apply(moves, "assigned", outbox);
     }
 
-    private void Drop(string node, string reason, List<ClusterOutgoing> outbox)
+    private void Drop(string node, string reason, bool connectionBroke, List<ClusterOutgoing> outbox)
     {
         bool joined = _joined.Remove(node);
         if (!_connected.Remove(node))
@@ -166,6 +167,9 @@ public sealed class ClusterServerState
             if (joined) outbox.Add(ClusterOutgoing.ToObserver(new NodeLeft(node, reason)));
             return;
         }
+        // A connection that ended without a goodbye is a dead process (the kernel closed it): down its member
+        // now, so that the cluster need not wait ~16 s for the resolver before nodes that replace it are Up.
+        if (connectionBroke) outbox.Add(ClusterOutgoing.ToNode(node, new DownMember(reason)));
         outbox.Add(ClusterOutgoing.ToNode(node, new CloseChannel($"the node was dropped: {reason}")));
         outbox.Add(ClusterOutgoing.ToObserver(new NodeLeft(node, reason)));
         Apply(_slots.Leave(node), $"node {node} was dropped: {reason}", outbox);

@@ -3,6 +3,7 @@ using ActorTrainer.Actors.TensorChannel;
 using ActorTrainer.Actors.Worker;
 using ActorTrainer.Core.Training;
 using Akka.Actor;
+using Akka.Cluster;
 
 namespace ActorTrainer.Actors.Cluster;
 
@@ -14,9 +15,10 @@ namespace ActorTrainer.Actors.Cluster;
 public delegate IGradientComputer SlotComputerFactory(int totalSlots, int slot);
 
 /// <summary>
-/// A worker node's one contact with the run: a shell over <see cref="NodeAgentState"/>. It joins through
-/// the parameter server's singleton proxy (retrying until the server exists and answers), opens the
-/// node's one tensor connection, and then does what the state says: start and stop one
+/// A worker node's one contact with the run: a shell over <see cref="NodeAgentState"/>. It joins by asking
+/// the server actor of every ps node of the cluster (<see cref="ClusterNode.ServerPath"/>; only the active
+/// one exists, a standby has none until it takes over), retrying until one answers, opens the node's one
+/// tensor connection, and then does what the state says: start and stop one
 /// <see cref="WorkerActor"/> per hosted slot (each talks to this agent as its server), relay the
 /// workers' messages onto the connection and the server's onto the workers. The connection's reader
 /// thread hands every frame to this mailbox, so the workers see the server's messages in the order
@@ -27,14 +29,16 @@ public sealed class NodeAgentActor : ReceiveActor, IWithTimers
 {
     private sealed record RetryJoin;
 
+    private const string JoinTimer = "join", SearchTimer = "search";
+
     private readonly NodeAgentState _state = new();
-    private readonly IActorRef _serverProxy;
     private readonly int _capacity;
     private readonly RunFingerprint _fingerprint;
     private readonly WorkerSettings _workerSettings;
     private readonly SlotComputerFactory _computers;
     private readonly TaskCompletionSource<WorkerNodeResult> _completion;
     private readonly TimeSpan _retryInterval;
+    private readonly TimeSpan _searchTimeout;
     private readonly int _maxFloats;
     private readonly Dictionary<int, IActorRef> _workers = new();   // slot → its worker
     private readonly Dictionary<IActorRef, int> _slotOf = new();    // and back
@@ -48,33 +52,37 @@ public sealed class NodeAgentActor : ReceiveActor, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
 
     /// <param name="hiddenPerSlot">B×H: with P, bounds the tensors a frame from the server may carry.</param>
+    /// <param name="searchTimeout">How long a node whose server went away looks for one (a standby taking over) before it gives up.</param>
+    /// <param name="retryInterval">How often an unanswered join is asked again.</param>
     public static Props Props(
-        IActorRef serverProxy, int capacity, RunFingerprint fingerprint, WorkerSettings workerSettings,
-        SlotComputerFactory computers, TaskCompletionSource<WorkerNodeResult> completion, int hiddenPerSlot, TimeSpan? retryInterval = null) =>
+        int capacity, RunFingerprint fingerprint, WorkerSettings workerSettings, SlotComputerFactory computers,
+        TaskCompletionSource<WorkerNodeResult> completion, int hiddenPerSlot, TimeSpan searchTimeout, TimeSpan? retryInterval = null) =>
         Akka.Actor.Props.Create(() => new NodeAgentActor(
-            serverProxy, capacity, fingerprint, workerSettings, computers, completion, hiddenPerSlot, retryInterval ?? TimeSpan.FromSeconds(2)));
+            capacity, fingerprint, workerSettings, computers, completion, hiddenPerSlot, searchTimeout, retryInterval ?? TimeSpan.FromMilliseconds(500)));
 
     public NodeAgentActor(
-        IActorRef serverProxy, int capacity, RunFingerprint fingerprint, WorkerSettings workerSettings,
-        SlotComputerFactory computers, TaskCompletionSource<WorkerNodeResult> completion, int hiddenPerSlot, TimeSpan retryInterval)
+        int capacity, RunFingerprint fingerprint, WorkerSettings workerSettings, SlotComputerFactory computers,
+        TaskCompletionSource<WorkerNodeResult> completion, int hiddenPerSlot, TimeSpan searchTimeout, TimeSpan retryInterval)
     {
         if (capacity <= 0) throw new ArgumentOutOfRangeException(nameof(capacity), capacity, "a node must offer at least one worker");
-        _serverProxy = serverProxy; _capacity = capacity; _fingerprint = fingerprint; _workerSettings = workerSettings;
-        _computers = computers; _completion = completion; _retryInterval = retryInterval;
+        _capacity = capacity; _fingerprint = fingerprint; _workerSettings = workerSettings;
+        _computers = computers; _completion = completion; _retryInterval = retryInterval; _searchTimeout = searchTimeout;
         _maxFloats = Math.Max(fingerprint.Model.ParameterCount, hiddenPerSlot);
-        Receive<RetryJoin>(_ => _serverProxy.Tell(new JoinRun(_capacity, _fingerprint)));
+        Receive<RetryJoin>(_ => AskServers());
+        Receive<ServerSearchTimedOut>(m => Do(_state.Handle(m)));
         Receive<RunJoined>(m =>
         {
-            Timers.Cancel("join");
-            if (_server is null)
+            var outbox = _state.Handle(m);
+            if (outbox.Any(o => o is OpenChannel))
             {
+                // This server took the node in: it is the one to watch and to connect to.
+                Timers.Cancel(JoinTimer);
+                Timers.Cancel(SearchTimer);
+                if (_server is not null) Context.Unwatch(_server);
                 _server = Sender;
                 Context.Watch(_server);
-                // From now on the node talks to the server on its connection; the proxy would only go on
-                // looking for the singleton (and warn about it) when the ps node leaves at the end.
-                _serverProxy.Tell(PoisonPill.Instance);
             }
-            Do(_state.Handle(m));
+            Do(outbox);
         });
         Receive<RunJoinRejected>(m => Do(_state.Handle(m)));
         Receive<TensorChannelConnected>(Handle);
@@ -97,14 +105,25 @@ public sealed class NodeAgentActor : ReceiveActor, IWithTimers
 
     protected override void PreStart()
     {
-        _serverProxy.Tell(new JoinRun(_capacity, _fingerprint));
-        Timers.StartPeriodicTimer("join", new RetryJoin(), _retryInterval);
+        AskServers();
+        Timers.StartPeriodicTimer(JoinTimer, new RetryJoin(), _retryInterval);
+    }
+
+    /// <summary>Asks the server actor of every ps node the cluster knows; only an active server exists to answer.</summary>
+    private void AskServers()
+    {
+        var join = new JoinRun(_capacity, _fingerprint);
+        foreach (var member in Akka.Cluster.Cluster.Get(Context.System).State.Members)
+            if (member.HasRole(ClusterNode.PsRole) && member.Status is MemberStatus.Up or MemberStatus.WeaklyUp or MemberStatus.Joining)
+                Context.ActorSelection(new RootActorPath(member.Address) / "user" / ClusterNode.ServerName).Tell(join, Self);
     }
 
     protected override void PostStop()
     {
         _channel?.Close("the worker node's agent stopped");
-        _completion.TrySetResult(new WorkerNodeResult(WorkerNodeStatus.Failed, "the node's agent stopped before the run finished"));
+        _completion.TrySetResult(new WorkerNodeResult(WorkerNodeStatus.Failed, _state.Lost is { } lost
+            ? $"{lost}; this node stopped (downed by the split-brain resolver, or shut down) before a parameter server took it back"
+            : "the node's agent stopped before the run finished"));
     }
 
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(ex =>
@@ -154,6 +173,16 @@ public sealed class NodeAgentActor : ReceiveActor, IWithTimers
                 case ToWorker m: if (_workers.TryGetValue(m.Slot, out var worker)) worker.Tell(m.Message, Self); break;
                 case StartWorker m: Start(m.Slot); break;
                 case StopWorker m: Stop(m.Slot); break;
+                case FindServer:
+                    // The server is gone: forget it and its connection, and ask every ps node until one takes the node in.
+                    _channel?.Close("the parameter server went away");
+                    _channel = null;
+                    if (_server is not null) Context.Unwatch(_server);
+                    _server = null;
+                    AskServers();
+                    Timers.StartPeriodicTimer(JoinTimer, new RetryJoin(), _retryInterval);
+                    Timers.StartSingleTimer(SearchTimer, new ServerSearchTimedOut(_searchTimeout), _searchTimeout);
+                    break;
                 case CompleteNode m:
                     _completion.TrySetResult(m.Result);
                     Context.Stop(Self);

@@ -29,18 +29,33 @@ public sealed record WorkerNodeResult(WorkerNodeStatus Status, string Detail);
 ///   <see cref="SlotRevoked"/> of the same assignment; a later assignment of the slot replaces it;
 /// - what a hosted slot's worker sends goes to the server tagged with the slot's assignment; answers for
 ///   a slot go to its worker, weights to every worker in slot order, all in the order they arrived;
-/// - the run ends for the node when the server says so, refuses it, or the connection or a worker fails.
+/// - when the server goes away mid-run (its connection ends after the welcome, or Akka sees its actor
+///   stop), the node stops its workers and looks for the run's server again: a standby that took over
+///   continues from its last consistent point and assigns the slots anew, each at its resume chunk with
+///   its h, so the workers compute from there again (the server drops what it already has);
+/// - fencing: once the node has worked for server epoch E it never joins an older epoch (a late answer
+///   from a server that was replaced is ignored); the same epoch again is the same server taking the
+///   node back after it dropped it;
+/// - the run ends for the node when the server says so, refuses it, a worker fails, the first connection
+///   is refused, or no server takes the node back within the search's time limit.
 /// </summary>
 public sealed class NodeAgentState
 {
     private readonly SortedDictionary<int, long> _hosted = new(); // slot → assignment
-    private bool _joined, _welcomed;
+    private bool _joined, _welcomed, _everWelcomed;
+    private string? _lost; // why the node is looking for a server; null while it has one
 
     /// <summary>G, known once joined.</summary>
     public int TotalSlots { get; private set; }
     public WorkerNodeResult? Result { get; private set; }
     /// <summary>Slots hosted now, ascending, with their assignments.</summary>
     public IReadOnlyDictionary<int, long> Hosted => _hosted;
+    /// <summary>The epoch of the last server that took the node in (0 before the first).</summary>
+    public long Epoch { get; private set; }
+    /// <summary>The node lost its server and is looking for one.</summary>
+    public bool Searching => _lost is not null;
+    /// <summary>Why the node is looking for a server (null while it has one).</summary>
+    public string? Lost => _lost;
 
     /// <summary>A message from the server (over Akka.Remote for the join's answer, else on the connection)
     /// or a local event (<see cref="ChannelWelcomed"/>, <see cref="ChannelEnded"/>, <see cref="ServerStopped"/>,
@@ -55,15 +70,26 @@ public sealed class NodeAgentState
             case RunJoined m when !_joined:
                 _joined = true;
                 TotalSlots = m.TotalSlots;
+                Epoch = m.Epoch;
+                outbox.Add(new OpenChannel(m.TensorPort, m.Epoch));
+                break;
+            case RunJoined m when _lost is not null && m.Epoch >= Epoch:
+                if (m.TotalSlots != TotalSlots)
+                {
+                    Complete(WorkerNodeStatus.Failed, $"the server that answered runs {m.TotalSlots} slots, this node's run {TotalSlots}: another run", outbox);
+                    break;
+                }
+                _lost = null;
+                Epoch = m.Epoch;
                 outbox.Add(new OpenChannel(m.TensorPort, m.Epoch));
                 break;
             case RunJoined:
-                break; // the answer to a retry
+                break; // the answer to a retry, or from an older epoch than the node has worked for (fenced)
             case RunJoinRejected m:
                 Complete(WorkerNodeStatus.Rejected, $"the parameter server rejected this node: {m.Reason}", outbox);
                 break;
             case ChannelWelcomed:
-                _welcomed = true;
+                _welcomed = _everWelcomed = true;
                 break;
             case SlotAssigned m:
                 if (_hosted.ContainsKey(m.Slot)) outbox.Add(new StopWorker(m.Slot));
@@ -87,11 +113,23 @@ public sealed class NodeAgentState
             case RunFinished m:
                 Complete(WorkerNodeStatus.Finished, $"the run finished after {m.Updates} updates ({m.Detail})", outbox);
                 break;
+            case ChannelEnded m when _lost is not null:
+                break; // a connection of the server the node already gave up
+            case ChannelEnded m when _everWelcomed:
+                Search("the tensor channel to the parameter server ended: " + m.Reason, outbox);
+                break;
             case ChannelEnded m:
-                Complete(WorkerNodeStatus.Failed, (_welcomed ? "the tensor channel to the parameter server ended: " : "the parameter server refused the tensor channel: ") + m.Reason, outbox);
+                Complete(WorkerNodeStatus.Failed, "the parameter server refused the tensor channel: " + m.Reason, outbox);
+                break;
+            case ServerStopped when _lost is null:
+                Search("the parameter server stopped before the run finished", outbox);
                 break;
             case ServerStopped:
-                Complete(WorkerNodeStatus.Failed, "the parameter server stopped before the run finished", outbox);
+                break;
+            case ServerSearchTimedOut m when _lost is not null:
+                Complete(WorkerNodeStatus.Failed, $"{_lost}, and no parameter server took this node in within {m.After.TotalSeconds:0.#} s", outbox);
+                break;
+            case ServerSearchTimedOut:
                 break;
             case WorkerFailed m:
                 Complete(WorkerNodeStatus.Failed, $"the worker of slot {m.Slot} failed: {m.Reason}", outbox);
@@ -121,6 +159,17 @@ public sealed class NodeAgentState
     private void ToWorker(int slot, ITrainerMessage message, List<AgentOutgoing> outbox)
     {
         if (_hosted.ContainsKey(slot)) outbox.Add(new ToWorker(slot, message));
+    }
+
+    /// <summary>The server went away: stop every worker (a new server assigns the slots again, each at its
+    /// resume chunk with its h) and look for the run's server.</summary>
+    private void Search(string reason, List<AgentOutgoing> outbox)
+    {
+        foreach (int slot in _hosted.Keys) outbox.Add(new StopWorker(slot));
+        _hosted.Clear();
+        _welcomed = false;
+        _lost = reason;
+        outbox.Add(new FindServer(reason));
     }
 
     private void Complete(WorkerNodeStatus status, string detail, List<AgentOutgoing> outbox)

@@ -32,6 +32,9 @@ public sealed record NodeSettings
     /// <summary>ps role: port of the tensor channel, the one connection per worker node that carries
     /// every message of the run after the join (workers learn the port when they join); 0 = any free port.</summary>
     public int TensorPort { get; init; }
+    /// <summary>ps role: a hot standby for the run in --resume DIR, which takes over when the active ps node
+    /// dies (it holds the run directory's lease until then).</summary>
+    public bool Standby { get; init; }
 
     public int EffectiveWorkersPerNode => WorkersPerNode > 0 ? WorkersPerNode : Environment.ProcessorCount;
 
@@ -44,6 +47,7 @@ public sealed record NodeSettings
         if (JoinTimeout <= TimeSpan.Zero) return $"--join-timeout must be positive (got {JoinTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s)";
         if (WorkersPerNode < 0) return $"--workers-per-node must be ≥ 0 (got {WorkersPerNode})";
         if (TensorPort is < 0 or > 65535) return $"--tensor-port must be in [0, 65535] (got {TensorPort}); the tensor channel cannot be turned off, every message of the run travels on it";
+        if (Standby && Role != NodeRole.Ps) return "--standby is for a ps node (--role ps --standby --resume DIR): a standby parameter server for the run in DIR";
         if (Role == NodeRole.Worker && Seeds.Count == 0)
             return "a worker node needs seed nodes to join: --seeds host:port (the ps node), ACTORTRAINER_SEEDS or actortrainer.node.seeds";
         foreach (var seed in Seeds)

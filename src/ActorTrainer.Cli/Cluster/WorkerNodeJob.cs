@@ -1,5 +1,4 @@
 using Akka.Actor;
-using Akka.Cluster.Tools.Singleton;
 using Akka.Configuration;
 using ActorTrainer.Actors.Cluster;
 using ActorTrainer.Actors.Coordinator;
@@ -11,8 +10,9 @@ namespace ActorTrainer.Cli.Cluster;
 
 /// <summary>
 /// A worker node: joins the cluster (bounded wait), then offers --workers-per-node workers to the
-/// parameter server through the singleton proxy — waiting for a ps node if none is there yet — and
-/// hosts the slots it is given until the run ends. Exit code 0 when the run finished, 2 when the
+/// parameter server — asking every ps node until the active one answers, waiting for one if none is there
+/// yet — and hosts the slots it is given until the run ends. When the server dies it looks for a standby
+/// that took over, for --join-timeout, and goes on with it. Exit code 0 when the run finished, 2 when the
 /// server rejected the node (with the reason), 1 when the cluster could not be joined or the server
 /// went away.
 /// </summary>
@@ -52,9 +52,8 @@ public sealed class WorkerNodeJob
             }
             int capacity = node.EffectiveWorkersPerNode;
             _err.WriteLine($"worker node up at {Akka.Cluster.Cluster.Get(system).SelfAddress}, offering {capacity} workers; waiting for the parameter server");
-            var proxy = system.ActorOf(ClusterSingletonProxy.Props(ClusterNode.ServerManagerPath, ClusterSingletonProxySettings.Create(system)), "server-proxy");
             var completion = new TaskCompletionSource<WorkerNodeResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-            system.ActorOf(NodeAgentActor.Props(proxy, capacity, fingerprint, workerSettings, computers, completion, settings.Batch * settings.Hidden), "agent");
+            system.ActorOf(NodeAgentActor.Props(capacity, fingerprint, workerSettings, computers, completion, settings.Batch * settings.Hidden, node.JoinTimeout), "agent");
 
             using var cancel = ct.Register(() => completion.TrySetResult(new WorkerNodeResult(WorkerNodeStatus.Failed, "stopped by request before the run finished")));
             if (await Task.WhenAny(completion.Task, system.WhenTerminated) != completion.Task)

@@ -30,6 +30,7 @@ public static class NodeSettingsLoader
         ("seeds", "seed nodes, i.e. the ps node", "H:P[,H:P]", (s, v, _) => s with { Seeds = v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) }),
         ("join-timeout", "give up joining after this long, e.g. 30s, 500ms, 2m", "T", (s, v, src) => s with { JoinTimeout = Duration(v, src) }),
         ("workers-per-node", "worker role: workers this node offers (0 = one per core)", "N", (s, v, src) => s with { WorkersPerNode = Int(v, src) }),
+        ("standby", "ps role: on = a standby parameter server for the run in --resume DIR, taking over when the active ps node dies", "on|off", (s, v, src) => s with { Standby = Switch(v, src) }),
         ("tensor-port", "ps role: port of the tensor channel, the one TCP connection per worker node that carries every message after the join; 0 = any free port", "P", (s, v, src) => s with { TensorPort = Int(v, src) }),
     };
 
@@ -119,6 +120,13 @@ public static class NodeSettingsLoader
     private static int Int(string v, string src) =>
         int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out int x) ? x
             : throw new UsageException($"{src}: '{v}' is not an integer");
+
+    private static bool Switch(string v, string src) => v.Trim().ToLowerInvariant() switch
+    {
+        "on" or "true" or "yes" => true,
+        "off" or "false" or "no" => false,
+        _ => throw new UsageException($"{src}: '{v}' is not on or off"),
+    };
 
     /// <summary>"30s", "500ms", "2m", "1h"; a bare number is seconds.</summary>
     private static TimeSpan Duration(string v, string src)

@@ -46,7 +46,7 @@ public sealed class MetricsLog : IDisposable
     {
         // Both files are read and checked before either is rewritten: a bad line changes nothing.
         var files = new[] { (dir.Metrics, 4), (dir.Validation, 2) }.Where(f => File.Exists(f.Item1))
-            .Select(f => (Path: f.Item1, Rows: ReadChecked(f.Item1, f.Item2))).ToList();
+            .Select(f => (Path: f.Item1, Rows: ReadChecked(f.Item1, f.Item2, dropTornLast: true))).ToList();
         foreach (var (path, rows) in files)
         {
             var kept = rows.Take(1).Concat(rows.Skip(1).Where(r => r.Length > 0 && long.Parse(r[0], Inv) <= updates));
@@ -63,8 +63,10 @@ public sealed class MetricsLog : IDisposable
     }
 
     /// <summary>A log's rows, each data row checked to hold an update number and a number in column
-    /// <paramref name="lossColumn"/>; UsageException naming the file and line otherwise (--resume's input).</summary>
-    private static List<string[]> ReadChecked(string path, int lossColumn)
+    /// <paramref name="lossColumn"/>; UsageException naming the file and line otherwise (--resume's input).
+    /// <paramref name="dropTornLast"/>: a last row without its newline is dropped — a process killed while
+    /// writing it (the server a standby takes over from) leaves it torn; every row written whole ends with one.</summary>
+    private static List<string[]> ReadChecked(string path, int lossColumn, bool dropTornLast = false)
     {
         List<string[]> rows;
         try { rows = CsvReader.ReadAll(path); }
@@ -72,6 +74,7 @@ public sealed class MetricsLog : IDisposable
         {
             throw new CommandLine.UsageException($"--resume: cannot read {path} ({e.Message})");
         }
+        if (dropTornLast && rows.Count > 1 && !EndsWithNewline(path)) rows.RemoveAt(rows.Count - 1);
         for (int i = 1; i < rows.Count; i++)
         {
             var r = rows[i];
@@ -81,6 +84,14 @@ public sealed class MetricsLog : IDisposable
                 throw new CommandLine.UsageException($"--resume: {path} line {i + 1} is not a {System.IO.Path.GetFileNameWithoutExtension(path)} row: '{string.Join(",", r)}'");
         }
         return rows;
+    }
+
+    private static bool EndsWithNewline(string path)
+    {
+        using var f = File.OpenRead(path);
+        if (f.Length == 0) return true;
+        f.Seek(-1, SeekOrigin.End);
+        return f.ReadByte() == '\n';
     }
 
     private static readonly System.Globalization.CultureInfo Inv = System.Globalization.CultureInfo.InvariantCulture;

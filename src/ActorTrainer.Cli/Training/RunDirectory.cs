@@ -71,13 +71,15 @@ public sealed class RunDirectory
         static void Delete(string p) { if (Directory.Exists(p)) Directory.Delete(p, recursive: true); else File.Delete(p); }
     }
 
-    /// <summary>An existing run to resume; it must hold run.json, model.safetensors and state.safetensors.</summary>
-    public static RunDirectory OpenExisting(string path)
+    /// <summary>An existing run to resume; it must hold run.json, model.safetensors and state.safetensors
+    /// (run.json only when <paramref name="requireCheckpoint"/> is false: a standby may take over a run
+    /// before its first checkpoint, from the run's start).</summary>
+    public static RunDirectory OpenExisting(string path, bool requireCheckpoint = true)
     {
         path = System.IO.Path.GetFullPath(path);
         if (!Directory.Exists(path)) throw new UsageException($"--resume {path}: no such directory");
         var dir = new RunDirectory(path);
-        foreach (var f in new[] { dir.RunJson, dir.Model, dir.State })
+        foreach (var f in requireCheckpoint ? new[] { dir.RunJson, dir.Model, dir.State } : [dir.RunJson])
             if (!File.Exists(f))
                 throw new UsageException($"--resume {path} is not a run directory with a complete checkpoint (missing {System.IO.Path.GetFileName(f)})");
         // A resumed run rewrites metrics.csv first: find out now, before anything is changed, that it cannot.
@@ -120,6 +122,16 @@ public sealed class RunDirectory
         ["optimizer"] = s.Optimizer, ["lr"] = Inv(s.LearningRate), ["mode"] = s.Mode.ToString().ToLowerInvariant(),
         ["staleness"] = Inv(s.Staleness), ["max_in_flight"] = s.MaxInFlight > 0 ? Inv(s.MaxInFlight) : "auto", ["push_encoding"] = s.PushEncoding?.ToString() ?? "", ["weights_encoding"] = s.WeightsEncoding.ToString().ToLowerInvariant(), ["local_steps"] = Inv(s.LocalSteps), ["shards"] = Inv(s.Shards), ["seed"] = Inv(s.Seed), ["validation_fraction"] = Inv(s.ValidationFraction),
     };
+
+    /// <summary>The numbered model checkpoint of update <paramref name="updates"/>, which belongs with the
+    /// state.safetensors of that update, else model.safetensors. A process killed between writing
+    /// model.safetensors and state.safetensors leaves a newer model beside an older state: resuming the
+    /// pair would mix two points of the run.</summary>
+    public string ModelAt(long updates)
+    {
+        string numbered = System.IO.Path.Combine(CheckpointDir, $"model-{updates:D7}.safetensors");
+        return File.Exists(numbered) ? numbered : Model;
+    }
 
     /// <summary>Writes model.safetensors (+ a numbered copy) and state.safetensors for a consistent point of the run.</summary>
     /// <param name="epoch">A cluster run: the parameter server's epoch (a resumed server is the next one); null in process.</param>

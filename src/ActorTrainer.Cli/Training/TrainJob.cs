@@ -67,10 +67,10 @@ public sealed class TrainJob
     }
 
     /// <summary>For --resume: the run's recorded settings, with only the schedule taken from the command line.</summary>
-    internal static (TrainSettings Settings, RunDirectory? Dir, bool Resumed) Prepare(TrainSettings requested)
+    internal static (TrainSettings Settings, RunDirectory? Dir, bool Resumed) Prepare(TrainSettings requested, bool requireCheckpoint = true)
     {
         if (requested.Resume is null) return (requested, null, false);
-        var dir = RunDirectory.OpenExisting(requested.Resume);
+        var dir = RunDirectory.OpenExisting(requested.Resume, requireCheckpoint);
         var recorded = dir.ReadSettings();
         // The recorded settings, as flags would give them (run.json keys use '_' for '-').
         var flags = recorded.ToDictionary(kv => kv.Key.Replace('_', '-'), kv => kv.Value);

@@ -295,4 +295,18 @@ public sealed class ClusterServerStateTests
         Assert.Single(To<SlotAssigned>(s.Handle(A, new NodeConnected(4)), A));
         Assert.Equal(4, s.Checkpoint().Epoch);
     }
+
+    [Fact]
+    public void A_node_whose_connection_broke_without_a_goodbye_is_downed_in_the_cluster_one_that_left_or_became_unreachable_is_not()
+    {
+        var s = State(ConsistencyMode.Sync, 2);
+        BringTwo(s);
+
+        var broke = s.Handle(A, new NodeDropped("its tensor channel broke (connection reset)", ConnectionBroke: true));
+        Assert.Single(To<DownMember>(broke, A)); // a dead process: nodes replacing it need not wait for the resolver
+        Assert.Single(To<SlotAssigned>(broke, Bn));
+
+        var unreachable = s.Handle(Bn, new NodeDropped("it became unreachable"));
+        Assert.Empty(To<DownMember>(unreachable, Bn)); // maybe alive (frozen, partitioned): the resolver decides
+    }
 }

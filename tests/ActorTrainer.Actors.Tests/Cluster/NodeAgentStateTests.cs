@@ -84,7 +84,7 @@ public sealed class NodeAgentStateTests
     }
 
     [Fact]
-    public void The_run_ends_for_the_node_when_the_server_says_so_or_the_connection_breaks()
+    public void The_run_ends_for_the_node_when_the_server_says_so_refuses_it_or_no_server_takes_it_back()
     {
         var finished = Joined();
         finished.Handle(Slot(0, 1));
@@ -93,14 +93,75 @@ public sealed class NodeAgentStateTests
         Assert.Equal(WorkerNodeStatus.Finished, finished.Result!.Status);
         Assert.Empty(finished.Handle(new ChannelEnded("the run finished"))); // the close that follows changes nothing
 
+        var never = new NodeAgentState();
+        never.Handle(new RunJoined(3, 4054));
+        never.Handle(new ChannelEnded("epoch 1, this server is epoch 2"));
+        Assert.Equal(WorkerNodeStatus.Failed, never.Result!.Status); // the first connection refused: nothing to go back to
+        Assert.Contains("refused the tensor channel", never.Result.Detail);
+
         var broken = Joined();
         broken.Handle(Slot(1, 1));
         broken.Handle(new ChannelEnded("connection reset"));
+        Assert.Null(broken.Result); // it looks for a server
+        Assert.Empty(broken.Handle(new ServerStopped())); // the old server's actor, seen gone later
+        broken.Handle(new ServerSearchTimedOut(TimeSpan.FromSeconds(30)));
         Assert.Equal(WorkerNodeStatus.Failed, broken.Result!.Status);
         Assert.Contains("connection reset", broken.Result.Detail);
+        Assert.Contains("no parameter server took this node in within 30 s", broken.Result.Detail);
 
         var refused = new NodeAgentState();
         refused.Handle(new RunJoinRejected("me", "model mismatch: H=24"));
         Assert.Equal(WorkerNodeStatus.Rejected, refused.Result!.Status);
+    }
+
+    [Fact]
+    public void A_node_whose_server_dies_stops_its_workers_and_joins_the_standby_that_took_over_at_the_newer_epoch()
+    {
+        var s = new NodeAgentState();
+        s.Handle(new RunJoined(3, 4054, Epoch: 1));
+        s.Handle(new ChannelWelcomed());
+        s.Handle(Slot(0, 1, next: 10));
+        s.Handle(Slot(2, 2, next: 10));
+
+        var lost = s.Handle(new ChannelEnded("connection reset by peer"));
+
+        Assert.Equal([new StopWorker(0), new StopWorker(2), new FindServer("the tensor channel to the parameter server ended: connection reset by peer")], lost);
+        Assert.Empty(s.Hosted);
+        Assert.True(s.Searching);
+        Assert.Empty(s.FromWorker(0, Push(0, 10))); // a stopped worker's last push goes nowhere
+        Assert.Empty(s.Handle(new ChannelEnded("closed again"))); // the same loss, reported twice
+
+        // The standby answers as epoch 2: the node opens a connection for that epoch and hosts what it assigns.
+        Assert.Equal([new OpenChannel(5054, Epoch: 2)], s.Handle(new RunJoined(3, 5054, Epoch: 2)));
+        Assert.False(s.Searching);
+        Assert.Equal(2, s.Epoch);
+        s.Handle(new ChannelWelcomed());
+        var again = Slot(0, 1, next: 8, 0.5f); // the standby's last consistent point: chunk 8, with its h
+        Assert.Equal([new StartWorker(again)], s.Handle(again));
+    }
+
+    [Fact]
+    public void A_node_that_worked_for_a_newer_epoch_ignores_an_older_servers_answer()
+    {
+        var s = new NodeAgentState();
+        s.Handle(new RunJoined(3, 4054, Epoch: 3));
+        s.Handle(new ChannelWelcomed());
+        s.Handle(new ChannelEnded("connection reset"));
+
+        Assert.Empty(s.Handle(new RunJoined(3, 4000, Epoch: 2))); // fenced: a server that was replaced
+        Assert.True(s.Searching);
+        Assert.Equal([new OpenChannel(4054, Epoch: 3)], s.Handle(new RunJoined(3, 4054, Epoch: 3))); // the same server taking it back
+    }
+
+    [Fact]
+    public void A_server_of_another_run_is_not_joined_after_a_loss()
+    {
+        var s = Joined();
+        s.Handle(new ChannelEnded("connection reset"));
+
+        s.Handle(new RunJoined(4, 4054, Epoch: 2));
+
+        Assert.Equal(WorkerNodeStatus.Failed, s.Result!.Status);
+        Assert.Contains("another run", s.Result.Detail);
     }
 }

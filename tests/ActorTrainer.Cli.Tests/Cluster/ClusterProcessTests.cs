@@ -12,7 +12,7 @@ namespace ActorTrainer.Cli.Tests.Cluster;
 /// </summary>
 [Trait("Category", "Cluster")]
 [Collection(ClusterProcessesCollection.Name)]
-public sealed class ClusterProcessTests : IDisposable
+public sealed class ClusterProcessTests(Xunit.Abstractions.ITestOutputHelper log) : IDisposable
 {
     private static readonly TimeSpan RunTimeout = TimeSpan.FromSeconds(150);
 
@@ -21,9 +21,8 @@ public sealed class ClusterProcessTests : IDisposable
     private static readonly string[] Small =
         ["--hidden", "96", "--batch", "8", "--chunk", "25", "--lr", "0.01", "--eval-every", "100", "--progress", "off", "--sample", "0"];
 
-    private readonly string _root = Path.Combine(Path.GetTempPath(), $"at-cluster-{Guid.NewGuid():N}");
+    private readonly string _root = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), $"at-cluster-{Guid.NewGuid():N}")).FullName;
 
-    public ClusterProcessTests() => Directory.CreateDirectory(_root);
 
     public void Dispose()
     {
@@ -232,6 +231,139 @@ public sealed class ClusterProcessTests : IDisposable
         Assert.Equal(0, await ActorTrainer.Cli.Cli.RunAsync(["train", .. training, "--workers", "2", "--updates", $"{updates}", "--out", inProcess],
             new StringWriter(), new StringWriter()));
         AssertSameCheckpoint(inProcess, run);
+    }
+
+    [Fact]
+    public async Task The_active_ps_node_killed_with_a_standby_present_in_sync_mode_the_standby_takes_over_and_the_run_ends_bit_identical()
+    {
+        const int updates = 1000; // long enough that the kill cannot meet the run's end on a loaded machine
+        int port = TestNodes.FreePort(), standbyPort = TestNodes.FreePort();
+        string run = Path.Combine(_root, "standby");
+        string[] training = [.. With(Small, "--eval-every", "500"), "--checkpoint-every", "50"];
+        string metricsPath = Path.Combine(run, "metrics.csv");
+        await using var active = TestNodes.Start("ps-active", Node("ps", port, training, ["--port", $"{port}", "--workers", "2", "--updates", $"{updates}", "--out", run]));
+        // The standby may start before the active has created the run directory: it waits for it.
+        await using var standby = TestNodes.Start("ps-standby", Node("ps", port, training, ["--port", $"{standbyPort}", "--standby", "on", "--resume", run, "--updates", $"{updates}"]));
+        // Training starts once the standby is in the cluster (the run is a few seconds long).
+        using (var wait = new CancellationTokenSource(RunTimeout))
+            while (!standby.Stderr.Contains("standby ps node up", StringComparison.Ordinal))
+            {
+                Assert.False(standby.HasExited, standby.Describe());
+                await Task.Delay(20, wait.Token);
+            }
+        await using var w1 = TestNodes.Start("worker-1", Node("worker", port, training, ["--workers-per-node", "1"]));
+        await using var w2 = TestNodes.Start("worker-2", Node("worker", port, training, ["--workers-per-node", "1"]));
+
+        // SIGKILL the active ps node after its second checkpoint.
+        using (var wait = new CancellationTokenSource(RunTimeout))
+            while (!File.Exists(metricsPath) || File.ReadLines(metricsPath).Count() < 131)
+            {
+                Assert.False(active.HasExited, active.Describe());
+                Assert.False(standby.HasExited, standby.Describe());
+                await Task.Delay(20, wait.Token);
+            }
+        active.Kill();
+        var sinceKill = System.Diagnostics.Stopwatch.StartNew();
+        using (var wait = new CancellationTokenSource(RunTimeout))
+            while (!standby.Stderr.Contains("first update as server epoch 2", StringComparison.Ordinal))
+            {
+                Assert.False(standby.HasExited, standby.Describe() + w1.Describe());
+                await Task.Delay(20, wait.Token);
+            }
+        double takeover = sinceKill.Elapsed.TotalSeconds;
+        log.WriteLine($"took over after {takeover:F2} s (SIGKILL of the active ps node → first update applied by the standby; polled every 20 ms)");
+
+        Assert.True(await standby.ExitCodeAsync(RunTimeout) == 0, standby.Describe());
+        Assert.True(await w1.ExitCodeAsync(RunTimeout) == 0, w1.Describe());
+        Assert.True(await w2.ExitCodeAsync(RunTimeout) == 0, w2.Describe());
+        Assert.Contains("taking over run", standby.Stderr);
+
+        // The standby continued from the last checkpoint: rows the dead server logged after it were dropped
+        // and logged again, one row per update, every (slot, chunk) applied once.
+        var metrics = Rows(metricsPath);
+        Assert.Equal(Enumerable.Range(1, updates).Select(i => i.ToString(CultureInfo.InvariantCulture)), metrics.Select(r => r[0]));
+        Assert.All(metrics, r => Assert.Equal("0;1", r[2]));
+        var ledger = DataLedger.Read(metricsPath);
+        Assert.True(ledger.IsExact, ledger.ToString());
+
+        string inProcess = Path.Combine(_root, "inproc");
+        Assert.Equal(0, await ActorTrainer.Cli.Cli.RunAsync(["train", .. training, "--workers", "2", "--updates", $"{updates}", "--out", inProcess],
+            new StringWriter(), new StringWriter()));
+        AssertSameCheckpoint(inProcess, run);
+        Assert.Equal("2", SafetensorsFile.Read(Path.Combine(run, "state.safetensors")).Metadata["epoch"]); // the final checkpoint is the standby's
+    }
+
+    [Fact]
+    public async Task The_active_ps_node_killed_with_a_standby_present_in_async_mode_the_run_completes_with_no_chunk_lost_or_applied_twice()
+    {
+        const int updates = 2000; // long enough that the kill cannot meet the run's end on a loaded machine
+        int port = TestNodes.FreePort(), standbyPort = TestNodes.FreePort();
+        string run = Path.Combine(_root, "standby-async");
+        string[] training = [.. With(Small, "--eval-every", "1000"), "--mode", "async", "--checkpoint-every", "50"];
+        string metricsPath = Path.Combine(run, "metrics.csv");
+        await using var active = TestNodes.Start("ps-active", Node("ps", port, training, ["--port", $"{port}", "--workers", "2", "--updates", $"{updates}", "--out", run]));
+        await using var standby = TestNodes.Start("ps-standby", Node("ps", port, training, ["--port", $"{standbyPort}", "--standby", "on", "--resume", run, "--updates", $"{updates}"]));
+        using (var wait = new CancellationTokenSource(RunTimeout))
+            while (!standby.Stderr.Contains("standby ps node up", StringComparison.Ordinal))
+            {
+                Assert.False(standby.HasExited, standby.Describe());
+                await Task.Delay(20, wait.Token);
+            }
+        await using var w1 = TestNodes.Start("worker-1", Node("worker", port, training, ["--workers-per-node", "1"]));
+        await using var w2 = TestNodes.Start("worker-2", Node("worker", port, training, ["--workers-per-node", "1"]));
+
+        using (var wait = new CancellationTokenSource(RunTimeout))
+            while (!File.Exists(metricsPath) || File.ReadLines(metricsPath).Count() < 181)
+            {
+                Assert.False(active.HasExited, active.Describe());
+                await Task.Delay(20, wait.Token);
+            }
+        active.Kill(); // with pushes in flight: async workers keep up to two unanswered
+
+        Assert.True(await standby.ExitCodeAsync(RunTimeout) == 0, standby.Describe());
+        Assert.True(await w1.ExitCodeAsync(RunTimeout) == 0, w1.Describe());
+        Assert.True(await w2.ExitCodeAsync(RunTimeout) == 0, w2.Describe());
+        Assert.Contains("first update as server epoch 2", standby.Stderr);
+
+        // The standby continued from the last checkpoint; what the dead server applied after it was
+        // computed again: one row per update, every (slot, chunk) once, none missing.
+        var metrics = Rows(metricsPath);
+        Assert.Equal(Enumerable.Range(1, updates).Select(i => i.ToString(CultureInfo.InvariantCulture)), metrics.Select(r => r[0]));
+        var ledger = DataLedger.Read(metricsPath);
+        Assert.True(ledger.IsExact, ledger.ToString());
+        Assert.Equal(updates, ledger.Chunks.Values.Sum(c => c.Count));
+    }
+
+    [Fact]
+    public async Task Sigterm_of_the_active_ps_node_ends_the_run_and_the_standby_stands_down()
+    {
+        int port = TestNodes.FreePort(), standbyPort = TestNodes.FreePort();
+        string run = Path.Combine(_root, "standby-stop");
+        string[] training = [.. Small, "--checkpoint-every", "50"];
+        string metricsPath = Path.Combine(run, "metrics.csv");
+        await using var active = TestNodes.Start("ps-active", Node("ps", port, training, ["--port", $"{port}", "--workers", "1", "--updates", "100000", "--out", run]));
+        await using var standby = TestNodes.Start("ps-standby", Node("ps", port, training, ["--port", $"{standbyPort}", "--standby", "on", "--resume", run, "--updates", "100000"]));
+        using (var wait = new CancellationTokenSource(RunTimeout))
+            while (!standby.Stderr.Contains("standby ps node up", StringComparison.Ordinal))
+            {
+                Assert.False(standby.HasExited, standby.Describe());
+                await Task.Delay(20, wait.Token);
+            }
+        await using var worker = TestNodes.Start("worker", Node("worker", port, training, ["--workers-per-node", "1"]));
+        using (var wait = new CancellationTokenSource(RunTimeout))
+            while (!File.Exists(metricsPath) || File.ReadLines(metricsPath).Count() < 101)
+            {
+                Assert.False(active.HasExited, active.Describe());
+                await Task.Delay(20, wait.Token);
+            }
+
+        active.Terminate(); // a request to stop the run, not a death: nobody takes over
+
+        Assert.True(await active.ExitCodeAsync(RunTimeout) == 0, active.Describe());
+        Assert.True(await worker.ExitCodeAsync(RunTimeout) == 0, worker.Describe());
+        Assert.True(await standby.ExitCodeAsync(RunTimeout) == 0, standby.Describe());
+        Assert.Contains("ended the run: Stopped after", standby.Stdout);
+        Assert.DoesNotContain("taking over", standby.Stderr);
     }
 
     /// <summary>model.safetensors and state.safetensors of two runs hold the same tensors, bit for bit.</summary>

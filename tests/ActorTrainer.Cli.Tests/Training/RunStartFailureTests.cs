@@ -195,4 +195,19 @@ public sealed class RunStartFailureTests(ITestOutputHelper output) : IDisposable
         AssertOneErrorLine(r, 2, "metrics.csv line 6 is not a metrics row");
         Assert.Equal(before, Snapshot(run));
     }
+
+    [Fact]
+    public void Resume_drops_a_last_metrics_row_torn_by_a_killed_process()
+    {
+        // A server SIGKILLed while writing a row leaves it without its newline (a standby resumes after it).
+        string run = MakeRun("run");
+        File.AppendAllText(Path.Combine(run, "metrics.csv"), "3,3,0,2,2.71");
+
+        var r = Run("train", "--resume", run, "--updates", "8", "--progress", "off", "--sample", "0");
+
+        Assert.True(r.Code == 0, r.Err);
+        var rows = File.ReadAllLines(Path.Combine(run, "metrics.csv")).Skip(1).Select(l => l.Split(',')).ToList();
+        Assert.All(rows, row => Assert.Equal(10, row.Length));
+        Assert.Equal(Enumerable.Range(1, 8).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)), rows.Select(row => row[0]));
+    }
 }
