@@ -14,7 +14,7 @@ public sealed class PortSharingTests : IDisposable
     }
 
     private string[] Ps(int port, string run) =>
-        ["--role", "ps", "--config", TestNodes.LocalConf, "--port", $"{port}", "--seeds", $"127.0.0.1:{port}", "--tensor-port", "-1",
+        ["--role", "ps", "--config", TestNodes.LocalConf, "--port", $"{port}", "--seeds", $"127.0.0.1:{port}", "--tensor-port", "0",
          "--workers", "1", "--progress", "off", "--out", Path.Combine(_root, run)];
 
     [Fact]
