@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using ActorTrainer.Actors;
 using ActorTrainer.Actors.Hosting;
 using ActorTrainer.Actors.ParameterServer;
@@ -59,8 +60,8 @@ public static class SimCostProbe
         }
         var all = times.SelectMany(t => t).ToList();
         string how = threads == 1 ? "one thread" : $"{threads} threads computing at once, pinned as the in-process launcher pins workers 0–{threads - 1}";
-        return new("chunk", Median(all),
-            $"measured: median of {all.Count} chunks of the real computer at k={chunk} ({computers[0].TokensPerChunk} tokens), {how}, on this machine");
+        return new("chunk", Median(all), string.Create(CultureInfo.InvariantCulture,
+            $"measured: median of {all.Count} chunks of the real computer at k={chunk} ({computers[0].TokensPerChunk} tokens), {how}, on this machine (mean {all.Average() * 1e6:N1} µs: the median leaves out the chunks other jobs' threads preempted)"));
     }
 
     /// <summary>
