@@ -20,6 +20,12 @@ namespace ActorTrainer.Actors.Simulation;
 /// tick) go to the back of the sender's own mailbox, as in Akka. The observer (the coordinator's role:
 /// callbacks, validation snapshots, stopping the other shards when one completes) is free and instant.
 ///
+/// Handlers that take time run on cores (<see cref="SimulationCosts.Cores"/>, <see cref="SimulatedCore"/>):
+/// workers sharing a core share it, a shard's handler preempts the workers on its core, and a worker so
+/// preempted takes no message meanwhile. A push that wakes a shard on the pushing worker's core at the
+/// instant it is sent preempts the worker at the send: its remaining sends (its next-chunk tick) and its
+/// next message wait for the shard's handler, whose reply (the new W) is then ahead of the tick.
+///
 /// Events are ordered by virtual time, ties by the order they were scheduled, and nothing else — no
 /// threads, no wall clock — so the same inputs give the same run, bit for bit.
 /// </summary>
@@ -27,24 +33,30 @@ public sealed class ClusterSimulation
 {
     private sealed record Envelope(ITrainerMessage Message, NodeId From, double SentAt, double ArrivedAt);
 
-    /// <summary>A message arriving at a node (Mail set), or the node's handler finishing (Mail null).</summary>
-    private readonly record struct Event(NodeId Node, Envelope? Mail);
+    private enum EventKind { Arrive, CoreFinish, Resume }
 
-    private abstract class Node(NodeId id)
+    /// <summary>A message arriving at a node (Arrive, Mail set); a core's next handler finishing, if the
+    /// core's plan is still <c>Generation</c> (CoreFinish); a preempted node going on (Resume).</summary>
+    private readonly record struct Event(EventKind Kind, NodeId Node, Envelope? Mail = null, int Core = 0, long Generation = 0);
+
+    private abstract class Node(NodeId id, int core)
     {
         public NodeId Id { get; } = id;
+        public int Core { get; } = core;
         public Queue<Envelope> Mailbox { get; } = new();
         public bool Busy { get; set; }
-        public Action? Done { get; set; } // what the running handler sends, once it is done
+        public Action? Done { get; set; }   // what the running handler sends, once it is done
+        public Action? Resume { get; set; } // the rest of a worker's sends, once the shard that preempted it is done
+        public bool Waiting { get; set; }   // in its core's queue of nodes to resume
     }
 
-    private sealed class WorkerNode(int id, WorkerState state) : Node(NodeId.Worker(id))
+    private sealed class WorkerNode(int id, int core, WorkerState state) : Node(NodeId.Worker(id), core)
     {
         public WorkerState State { get; } = state;
-        public List<(double Start, double End)> Computing { get; } = new();
+        public List<(double Start, double End)> Computing { get; } = new(); // End ∞ while it runs
     }
 
-    private sealed class ShardNode(int index, ParameterServerState state) : Node(NodeId.Shard(index))
+    private sealed class ShardNode(int index, int core, ParameterServerState state) : Node(NodeId.Shard(index), core)
     {
         public ParameterServerState State { get; } = state;
         public double BusySeconds { get; set; }
@@ -60,6 +72,8 @@ public sealed class ClusterSimulation
     private readonly PriorityQueue<Event, (double Time, long Seq)> _events = new();
     private readonly WorkerNode[] _workers;
     private readonly ShardNode[] _shards;
+    private readonly SimulatedCore[] _cores;
+    private readonly Queue<Node>[] _waiting; // per core: preempted nodes to resume once no shard runs there
     private readonly IUpdateRule _rule;
     private readonly IUpdateRule[] _shardRules;
     private readonly ShardAssembler _assembler;
@@ -104,11 +118,14 @@ public sealed class ClusterSimulation
         var layout = new ShardLayout(initialWeights.Length, settings.Shards);
         _assembler = new ShardAssembler(layout);
         _shardRules = layout.Count == 1 ? [rule] : layout.Ranges.Select(r => ((IShardableUpdateRule)rule).Slice(r.Offset, r.Count)).ToArray();
-        _shards = layout.Ranges.Select(r => new ShardNode(r.Index, new ParameterServerState(
+        int Core(NodeId id) => costs.Cores.CoreOf(id, computers.Count);
+        _cores = Enumerable.Range(0, costs.Cores.Cores(computers.Count, layout.Count)).Select(_ => new SimulatedCore()).ToArray();
+        _waiting = _cores.Select(_ => new Queue<Node>()).ToArray();
+        _shards = layout.Ranges.Select(r => new ShardNode(r.Index, Core(NodeId.Shard(r.Index)), new ParameterServerState(
             settings.ToServerSettings(layout, r.Index, computers.Count, _callbacks.Validate is not null),
             initialWeights.AsSpan(r.Offset, r.Count), _shardRules[r.Index]))).ToArray();
         var workerSettings = settings.ToWorkerSettings();
-        _workers = computers.Select((c, i) => new WorkerNode(i, new WorkerState(i, c, workerSettings, layout))).ToArray();
+        _workers = computers.Select((c, i) => new WorkerNode(i, Core(NodeId.Worker(i)), new WorkerState(i, c, workerSettings, layout))).ToArray();
     }
 
     /// <summary>Virtual seconds since the run started (the time of the event being processed).</summary>
@@ -127,23 +144,20 @@ public sealed class ClusterSimulation
             if (cancellationToken.IsCancellationRequested && !cancelled)
             {
                 cancelled = true;
-                foreach (var s in _shards) Schedule(Now, new Event(s.Id, new Envelope(new StopTraining("cancelled"), NodeId.Observer, Now, Now)));
+                foreach (var s in _shards) Schedule(Now, new Event(EventKind.Arrive, s.Id, new Envelope(new StopTraining("cancelled"), NodeId.Observer, Now, Now)));
                 continue;
             }
             if (!_events.TryDequeue(out var e, out var at))
                 throw new InvalidOperationException(
                     $"the simulated run stalled at {Now:F6} s before completing: {string.Join("; ", _workers.Select(w => $"worker {w.State.WorkerId} {w.State.Phase}{(w.State.StopReason is { } r ? $" ({r})" : "")}"))}");
+            if (e.Kind == EventKind.CoreFinish && e.Generation != _cores[e.Core].Generation) continue; // replanned since
             Now = at.Time;
             _processed++;
-            var node = NodeOf(e.Node);
-            if (e.Mail is { } mail) Deliver(node, mail);
-            else
+            switch (e.Kind)
             {
-                node.Busy = false;
-                var done = node.Done!;
-                node.Done = null;
-                done();
-                Pump(node);
+                case EventKind.Arrive: Deliver(NodeOf(e.Node), e.Mail!); break;
+                case EventKind.CoreFinish: Finish(e.Core); break;
+                case EventKind.Resume: Resume(NodeOf(e.Node)); break;
             }
         }
 
@@ -164,11 +178,61 @@ public sealed class ClusterSimulation
         Pump(node);
     }
 
+    /// <summary>The handlers of core <paramref name="core"/> done now send what they send; then the nodes
+    /// waiting for the core's shards go on, after those sends (their events come later).</summary>
+    private void Finish(int core)
+    {
+        var c = _cores[core];
+        var finished = c.Finish(Now);
+        ScheduleFinish(core);
+        foreach (var id in finished)
+        {
+            var node = NodeOf(id);
+            node.Busy = false;
+            var done = node.Done!;
+            node.Done = null;
+            done();
+            Pump(node);
+        }
+        if (!c.Preempted)
+            while (_waiting[core].TryDequeue(out var waiting)) Schedule(Now, new Event(EventKind.Resume, waiting.Id));
+    }
+
+    private void ScheduleFinish(int core)
+    {
+        var c = _cores[core];
+        if (double.IsFinite(c.NextFinish)) Schedule(c.NextFinish, new Event(EventKind.CoreFinish, default, Core: core, Generation: c.Generation));
+    }
+
+    /// <summary>A node preempted by a shard on its core goes on: the rest of its sends, then its mailbox.</summary>
+    private void Resume(Node node)
+    {
+        node.Waiting = false;
+        if (Wait(node)) return;
+        if (node.Resume is { } rest)
+        {
+            node.Resume = null;
+            node.Busy = false;
+            rest();
+        }
+        Pump(node);
+    }
+
+    /// <summary>A worker whose core runs a shard's handler is preempted: it queues to be resumed, and says so.</summary>
+    private bool Wait(Node node)
+    {
+        if (node is not WorkerNode || !_cores[node.Core].Preempted) return false;
+        if (!node.Waiting) _waiting[node.Core].Enqueue(node);
+        node.Waiting = true;
+        return true;
+    }
+
     /// <summary>Handles mailbox messages while the node is free; a handler that takes time makes it busy until then.</summary>
     private void Pump(Node node)
     {
-        while (!node.Busy && node.Mailbox.TryDequeue(out var mail))
+        while (!node.Busy && node.Mailbox.Count > 0 && !Wait(node))
         {
+            var mail = node.Mailbox.Dequeue();
             double started = Now;
             var (seconds, send) = node is WorkerNode w ? Handle(w, mail) : Handle((ShardNode)node, mail);
             void Done()
@@ -180,7 +244,8 @@ public sealed class ClusterSimulation
             {
                 node.Busy = true;
                 node.Done = Done;
-                Schedule(Now + seconds, new Event(node.Id, null));
+                _cores[node.Core].Start(node.Id, seconds, preempts: node is ShardNode, Now);
+                ScheduleFinish(node.Core);
             }
             else Done();
         }
@@ -190,27 +255,46 @@ public sealed class ClusterSimulation
     {
         var state = w.State;
         var outbox = mail.Message is ComputeNextChunk ? state.Handle(mail.Message) : state.Handle(mail.Message, mail.From.Index);
-        double seconds = 0;
         // A chunk was computed iff the outbox carries its gradients (one per shard, in shard order) or its skip.
         var computed = outbox.Where(o => o.To.Audience == Audience.Server && o.Message is PushGradient or NonFiniteGradientSkipped).ToList();
-        if (computed.Count > 0)
+        if (computed.Count == 0) return (0, () => Emit(w, outbox));
+        double seconds = _costs.ChunkTime(state.WorkerId, _workers.Length, w.Computing.Count);
+        int index = w.Computing.Count;
+        double started = Now;
+        w.Computing.Add((started, double.PositiveInfinity)); // its end depends on who shares the core meanwhile
+        long chunkId = computed.Max(o => o.Message switch { PushGradient p => p.ChunkId, NonFiniteGradientSkipped n => n.ChunkId, _ => -1 });
+        long[]? bases = _trace is null ? null
+            : computed.Select(o => o.Message switch { PushGradient p => p.BaseVersion, NonFiniteGradientSkipped n => n.BaseVersion, _ => -1 }).ToArray();
+        return (seconds, () =>
         {
-            seconds = _costs.ChunkTime(state.WorkerId, _workers.Length, w.Computing.Count);
-            w.Computing.Add((Now, Now + seconds));
-            long chunkId = computed.Max(o => o.Message switch { PushGradient p => p.ChunkId, NonFiniteGradientSkipped n => n.ChunkId, _ => -1 });
-            long[]? bases = _trace is null ? null
-                : computed.Select(o => o.Message switch { PushGradient p => p.BaseVersion, NonFiniteGradientSkipped n => n.BaseVersion, _ => -1 }).ToArray();
-            _trace?.Chunks.Add(new ComputedChunk(state.WorkerId, chunkId, bases!, Now, Now + seconds));
-        }
-        return (seconds, () => Emit(w, outbox));
+            w.Computing[index] = (started, Now);
+            _trace?.Chunks.Add(new ComputedChunk(state.WorkerId, chunkId, bases!, started, Now));
+            Emit(w, outbox);
+        });
     }
 
-    private void Emit(WorkerNode w, IReadOnlyList<Outgoing> outbox)
+    /// <summary>Sends <paramref name="outbox"/> from item <paramref name="from"/> on, in order.</summary>
+    private void Emit(WorkerNode w, IReadOnlyList<Outgoing> outbox, int from = 0)
     {
-        foreach (var (to, message) in outbox)
+        for (int i = from; i < outbox.Count; i++)
         {
-            if (to.Audience == Audience.Self) w.Mailbox.Enqueue(new Envelope(message, w.Id, Now, Now));
-            else Send(w, _shards[to.Shard], message);
+            var (to, message) = outbox[i];
+            if (to.Audience == Audience.Self)
+            {
+                w.Mailbox.Enqueue(new Envelope(message, w.Id, Now, Now));
+                continue;
+            }
+            var shard = _shards[to.Shard];
+            if (Send(w, shard, message) == Now && shard.Core == w.Core)
+            {
+                // The shard's thread, woken on this worker's core, preempts the worker at the send (wakeup
+                // preemption): the rest of its sends and its next message wait until the core is the workers' again.
+                int next = i + 1;
+                w.Busy = true;
+                w.Resume = () => Emit(w, outbox, next);
+                Schedule(Now, new Event(EventKind.Resume, w.Id));
+                return;
+            }
         }
     }
 
@@ -241,12 +325,14 @@ public sealed class ClusterSimulation
         }
     }
 
-    private void Send(Node from, Node to, ITrainerMessage message)
+    /// <summary>Puts <paramref name="message"/> on the network; returns when it arrives.</summary>
+    private double Send(Node from, Node to, ITrainerMessage message)
     {
         long? tensorBytes = ChannelFrameCodec.TensorBytes(message);
         if (from is ShardNode s) s.BytesOut += tensorBytes ?? 0;
         double arrives = _network.Send(from.Id, to.Id, tensorBytes ?? _network.Costs.ControlBytes, Now);
-        Schedule(arrives, new Event(to.Id, new Envelope(message, from.Id, Now, arrives)));
+        Schedule(arrives, new Event(EventKind.Arrive, to.Id, new Envelope(message, from.Id, Now, arrives)));
+        return arrives;
     }
 
     /// <summary>The coordinator's part: progress from shard 0, validation snapshots joined across shards,
@@ -271,7 +357,7 @@ public sealed class ClusterSimulation
                 if (_assembler.IsFirstCompletion)
                     foreach (var other in _shards.Where(o => o != s))
                         // as the coordinator does: sync shards finish the same rounds, the others stop now
-                        Schedule(Now, new Event(other.Id, new Envelope(new StopTraining($"another shard completed: {m.Detail}",
+                        Schedule(Now, new Event(EventKind.Arrive, other.Id, new Envelope(new StopTraining($"another shard completed: {m.Detail}",
                             AtUpdate: _settings.Mode == ConsistencyMode.Sync ? m.Stats.Updates : null), NodeId.Observer, Now, Now)));
                 if (all is null) return;
                 if (_shards.Length > 1) ((IShardableUpdateRule)_rule).Gather(_shardRules);

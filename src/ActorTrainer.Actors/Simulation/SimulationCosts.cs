@@ -69,11 +69,43 @@ public sealed record Stragglers(int Count, double Factor)
 }
 
 /// <summary>
+/// Where the simulated nodes compute. Unlimited (<paramref name="Count"/> null): every worker and every
+/// shard on a core of its own, as on machines of their own. C cores: the in-process launcher's placement
+/// (<c>TrainingRunSettings.PinThreads</c>) — worker i on core i mod C, server shard s on core s mod C,
+/// which is worker s's — and nodes on one core share it as <see cref="SimulatedCore"/> says.
+/// </summary>
+public sealed record CorePlacement(int? Count)
+{
+    public static readonly CorePlacement Unlimited = new((int?)null);
+
+    public void Check(string name)
+    {
+        if (Count is <= 0) throw new ArgumentOutOfRangeException(name, Count, "the number of cores must be positive");
+    }
+
+    /// <summary>The cores a run of <paramref name="workers"/> and <paramref name="shards"/> uses.</summary>
+    public int Cores(int workers, int shards) => Count ?? workers + shards;
+
+    /// <summary>The core <paramref name="node"/> (a worker or a shard) computes on.</summary>
+    public int CoreOf(NodeId node, int workers) => node.Kind switch
+    {
+        NodeKind.Worker => Count is { } c ? node.Index % c : node.Index,
+        NodeKind.Shard => Count is { } c ? node.Index % c : workers + node.Index,
+        _ => throw new ArgumentException("the observer is free and instant: it has no core", nameof(node)),
+    };
+
+    public override string ToString() => Count is { } c
+        ? $"{c} core(s): worker i on core i mod {c}, server shard s on worker s's core (the in-process launcher's pinning)"
+        : "unlimited: every worker and every server shard on a core of its own";
+}
+
+/// <summary>
 /// The cost model of a simulated run, in virtual seconds. A worker's chunk takes
 /// <see cref="ChunkSeconds"/> × its straggler factor × a lognormal jitter of mean 1 and log-σ
 /// <see cref="JitterSigma"/>, drawn from (<see cref="Seed"/>, worker, chunk number) so that it does not
 /// depend on the order the simulation asks; shard i's handlers cost <see cref="Shards"/>[i]; messages
-/// cross <see cref="Network"/>. A worker's other handlers (taking weights, acks) cost nothing.
+/// cross <see cref="Network"/>; handlers share cores as <see cref="Cores"/> places them. A worker's other
+/// handlers (taking weights, acks) cost nothing.
 /// </summary>
 public sealed record SimulationCosts
 {
@@ -84,9 +116,10 @@ public sealed record SimulationCosts
     public Stragglers Stragglers { get; }
     public double JitterSigma { get; }
     public ulong Seed { get; }
+    public CorePlacement Cores { get; }
 
     public SimulationCosts(double chunkSeconds, IReadOnlyList<ShardCosts> shards, NetworkCosts network,
-        Stragglers? stragglers = null, double jitterSigma = 0, ulong seed = 1)
+        Stragglers? stragglers = null, double jitterSigma = 0, ulong seed = 1, CorePlacement? cores = null)
     {
         ArgumentNullException.ThrowIfNull(shards);
         ArgumentNullException.ThrowIfNull(network);
@@ -99,7 +132,9 @@ public sealed record SimulationCosts
         stragglers.Check(nameof(stragglers));
         if (!(jitterSigma >= 0) || double.IsInfinity(jitterSigma))
             throw new ArgumentOutOfRangeException(nameof(jitterSigma), jitterSigma, "jitter σ must be finite and ≥ 0");
-        ChunkSeconds = chunkSeconds; Shards = shards.ToArray(); Network = network; Stragglers = stragglers; JitterSigma = jitterSigma; Seed = seed;
+        cores ??= CorePlacement.Unlimited;
+        cores.Check(nameof(cores));
+        ChunkSeconds = chunkSeconds; Shards = shards.ToArray(); Network = network; Stragglers = stragglers; JitterSigma = jitterSigma; Seed = seed; Cores = cores;
     }
 
     /// <summary>Virtual seconds of chunk number <paramref name="chunk"/> (0, 1, … per worker) of worker

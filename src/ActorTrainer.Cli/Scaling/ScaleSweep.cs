@@ -62,8 +62,9 @@ public sealed class ScaleSweep
         bool given = _settings.TargetLoss is not null;
         double target = _settings.TargetLoss ?? results.Select(r => r.FinalLoss).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Max();
         var withTarget = results.Select(r => r with { TimeToTarget = ScaleMetrics.TimeToTarget(r.Curve, target) }).ToArray();
-        // simulated workers each have a core of their own: efficiency against the cores is plain efficiency
-        var final = ScaleMetrics.WithSpeedups(withTarget, _settings.Launcher == Launcher.Sim ? int.MaxValue : MachineInfo.Cores);
+        // simulated workers have the cores --sim-cores gives them, unlimited by default (then core efficiency is plain efficiency)
+        int cores = _settings.Launcher == Launcher.Sim ? _settings.Sim.Placement().Placement.Count ?? int.MaxValue : MachineInfo.Cores;
+        var final = ScaleMetrics.WithSpeedups(withTarget, cores);
 
         CapacitySummary? capacity = null;
         if (_settings.CapacitySeconds > 0 && !ct.IsCancellationRequested)

@@ -15,12 +15,12 @@ public sealed class SimulationCausalityTests
 {
     private const double Latency = 2e-3, Bandwidth = 5e6; // 2 ms and 5 MB/s: a gradient of this model takes ~2 ms on the wire
 
-    private static SimulationResult Simulate(ConsistencyMode mode, int shards)
+    private static SimulationResult Simulate(ConsistencyMode mode, int shards, int? cores)
     {
         var model = RealModel.Of(workers: 4, b: 2);
         var settings = new TrainingRunSettings(mode, 40, model.Shape, staleness: 1, shards: shards);
         var costs = new SimulationCosts(0.005, Enumerable.Repeat(new ShardCosts(1e-4, 1e-3, 2e-4), shards).ToArray(),
-            new NetworkCosts(Latency, Bandwidth), new Stragglers(1, 4), jitterSigma: 0.4, seed: 3);
+            new NetworkCosts(Latency, Bandwidth), new Stragglers(1, 4), jitterSigma: 0.4, seed: 3, new CorePlacement(cores));
         return new ClusterSimulation(settings, model.Computers(), model.InitialWeights(), model.Rule(), costs, recordTrace: true).Run();
     }
 
@@ -29,9 +29,11 @@ public sealed class SimulationCausalityTests
     [InlineData(ConsistencyMode.Async, 1)]
     [InlineData(ConsistencyMode.Ssp, 2)]
     [InlineData(ConsistencyMode.Async, 2)]
-    public void No_message_is_handled_and_no_gradient_applied_before_it_arrives(ConsistencyMode mode, int shards)
+    [InlineData(ConsistencyMode.Sync, 1, 2)]  // 4 workers and the shards sharing 2 cores
+    [InlineData(ConsistencyMode.Async, 2, 1)]
+    public void No_message_is_handled_and_no_gradient_applied_before_it_arrives(ConsistencyMode mode, int shards, int? cores = null)
     {
-        var trace = Simulate(mode, shards).Trace!;
+        var trace = Simulate(mode, shards, cores).Trace!;
         const double eps = 1e-12; // float rounding of sums of virtual times
 
         foreach (var d in trace.Deliveries)

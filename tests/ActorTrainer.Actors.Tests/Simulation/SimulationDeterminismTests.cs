@@ -12,12 +12,12 @@ public sealed class SimulationDeterminismTests
 
     /// <summary>Many ties on purpose: no network cost and equal chunk times put workers' pushes at the same
     /// instant, so the order depends on the tie-break; jitter and a straggler exercise the seeded draws.</summary>
-    private static Run Simulate(ConsistencyMode mode, ulong seed, double jitter, int shards = 1)
+    private static Run Simulate(ConsistencyMode mode, ulong seed, double jitter, int shards = 1, int? cores = null)
     {
         var model = RealModel.Of(workers: 6, b: 2);
         var settings = new TrainingRunSettings(mode, 60, model.Shape, staleness: 2, validateEvery: 20, shards: shards);
         var costs = new SimulationCosts(0.004, Enumerable.Repeat(new ShardCosts(1e-5, 2e-4, 5e-5), shards).ToArray(), NetworkCosts.None,
-            new Stragglers(1, 3), jitter, seed);
+            new Stragglers(1, 3), jitter, seed, new CorePlacement(cores));
         var updates = new List<(double, long, string, long, float)>();
         ClusterSimulation? sim = null;
         sim = new ClusterSimulation(settings, model.Computers(), model.InitialWeights(), model.Rule(), costs, new TrainingCallbacks
@@ -33,10 +33,13 @@ public sealed class SimulationDeterminismTests
     [InlineData(ConsistencyMode.Async, 0.0, 1)]
     [InlineData(ConsistencyMode.Async, 0.3, 1)]
     [InlineData(ConsistencyMode.Ssp, 0.3, 2)]
-    public void Same_seed_same_metrics_and_same_W(ConsistencyMode mode, double jitter, int shards)
+    [InlineData(ConsistencyMode.Sync, 0.0, 1, 2)]  // 6 workers and the shards on 2 cores: shared and preempted
+    [InlineData(ConsistencyMode.Async, 0.0, 1, 2)]
+    [InlineData(ConsistencyMode.Ssp, 0.3, 2, 1)]
+    public void Same_seed_same_metrics_and_same_W(ConsistencyMode mode, double jitter, int shards, int? cores = null)
     {
-        var a = Simulate(mode, seed: 7, jitter, shards);
-        var b = Simulate(mode, seed: 7, jitter, shards);
+        var a = Simulate(mode, seed: 7, jitter, shards, cores);
+        var b = Simulate(mode, seed: 7, jitter, shards, cores);
         Assert.Equal(a.Updates, b.Updates);
         Assert.Equal(a.Result.Events, b.Result.Events);
         Assert.Equal(a.Result.LastUpdateSeconds, b.Result.LastUpdateSeconds);

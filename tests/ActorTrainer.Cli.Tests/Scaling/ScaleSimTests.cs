@@ -65,7 +65,7 @@ public sealed class ScaleSimTests : IDisposable
         foreach (var r in rows)
         {
             var mine = costs.Where(c => c["config"] == r["config"]).ToDictionary(c => c["cost"]);
-            Assert.Equal(["chunk", "push", "update", "sum", "network", "stragglers", "jitter"], mine.Keys);
+            Assert.Equal(["chunk", "push", "update", "sum", "network", "stragglers", "jitter", "cores"], mine.Keys);
             Assert.Equal(0.001, D(mine["chunk"]["seconds"]), 12);
             Assert.StartsWith("given", mine["chunk"]["source"]);
             Assert.StartsWith("given", mine["update"]["source"]);
@@ -132,6 +132,7 @@ public sealed class ScaleSimTests : IDisposable
     [InlineData(new[] { "--launcher", "sim", "--sim-chunk-seconds", "0" }, "--sim-chunk-seconds: '0' is not a finite number > 0")]
     [InlineData(new[] { "--launcher", "sim", "--sim-bandwidth", "fast" }, "--sim-bandwidth: 'fast' is not a finite number > 0")]
     [InlineData(new[] { "--launcher", "sim", "--sim-compare", "cluster" }, "--sim-compare: unknown value 'cluster' (expected inproc)")]
+    [InlineData(new[] { "--launcher", "sim", "--sim-cores", "0" }, "--sim-cores: '0' is not a whole number > 0 or inf")]
     [InlineData(new[] { "--sim-stragglers", "1:4" }, "--sim-* options need --launcher sim")]
     public async Task Bad_simulation_options_are_one_line_errors(string[] options, string expected)
     {
@@ -141,6 +142,35 @@ public sealed class ScaleSimTests : IDisposable
         Assert.Contains(expected, err);
         Assert.Single(err.Trim().Split('\n'));
         Assert.False(Directory.Exists(dir));
+    }
+
+    [Fact]
+    public async Task Workers_sharing_one_core_split_it_and_the_cores_are_recorded()
+    {
+        // sync, n = 2, no network, chunk 1 ms, server push 0.01 ms and closing a round 0.01 + 0.2 + 0.05 = 0.26 ms.
+        // A core each: a round is a chunk (1 ms), then the two pushes one after the other: 1.27 ms.
+        // One core: both chunks at half speed (2 ms), then the shard preempts them for the pushes: 2.27 ms.
+        // Same tokens per round, so throughput on one core is 1.27 / 2.27 of that on unlimited cores.
+        var args = Tiny.ToArray();
+        args[Array.IndexOf(args, "--workers") + 1] = "1,2";
+        args = [.. args.Where((x, i) => !IsReplaced(args, i)), "--modes", "sync", "--shards", "1", "--sim-push-seconds", "0.00001", "--sim-sum-seconds", "0.00005",
+            "--sim-latency", "0", "--sim-bandwidth", "inf"];
+        string one = Path.Combine(_root, "one"), inf = Path.Combine(_root, "inf");
+        foreach (var (dir, cores) in new[] { (one, "1"), (inf, "inf") })
+        {
+            var (code, _, err) = await Run([.. args, "--sim-cores", cores, "--out", dir]);
+            Assert.True(code == 0, err);
+        }
+        double Tps(string dir, int n) => D(SweepOutputs.Results(dir).Single(r => r["workers"] == n.ToString())["tokens_per_s"]);
+        Assert.Equal(1.27 / 2.27, Tps(one, 2) / Tps(inf, 2), 9);
+        Assert.Equal(1, Tps(one, 1) / Tps(inf, 1), 9); // n = 1, sync: the worker waits for each round's W whether the shard preempts it or not
+
+        var costs = Rows(Path.Combine(one, SimReport.CostsCsv)).Where(c => c["cost"] == "cores").ToList();
+        Assert.Equal(2, costs.Count);
+        Assert.All(costs, c => Assert.StartsWith("1 core(s): worker i on core i mod 1", c["source"]));
+        Assert.Contains("given (--sim-cores)", File.ReadAllText(Path.Combine(one, ScaleReport.Summary)));
+        var n2 = SweepOutputs.Results(one).Single(r => r["workers"] == "2");
+        Assert.Equal(D(n2["speedup"]), D(n2["core_efficiency"]), 12); // against min(n, 1) = 1 core
     }
 
     [Fact]
@@ -162,6 +192,7 @@ public sealed class ScaleSimTests : IDisposable
             Assert.Equal(D(rows[i]["simulated_tokens_per_s"]) / D(rows[i]["measured_tokens_per_s"]) - 1, D(rows[i]["throughput_error"]), 9);
         }
         Assert.Contains("none (--sim-compare", File.ReadAllText(Path.Combine(dir, "sim", ScaleReport.Summary)));
+        Assert.Contains("the in-process run pins to (--sim-compare)", File.ReadAllText(Path.Combine(dir, "sim", ScaleReport.Summary))); // its cores, shared
         Assert.Contains("| async k=5 shards=1 n=2 |", stdout);
         Assert.Contains("load average", File.ReadAllText(Path.Combine(dir, SimValidation.Markdown)));
     }

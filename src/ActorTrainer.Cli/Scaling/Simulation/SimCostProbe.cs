@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using System.Globalization;
 using ActorTrainer.Actors;
+using ActorTrainer.Actors.Hosting;
 using ActorTrainer.Actors.ParameterServer;
 using ActorTrainer.Core.Optim;
 using ActorTrainer.Core.Training;
@@ -9,22 +11,57 @@ namespace ActorTrainer.Cli.Scaling.Simulation;
 /// <summary>
 /// Measures the simulation's costs on this machine, with the code the real runs use: a chunk with the
 /// real computer at the run's shape, and the real <see cref="ParameterServerState"/> handling pushes
-/// at a shard's slice size. Medians of repeated timings, one thread, so a moment of load elsewhere
-/// moves them less than a mean would. Times are measured here, never asserted in tests.
+/// at a shard's slice size. Medians of repeated timings, so a moment of load elsewhere moves them less
+/// than a mean would; the server on one thread, the chunk on as many as the run computes on at once. Times are measured here, never asserted in tests.
 /// </summary>
 public static class SimCostProbe
 {
-    /// <summary>Median seconds of one chunk of worker 0 of a 1-worker run at chunk length
-    /// <paramref name="chunk"/>: 2 untimed chunks, then at least 7 and about <paramref name="seconds"/>.</summary>
-    public static CostEstimate Chunk(IScaleTarget target, int chunk, double seconds = 0.5)
+    /// <summary>Median seconds of one chunk at chunk length <paramref name="chunk"/>, with
+    /// <paramref name="threads"/> workers' computers computing at once on one shared W, thread i pinned as the
+    /// in-process launcher pins worker i (so 2 threads on 2 cores feel each other's cache and memory traffic,
+    /// as 2 in-process workers do; time-sharing a core is the cost model's part, not the probe's). Each
+    /// thread: 2 untimed chunks, then at least 7 and about <paramref name="seconds"/>.</summary>
+    public static CostEstimate Chunk(IScaleTarget target, int chunk, int threads = 1, double seconds = 0.5)
     {
-        var computer = target.CreateComputers(1, chunk)[0];
+        ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
+        var computers = target.CreateComputers(threads, chunk);
         var w = target.InitialWeights();
-        var grad = new float[w.Length]; // (P)
-        for (int i = 0; i < 2; i++) computer.ComputeNext(w, grad);
-        var times = Repeat(() => computer.ComputeNext(w, grad), seconds, min: 7);
-        return new("chunk", Median(times),
-            $"measured: median of {times.Count} chunks of the real computer at k={chunk} ({computer.TokensPerChunk} tokens), one thread, on this machine");
+        var times = new List<double>[threads];
+        void Measure(int i)
+        {
+            var grad = new float[w.Length]; // (P)
+            for (int c = 0; c < 2; c++) computers[i].ComputeNext(w, grad);
+            times[i] = Repeat(() => computers[i].ComputeNext(w, grad), seconds, min: 7);
+        }
+        if (threads == 1) Measure(0);
+        else
+        {
+            using var together = new Barrier(threads);
+            var failures = new Exception?[threads];
+            var workers = Enumerable.Range(0, threads).Select(i => new Thread(() =>
+            {
+                bool started = false;
+                try
+                {
+                    ThreadAffinity.PinCurrentThread(i);
+                    together.SignalAndWait();
+                    started = true;
+                    Measure(i);
+                }
+                catch (Exception e)
+                {
+                    failures[i] = e;
+                    if (!started) together.RemoveParticipant(); // the others do not wait for this one
+                }
+            }) { IsBackground = true, Name = $"chunk-probe-{i}" }).ToArray();
+            foreach (var t in workers) t.Start();
+            foreach (var t in workers) t.Join();
+            if (failures.FirstOrDefault(f => f is not null) is { } failure) throw new InvalidOperationException($"the chunk probe failed: {failure.Message}", failure);
+        }
+        var all = times.SelectMany(t => t).ToList();
+        string how = threads == 1 ? "one thread" : $"{threads} threads computing at once, pinned as the in-process launcher pins workers 0–{threads - 1}";
+        return new("chunk", Median(all), string.Create(CultureInfo.InvariantCulture,
+            $"measured: median of {all.Count} chunks of the real computer at k={chunk} ({computers[0].TokensPerChunk} tokens), {how}, on this machine (mean {all.Average() * 1e6:N1} µs: the median leaves out the chunks other jobs' threads preempted)"));
     }
 
     /// <summary>

@@ -18,37 +18,48 @@ public sealed class SimLauncher : IScaleLauncher
     private readonly ScaleSettings _settings;
     private readonly SweepProgress _progress;
     private readonly SimOptions _options;
-    private readonly Dictionary<int, CostEstimate> _chunk = new();                                   // k → chunk cost
+    private readonly Dictionary<(int K, int Threads), CostEstimate> _chunk = new();                  // (k, threads at once) → chunk cost
     private readonly Dictionary<int, (CostEstimate Push, CostEstimate Update, CostEstimate Sum)> _server = new(); // slice size → costs
     private readonly List<SimRunDetail> _runs = new();
     private readonly (NetworkCosts Costs, string Source) _network;
+    private readonly (CorePlacement Placement, string Source) _cores;
 
     public SimLauncher(IScaleTarget target, ScaleSettings settings, SweepProgress progress)
     {
         (_target, _settings, _progress, _options) = (target, settings, progress, settings.Sim);
         _network = _options.Network();
+        _cores = _options.Placement();
     }
 
     public string Description => Inv($"simulated: virtual time, {_network.Costs.LatencySeconds * 1e6:0.#} µs + bytes at {Bandwidth(_network.Costs)} per message ({_network.Source}); ") +
-        $"stragglers: {StragglersText}; chunk jitter: {JitterText}. The real worker and server state classes and real gradients; only the clock is simulated (docs/simulation.md)";
+        $"stragglers: {StragglersText}; chunk jitter: {JitterText}; cores: {CoresText}. The real worker and server state classes and real gradients; only the clock is simulated (docs/simulation.md)";
 
     private string StragglersText => _options.Stragglers?.ToString() ?? "none";
+    private string CoresText => $"{_cores.Placement} ({_cores.Source})";
     private string JitterText => _options.JitterSigma > 0 ? Inv($"lognormal, mean 1, log-σ {_options.JitterSigma}") : "none";
 
     public SimulationReport Report => new(_runs.ToArray(), Inv($"{_network.Costs.LatencySeconds * 1e6:0.#} µs latency, {Bandwidth(_network.Costs)} per port, {_network.Costs.ControlBytes} B per control message — {_network.Source}"),
-        StragglersText + (_options.Stragglers is null ? "" : " (the highest worker ids)"), JitterText);
+        StragglersText + (_options.Stragglers is null ? "" : " (the highest worker ids)"), JitterText, CoresText, _cores.Placement.Count is null);
 
     private static string Bandwidth(NetworkCosts n) => double.IsPositiveInfinity(n.BandwidthBytesPerSecond) ? "∞ B/s" : Inv($"{n.BandwidthBytesPerSecond / 1e9:0.###} GB/s");
 
-    /// <summary>Measures every cost not given, once: a chunk per k, the server per slice size.</summary>
+    /// <summary>Chunks computed at once by a run of <paramref name="workers"/>: one per core they use (sharing a
+    /// core is the model's part), one with unlimited cores (each has a machine of its own).</summary>
+    private int ProbeThreads(int workers) => _cores.Placement.Count is { } c ? Math.Min(workers, c) : 1;
+
+    /// <summary>Measures every cost not given, once: a chunk per k and per number of threads computing at
+    /// once, the server per slice size.</summary>
     public Task WarmUpAsync(CancellationToken ct)
     {
         foreach (int k in _settings.EffectiveChunks)
-        {
-            if (ct.IsCancellationRequested) break;
-            _chunk[k] = _options.ChunkSeconds is { } given ? new("chunk", given, "given (--sim-chunk-seconds)") : SimCostProbe.Chunk(_target, k);
-            Print(_chunk[k], $"k={k}");
-        }
+            foreach (int threads in _settings.Workers.Select(ProbeThreads).Distinct().Order())
+            {
+                if (ct.IsCancellationRequested) break;
+                var cost = _chunk[(k, threads)] = _options.ChunkSeconds is { } given
+                    ? new("chunk", given, "given (--sim-chunk-seconds)")
+                    : SimCostProbe.Chunk(_target, k, threads);
+                Print(cost, $"k={k}, {threads} at once");
+            }
         if (_options.PushSeconds is null || _options.UpdateSeconds is null || _options.SumSeconds is null)
             foreach (int shards in _settings.Shards)
             {
@@ -57,7 +68,7 @@ public sealed class SimLauncher : IScaleLauncher
                 var c = _server[slice] = SimCostProbe.Server(slice, _target.Optimizer);
                 foreach (var e in new[] { c.Push, c.Update, c.Sum }) Print(e, $"slice {slice:N0}");
             }
-        _progress.Note($"simulation network: {Report.Network}; stragglers: {Report.Stragglers}; jitter: {JitterText}");
+        _progress.Note($"simulation network: {Report.Network}; stragglers: {Report.Stragglers}; jitter: {JitterText}; cores: {CoresText}");
         return Task.CompletedTask;
     }
 
@@ -83,9 +94,10 @@ public sealed class SimLauncher : IScaleLauncher
     {
         var config = plan.Config;
         var (shardCosts, used) = ServerCosts(config.Shards);
-        used.Insert(0, _chunk[config.Chunk]);
+        var chunk = _chunk[(config.Chunk, ProbeThreads(config.Workers))];
+        used.Insert(0, chunk);
         var stragglers = _options.Stragglers?.For(config.Workers) ?? Stragglers.None;
-        var costs = new SimulationCosts(_chunk[config.Chunk].Seconds, shardCosts, _network.Costs, stragglers, _options.JitterSigma, (ulong)_settings.Train.Seed);
+        var costs = new SimulationCosts(chunk.Seconds, shardCosts, _network.Costs, stragglers, _options.JitterSigma, (ulong)_settings.Train.Seed, _cores.Placement);
         _progress.Begin(plan.Index, plan.Total, config, plan.MaxUpdates);
         _progress.Note(string.Join("; ", used.Select(c => Inv($"{c.Name} {c.Seconds * 1e6:N1} µs"))) + Inv($"; {stragglers.Count} straggler(s)"));
 
@@ -94,7 +106,7 @@ public sealed class SimLauncher : IScaleLauncher
         if (stragglers.Count > 0 && !ct.IsCancellationRequested)
         {
             _progress.Note("  … and without stragglers, for their cost");
-            twin = Simulate(plan, new SimulationCosts(costs.ChunkSeconds, shardCosts, _network.Costs, Stragglers.None, _options.JitterSigma, costs.Seed), ct).Result;
+            twin = Simulate(plan, new SimulationCosts(costs.ChunkSeconds, shardCosts, _network.Costs, Stragglers.None, _options.JitterSigma, costs.Seed, costs.Cores), ct).Result;
         }
         _runs.Add(detail with { Costs = used, WithoutStragglers = twin });
         _progress.End(result);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using ActorTrainer.Actors.Hosting;
 using ActorTrainer.Actors.Simulation;
 using ActorTrainer.Cli.CommandLine;
 
@@ -51,6 +52,8 @@ public sealed record SimOptions
     public int ControlBytes { get; init; } = 64;
     public StragglerSpec? Stragglers { get; init; }
     public double JitterSigma { get; init; }
+    /// <summary>Null = not given: unlimited, or this machine's cores with --sim-compare.</summary>
+    public CorePlacement? Cores { get; init; }
     /// <summary>Also run every configuration in process and write the side-by-side validation table.</summary>
     public bool CompareInProcess { get; init; }
 
@@ -65,6 +68,16 @@ public sealed record SimOptions
             : $"latency {(LatencySeconds is null ? "default" : "given")}, bandwidth {(BandwidthBytesPerSecond is null ? "default" : "given")}");
     }
 
+    /// <summary>The cores: as given, else this machine's with the in-process placement when comparing with an
+    /// in-process run (whose threads share them), else unlimited (a core, a machine, per node).</summary>
+    public (CorePlacement Placement, string Source) Placement()
+    {
+        if (Cores is { } given) return (given, "given (--sim-cores)");
+        if (!CompareInProcess) return (CorePlacement.Unlimited, "default: a core of its own for every worker and shard");
+        int cores = ThreadAffinity.AllowedCpus().Count is > 0 and var n ? n : Environment.ProcessorCount;
+        return (new CorePlacement(cores), $"this machine's {cores} core(s) the in-process run pins to (--sim-compare)");
+    }
+
     /// <summary>The --sim-* options: name and help, in the order the help lists them (defaults in reference.conf).</summary>
     public static readonly (string Name, string Help, string Value)[] Table =
     [
@@ -77,6 +90,7 @@ public sealed record SimOptions
         ("sim-control-bytes", "sim: size of a message without a tensor", "N"),
         ("sim-stragglers", "sim: C workers (or P%:X, P percent) X times slower; also simulates each configuration without them and reports the cost", "C:X"),
         ("sim-jitter", "sim: lognormal jitter of every chunk's time, mean 1, log-σ SIGMA", "SIGMA"),
+        ("sim-cores", "sim: cores the workers and shards share, placed as the in-process launcher pins them (worker i on core i mod C, shard s on worker s's); the chunk is then measured with min(n, C) threads computing at once (empty: unlimited, a core per node; with --sim-compare this machine's); inf = unlimited", "C"),
         ("sim-compare", "sim: 'inproc' also runs every configuration in process and writes validation.md, simulated vs measured tokens/s and staleness (network none unless given); empty = no", "inproc"),
     ];
 
@@ -98,6 +112,7 @@ public sealed record SimOptions
                 : null,
             Stragglers = get("sim-stragglers") is { } s ? StragglerSpec.Parse(s) : null,
             JitterSigma = get("sim-jitter") is { } j ? Positive(j, "sim-jitter", allowZero: true) : 0,
+            Cores = get("sim-cores") is { } k ? ParseCores(k) : null,
         };
         if (get("sim-control-bytes") is { } cb)
             o = o with { ControlBytes = int.TryParse(cb, NumberStyles.Integer, CultureInfo.InvariantCulture, out int n) && n >= 0 ? n
@@ -106,6 +121,14 @@ public sealed record SimOptions
             o = o with { CompareInProcess = cmp.Trim().Equals("inproc", StringComparison.OrdinalIgnoreCase)
                 ? true : throw new UsageException($"--sim-compare: unknown value '{cmp}' (expected inproc)") };
         return o;
+    }
+
+    private static CorePlacement ParseCores(string text)
+    {
+        string t = text.Trim();
+        if (t.Equals("inf", StringComparison.OrdinalIgnoreCase)) return CorePlacement.Unlimited;
+        if (int.TryParse(t, NumberStyles.Integer, CultureInfo.InvariantCulture, out int c) && c > 0) return new CorePlacement(c);
+        throw new UsageException($"--sim-cores: '{text}' is not a whole number > 0 or inf");
     }
 
     private static double Positive(string text, string name, bool allowZero)

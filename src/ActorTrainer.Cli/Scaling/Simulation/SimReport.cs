@@ -33,6 +33,7 @@ public static class SimReport
                 csv.WriteRow(run.Config.Label, "network", double.NaN, sim.Network);
                 csv.WriteRow(run.Config.Label, "stragglers", double.NaN, sim.Stragglers);
                 csv.WriteRow(run.Config.Label, "jitter", double.NaN, sim.Jitter);
+                csv.WriteRow(run.Config.Label, "cores", double.NaN, sim.Cores);
             }
         written.Add(P(CostsCsv));
         using (var csv = new CsvWriter(P(WorkersCsv), WorkerColumns))
@@ -116,7 +117,10 @@ public static class SimReport
     public static string HowToRead(SweepResult sweep)
     {
         var sb = new StringBuilder();
-        sb.Append("- **Simulated.** Every figure is in virtual seconds: the worker and server state classes that real runs use decided every step, and every gradient was computed for real on the real data, but the time each step took came from the cost model below (measured on this machine, given, or an assumed default — each says which). So n is not limited by this machine's cores: each simulated worker has a machine of its own, and efficiency is against n.\n");
+        sb.Append("- **Simulated.** Every figure is in virtual seconds: the worker and server state classes that real runs use decided every step, and every gradient was computed for real on the real data, but the time each step took came from the cost model below (measured on this machine, given, or an assumed default — each says which). ");
+        sb.Append(sweep.Simulation!.CoresUnlimited
+            ? "So n is not limited by this machine's cores: each simulated worker has a machine of its own, and efficiency is against n.\n"
+            : $"Workers and shards shared the cores given ({sweep.Simulation.Cores}): workers on one core split it, a shard's handler preempts the workers on its core.\n");
         sb.Append("- Server busy is the busiest shard's modelled handler time ÷ the time of the last update; worker idle is 1 − a worker's virtual compute time ÷ that time, averaged over workers (each worker's own in sim_workers.csv). gen2 GCs are the simulator process's own. Validation costs no virtual time.\n");
         return sb.ToString();
     }
@@ -130,6 +134,7 @@ public static class SimReport
         L($"");
         L($"- network: {sim.Network}");
         L($"- stragglers: {sim.Stragglers}; chunk-time jitter: {sim.Jitter}");
+        L($"- cores: {sim.Cores}");
         L($"");
         L($"| configuration | chunk (µs) | push / update / sum per shard (µs) | virtual s | simulated in (real s) | events | worker idle min / median / max | stragglers' idle |");
         L($"|---|---:|---|---:|---:|---:|---|---|");

@@ -14,5 +14,6 @@ public sealed record SimRunDetail(
     public IReadOnlyList<double> Idle => Workers.Select(w => w.Idle(WallSeconds)).ToArray();
 }
 
-/// <summary>A simulated sweep's details, by configuration in sweep order, with the cost model's settings.</summary>
-public sealed record SimulationReport(IReadOnlyList<SimRunDetail> Runs, string Network, string Stragglers, string Jitter);
+/// <summary>A simulated sweep's details, by configuration in sweep order, with the cost model's settings
+/// (<paramref name="CoresUnlimited"/>: every node computed on a core of its own).</summary>
+public sealed record SimulationReport(IReadOnlyList<SimRunDetail> Runs, string Network, string Stragglers, string Jitter, string Cores, bool CoresUnlimited);
