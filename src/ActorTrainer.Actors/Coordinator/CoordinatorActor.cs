@@ -176,7 +176,9 @@ internal sealed class CoordinatorActor : ReceiveActor
         }
         // Once a shard has completed the run is ending: workers stop on its "training finished" while
         // the other shards are still being stopped, and the last completion will end the run.
-        if (--_liveWorkers == 0 && !_shards.AnyCompleted)
+        // Workers stop by themselves only on the server's "training finished" (its completion is then on its
+        // way; Terminated overtakes it in this mailbox) or after a refusal or a crash, which _problems records.
+        if (--_liveWorkers == 0 && !_shards.AnyCompleted && _problems.Count > 0)
             Fail(new InvalidOperationException(
                 $"all {_computers.Count} workers stopped before training completed. {string.Join("; ", _problems)}"));
     }
