@@ -156,7 +156,8 @@ public sealed class NodeAgentActor : ReceiveActor, IWithTimers, IWithUnboundedSt
                         default: throw new ChannelProtocolException($"unexpected {frame.GetType().Name} from the parameter server");
                     }
                 },
-                onClosed: (c, closed) => self.Tell(new TensorChannelEnded(c, closed)))
+                onClosed: (c, closed) => self.Tell(new TensorChannelEnded(c, closed)),
+                security: Security.ChannelSecurity.Of(Context.System))
             .PipeTo(self, success: c => new TensorChannelConnected(c));
     }
 

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using ActorTrainer.Actors.Security;
 using Akka.Actor;
 
 namespace ActorTrainer.Actors.TensorChannel;
@@ -16,16 +17,19 @@ namespace ActorTrainer.Actors.TensorChannel;
 public sealed class TensorChannelListener : IDisposable
 {
     private readonly Socket _socket;
+    private readonly ChannelSecurity? _security;
     private int _started;
 
-    private TensorChannelListener(Socket socket, int port) { _socket = socket; Port = port; }
+    private TensorChannelListener(Socket socket, int port, ChannelSecurity? security) { _socket = socket; Port = port; _security = security; }
 
     /// <summary>The port the listener is bound to (the one chosen when bound to port 0).</summary>
     public int Port { get; }
 
     /// <summary>Binds <paramref name="bindHost"/>:<paramref name="port"/> ("0.0.0.0" = every interface, 0 = any free port).</summary>
+    /// <param name="security">With it, every connection must complete mutual TLS with a certificate of the run's CA
+    /// before anything else (its <see cref="TensorConnection.PeerName"/> is that certificate's node); null = plaintext.</param>
     /// <exception cref="InvalidOperationException">The port is in use or the host is not an address of this machine; the message says which.</exception>
-    public static TensorChannelListener Bind(string bindHost, int port)
+    public static TensorChannelListener Bind(string bindHost, int port, ChannelSecurity? security = null)
     {
         IPAddress address;
         try
@@ -42,7 +46,7 @@ public sealed class TensorChannelListener : IDisposable
         {
             socket.Bind(new IPEndPoint(address, port));
             socket.Listen(64);
-            return new TensorChannelListener(socket, ((IPEndPoint)socket.LocalEndPoint!).Port);
+            return new TensorChannelListener(socket, ((IPEndPoint)socket.LocalEndPoint!).Port, security);
         }
         catch (SocketException e)
         {
@@ -73,27 +77,48 @@ public sealed class TensorChannelListener : IDisposable
             Socket accepted;
             try { accepted = _socket.Accept(); }
             catch (Exception e) when (e is SocketException or ObjectDisposedException) { return; }
-            bool greeted = false; // only the connection's reader thread touches it
-            var connection = new TensorConnection(accepted, maxFloats,
-                onFrame: (c, frame) =>
-                {
-                    switch (frame)
-                    {
-                        case HelloFrame hello when !greeted:
-                            greeted = true;
-                            server.Tell(new TensorChannelOpened(hello.Node, c));
-                            break;
-                        case PushFrame push when greeted:
-                            server.Tell(new TensorChannelPushed(c, push.Worker, push.Push));
-                            break;
-                        default:
-                            throw new ChannelProtocolException($"unexpected {frame.GetType().Name} from a worker node" + (greeted ? "" : " before its Hello"));
-                    }
-                },
-                onClosed: (c, closed) => server.Tell(new TensorChannelEnded(c, closed)),
-                capacity: 1024, // small frames (acks) may queue behind a weights frame; weights are coalesced
-                coalesceWeights: coalesceWeights);
-            connection.Start();
+            if (_security is null) Open(accepted, null, server, maxFloats, coalesceWeights);
+            else _ = HandshakeThenOpenAsync(accepted, _security, server, maxFloats, coalesceWeights);
         }
+    }
+
+    /// <summary>TLS first, off the accept thread: a peer that fails or stalls the handshake (within its
+    /// timeout) is dropped without a frame read or a connection thread started.</summary>
+    private static async Task HandshakeThenOpenAsync(Socket accepted, ChannelSecurity security, IActorRef server, int maxFloats, bool coalesceWeights)
+    {
+        SecureChannel secure;
+        try { secure = await security.AcceptAsync(accepted).ConfigureAwait(false); }
+        catch (System.Security.Authentication.AuthenticationException)
+        {
+            accepted.Dispose();
+            return;
+        }
+        Open(accepted, secure, server, maxFloats, coalesceWeights);
+    }
+
+    private static void Open(Socket accepted, SecureChannel? secure, IActorRef server, int maxFloats, bool coalesceWeights)
+    {
+        bool greeted = false; // only the connection's reader thread touches it
+        var connection = new TensorConnection(accepted, maxFloats,
+            onFrame: (c, frame) =>
+            {
+                switch (frame)
+                {
+                    case HelloFrame hello when !greeted:
+                        greeted = true;
+                        server.Tell(new TensorChannelOpened(hello.Node, c));
+                        break;
+                    case PushFrame push when greeted:
+                        server.Tell(new TensorChannelPushed(c, push.Worker, push.Push));
+                        break;
+                    default:
+                        throw new ChannelProtocolException($"unexpected {frame.GetType().Name} from a worker node" + (greeted ? "" : " before its Hello"));
+                }
+            },
+            onClosed: (c, closed) => server.Tell(new TensorChannelEnded(c, closed)),
+            capacity: 1024, // small frames (acks) may queue behind a weights frame; weights are coalesced
+            coalesceWeights: coalesceWeights,
+            secure: secure);
+        connection.Start();
     }
 }

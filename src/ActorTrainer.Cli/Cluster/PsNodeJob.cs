@@ -6,6 +6,7 @@ using ActorTrainer.Actors;
 using ActorTrainer.Actors.Cluster;
 using ActorTrainer.Actors.Coordinator;
 using ActorTrainer.Actors.ParameterServer;
+using ActorTrainer.Actors.Security;
 using ActorTrainer.Actors.TensorChannel;
 using ActorTrainer.Cli.CommandLine;
 using ActorTrainer.Cli.Training;
@@ -46,9 +47,10 @@ public sealed class PsNodeJob
         var runSettings = new ClusterRunSettings(
             run.ToServerSettings(w.Length, slots, snapshotsForValidation: settings.EvalEvery > 0), fingerprint, slots, settings.Batch, settings.CheckpointEvery);
 
-        using var channel = OpenTensorChannel(node);
+        var security = NodeSystem.Security(node, _err);
+        using var channel = OpenTensorChannel(node, security);
         // The transport port is bound before the run directory exists: a port in use leaves nothing behind.
-        var system = NodeSystem.Start(config);
+        var system = NodeSystem.Start(config, security);
         try
         {
             var dir = RunDirectory.CreateNew(settings.Out);
@@ -128,14 +130,14 @@ public sealed class PsNodeJob
 
     /// <summary>The tensor channel's listener, bound now so that a port in use stops the node before
     /// anything is written; null when the channel is off (tensor-port −1).</summary>
-    private TensorChannelListener? OpenTensorChannel(NodeSettings node)
+    private TensorChannelListener? OpenTensorChannel(NodeSettings node, ChannelSecurity? security)
     {
         if (node.TensorPort < 0) return null;
         string bind = node.BindHostname.Length > 0 ? node.BindHostname : node.EffectiveHostname;
         try
         {
-            var listener = TensorChannelListener.Bind(bind, node.TensorPort);
-            _err.WriteLine($"tensor channel on {bind}:{listener.Port} (gradients and weights; control over Akka.Remote)");
+            var listener = TensorChannelListener.Bind(bind, node.TensorPort, security);
+            _err.WriteLine($"tensor channel on {bind}:{listener.Port}{(security is null ? ", plaintext" : ", mutual TLS")} (gradients and weights; control over Akka.Remote)");
             return listener;
         }
         catch (InvalidOperationException e) { throw new UsageException(e.Message); }

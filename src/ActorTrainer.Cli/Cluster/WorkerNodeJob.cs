@@ -42,7 +42,7 @@ public sealed class WorkerNodeJob
             return computer;
         };
 
-        var system = NodeSystem.Start(config);
+        var system = NodeSystem.Start(config, NodeSystem.Security(node, _err));
         try
         {
             if (!await ClusterNode.JoinAsync(system, node, ct))

@@ -27,6 +27,10 @@ internal static class NodeCommand
           --tensor-port P        ps role: port of the tensor channel, the plain TCP connection gradients and
                                  weights take beside Akka.Remote; workers learn it when they join
                                  (4054; 0 = any free port; -1 = off, tensors over Akka.Remote)
+          --certs DIR            the run's certificates (actortrainer certs): DIR/ca.crt and DIR/NAME.pfx; required
+                                 unless --insecure
+          --node-name NAME       this node's certificate, DIR/NAME.pfx (this machine's host name)
+          --insecure             plaintext, no certificates: anyone who reaches the ports can join, read W and push
           --config FILE          HOCON overrides, e.g. hocon/local.conf for everything on 127.0.0.1
 
         training options: those of `actortrainer train` (see train --help). Every node must use the
@@ -41,7 +45,7 @@ internal static class NodeCommand
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr)
     {
         if (args.Contains("--help") || args.Contains("-h")) { stdout.WriteLine(Help); return 0; }
-        var list = new ArgList(args);
+        var list = new ArgList(args, "insecure");
         var (node, hocon) = NodeSettingsLoader.Load(list);
         if (node.Role == NodeRole.Worker && list.Names.Contains("workers"))
             throw new UsageException("--workers is the run's total, set on the ps node; on a worker node use --workers-per-node");

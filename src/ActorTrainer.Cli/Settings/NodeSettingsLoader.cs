@@ -30,6 +30,9 @@ public static class NodeSettingsLoader
         ("join-timeout", (s, v, src) => s with { JoinTimeout = Duration(v, src) }),
         ("workers-per-node", (s, v, src) => s with { WorkersPerNode = Int(v, src) }),
         ("tensor-port", (s, v, src) => s with { TensorPort = Int(v, src) }),
+        ("certs", (s, v, _) => s with { Certs = v.Trim() }),
+        ("node-name", (s, v, _) => s with { NodeName = v.Trim() }),
+        ("insecure", (s, v, src) => s with { Insecure = Bool(v, src) }),
     };
 
     /// <summary>Option names this loader consumes (besides --config).</summary>
@@ -69,7 +72,7 @@ public static class NodeSettingsLoader
         foreach (var (key, set) in Keys)
             if (environment[EnvName(key)] is string v) s = set(s, v, $"environment variable {EnvName(key)}");
         foreach (var (key, set) in Keys)
-            if (args.Get(key) is { } v) s = set(s, v, $"--{key}");
+            if (args.Has(key)) s = set(s, args.Get(key) ?? "true", $"--{key}"); // a bare flag (--insecure) is "true"
         if (s.Role != (roleName == "ps" ? NodeRole.Ps : NodeRole.Worker))
             throw new UsageException($"{roleName}.conf sets actortrainer.node.role to another role; the role file must match its name");
         if (s.Validate() is { } problem) throw new UsageException(problem);
@@ -92,6 +95,13 @@ public static class NodeSettingsLoader
         "ps" => NodeRole.Ps,
         "worker" => NodeRole.Worker,
         _ => throw new UsageException($"{src}: unknown role '{v}' (expected ps or worker)"),
+    };
+
+    private static bool Bool(string v, string src) => v.Trim().ToLowerInvariant() switch
+    {
+        "true" or "on" or "yes" or "1" => true,
+        "false" or "off" or "no" or "0" or "" => false,
+        _ => throw new UsageException($"{src}: '{v}' is not true or false"),
     };
 
     private static int Int(string v, string src) =>

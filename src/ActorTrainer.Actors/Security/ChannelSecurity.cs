@@ -1,0 +1,73 @@
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using Akka.Actor;
+
+namespace ActorTrainer.Actors.Security;
+
+/// <summary>A tensor connection's stream once TLS is up, and the node its peer proved to be (its certificate's CN).</summary>
+public sealed record SecureChannel(Stream Stream, string PeerName);
+
+/// <summary>
+/// Mutual TLS for the tensor channel: the ps accepts only a peer whose certificate the run's CA issued,
+/// and a worker node connects only to such a server. It rides in the node's <see cref="ActorSystemSetup"/>
+/// (beside Akka.Remote's own TLS setup), so every actor of a node finds it with <see cref="Of"/>; a
+/// plaintext node (<c>--insecure</c>) has none.
+/// </summary>
+public sealed class ChannelSecurity : Akka.Actor.Setup.Setup
+{
+    /// <summary>Time a peer has to complete the TLS handshake before its connection is dropped.</summary>
+    public static readonly TimeSpan DefaultHandshakeTimeout = TimeSpan.FromSeconds(10);
+
+    public ChannelSecurity(NodeCredentials credentials, TimeSpan? handshakeTimeout = null)
+    {
+        ArgumentNullException.ThrowIfNull(credentials);
+        Credentials = credentials;
+        HandshakeTimeout = handshakeTimeout ?? DefaultHandshakeTimeout;
+    }
+
+    public NodeCredentials Credentials { get; }
+    public TimeSpan HandshakeTimeout { get; }
+
+    /// <summary>The tensor channel's TLS of <paramref name="system"/>'s node; null when the node runs in plaintext.</summary>
+    public static ChannelSecurity? Of(ActorSystem system) =>
+        system.Settings.Setup.Get<ChannelSecurity>() is { HasValue: true } found ? found.Value : null;
+
+    /// <summary>Server side: TLS over an accepted socket, a client certificate from the run's CA required.</summary>
+    /// <exception cref="AuthenticationException">The peer spoke no TLS, presented no or a foreign certificate, or
+    /// did not finish the handshake within <see cref="HandshakeTimeout"/>; the message says which.</exception>
+    public async Task<SecureChannel> AcceptAsync(Socket socket)
+    {
+        var tls = new SslStream(new NetworkStream(socket, ownsSocket: false), leaveInnerStreamOpen: false);
+        return await HandshakeAsync(tls, socket, t => tls.AuthenticateAsServerAsync(Credentials.ServerOptions(), t)).ConfigureAwait(false);
+    }
+
+    /// <summary>Client side: TLS over a connected socket, presenting this node's certificate and verifying the server's.</summary>
+    /// <exception cref="AuthenticationException">As for <see cref="AcceptAsync"/>, seen from the client.</exception>
+    public async Task<SecureChannel> ConnectAsync(Socket socket, string host)
+    {
+        var tls = new SslStream(new NetworkStream(socket, ownsSocket: false), leaveInnerStreamOpen: false);
+        return await HandshakeAsync(tls, socket, t => tls.AuthenticateAsClientAsync(Credentials.ClientOptions(host), t)).ConfigureAwait(false);
+    }
+
+    private async Task<SecureChannel> HandshakeAsync(SslStream tls, Socket socket, Func<CancellationToken, Task> authenticate)
+    {
+        using var timeout = new CancellationTokenSource(HandshakeTimeout);
+        string peer = socket.RemoteEndPoint?.ToString() ?? "?";
+        try
+        {
+            await authenticate(timeout.Token).ConfigureAwait(false);
+            var certificate = tls.RemoteCertificate as System.Security.Cryptography.X509Certificates.X509Certificate2;
+            // The validation callback already refused any other certificate; this only names the peer.
+            if (certificate is null) throw new AuthenticationException($"{peer} presented no certificate");
+            return new SecureChannel(tls, NodeCredentials.NameOf(certificate));
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or AuthenticationException or SocketException or ObjectDisposedException)
+        {
+            await tls.DisposeAsync().ConfigureAwait(false);
+            throw e is OperationCanceledException
+                ? new AuthenticationException($"TLS handshake with {peer} did not finish within {HandshakeTimeout.TotalSeconds:0.#} s", e)
+                : e as AuthenticationException ?? new AuthenticationException($"TLS handshake with {peer} failed: {e.Message}", e);
+        }
+    }
+}
