@@ -15,6 +15,7 @@ public static class Cli
         ("bench", "single-thread throughput of the core loop or of a GEMM", BenchCommand.RunAsync),
         ("scale", "scaling sweep: workers × modes × k × shards, with server capacity", ScaleCommand.RunAsync),
         ("node", "one member of a training cluster: --role ps (parameter server) or worker", NodeCommand.RunAsync),
+        ("certs", "the run's CA and node certificates for mutual TLS between cluster nodes", CertsCommand.RunAsync),
         ("diagnose", "gradient vs lag (Jacobians, rho(W_hh), dW_hh by lag) of a checkpoint or fresh model", DiagnoseCommand.RunAsync),
         ("experiment", "reproducible experiments: vanishing | truncation | clipping (table + PNG each)", ExperimentCommand.RunAsync),
     };
