@@ -154,7 +154,8 @@ public static class ClusterNode
     public static string JoinFailure(NodeSettings node) =>
         $"could not join the cluster within {node.JoinTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s: " +
         (node.Seeds.Count == 0 ? "this node could not start a cluster of its own"
-            : $"no answer from seed node(s) {string.Join(", ", node.SeedAddresses())}. Is the ps node running and reachable there? " +
+            : $"no answer from seed node(s) {string.Join(", ", node.SeedAddresses())}. Is the ps node running and reachable there" +
+              (node.Insecure ? ", and in plaintext (--insecure) too? " : ", with certificates from the same `actortrainer certs` directory (a refused TLS handshake is logged above)? ") +
               "(seeds come from --seeds, ACTORTRAINER_SEEDS or actortrainer.node.seeds; the wait is --join-timeout)");
 
     private static string Quote(string s)
