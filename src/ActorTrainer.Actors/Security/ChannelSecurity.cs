@@ -1,6 +1,7 @@
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
 using Akka.Actor;
 
 namespace ActorTrainer.Actors.Security;
@@ -39,7 +40,10 @@ public sealed class ChannelSecurity : Akka.Actor.Setup.Setup
     public async Task<SecureChannel> AcceptAsync(Socket socket)
     {
         var tls = new SslStream(new NetworkStream(socket, ownsSocket: false), leaveInnerStreamOpen: false);
-        return await HandshakeAsync(tls, socket, t => tls.AuthenticateAsServerAsync(Credentials.ServerOptions(), t)).ConfigureAwait(false);
+        var options = Credentials.ServerOptions();
+        var check = new PeerCheck(Credentials);
+        options.RemoteCertificateValidationCallback = check.Accept;
+        return await HandshakeAsync(tls, socket, check, t => tls.AuthenticateAsServerAsync(options, t)).ConfigureAwait(false);
     }
 
     /// <summary>Client side: TLS over a connected socket, presenting this node's certificate and verifying the server's.</summary>
@@ -47,17 +51,20 @@ public sealed class ChannelSecurity : Akka.Actor.Setup.Setup
     public async Task<SecureChannel> ConnectAsync(Socket socket, string host)
     {
         var tls = new SslStream(new NetworkStream(socket, ownsSocket: false), leaveInnerStreamOpen: false);
-        return await HandshakeAsync(tls, socket, t => tls.AuthenticateAsClientAsync(Credentials.ClientOptions(host), t)).ConfigureAwait(false);
+        var options = Credentials.ClientOptions(host);
+        var check = new PeerCheck(Credentials);
+        options.RemoteCertificateValidationCallback = check.Accept;
+        return await HandshakeAsync(tls, socket, check, t => tls.AuthenticateAsClientAsync(options, t)).ConfigureAwait(false);
     }
 
-    private async Task<SecureChannel> HandshakeAsync(SslStream tls, Socket socket, Func<CancellationToken, Task> authenticate)
+    private async Task<SecureChannel> HandshakeAsync(SslStream tls, Socket socket, PeerCheck check, Func<CancellationToken, Task> authenticate)
     {
         using var timeout = new CancellationTokenSource(HandshakeTimeout);
         string peer = socket.RemoteEndPoint?.ToString() ?? "?";
         try
         {
             await authenticate(timeout.Token).ConfigureAwait(false);
-            var certificate = tls.RemoteCertificate as System.Security.Cryptography.X509Certificates.X509Certificate2;
+            var certificate = tls.RemoteCertificate as X509Certificate2;
             // The validation callback already refused any other certificate; this only names the peer.
             if (certificate is null) throw new AuthenticationException($"{peer} presented no certificate");
             return new SecureChannel(tls, NodeCredentials.NameOf(certificate));
@@ -67,7 +74,23 @@ public sealed class ChannelSecurity : Akka.Actor.Setup.Setup
             await tls.DisposeAsync().ConfigureAwait(false);
             throw e is OperationCanceledException
                 ? new AuthenticationException($"TLS handshake with {peer} did not finish within {HandshakeTimeout.TotalSeconds:0.#} s", e)
-                : e as AuthenticationException ?? new AuthenticationException($"TLS handshake with {peer} failed: {e.Message}", e);
+                : new AuthenticationException($"TLS handshake with {peer} failed: {check.Refusal ?? e.Message}", e);
+        }
+    }
+
+    /// <summary>The certificate check of one handshake (<see cref="NodeCredentials.Verify"/>), keeping why it refused.</summary>
+    private sealed class PeerCheck(NodeCredentials credentials)
+    {
+        public string? Refusal { get; private set; }
+
+        public bool Accept(object sender, X509Certificate? certificate,
+            X509Chain? chain, SslPolicyErrors errors)
+        {
+            // Our CA is not in the machine's store, so SslStream's own chain error says nothing: Verify decides.
+            var peer = certificate is null ? null : certificate as X509Certificate2
+                ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+            Refusal = credentials.Verify(peer);
+            return Refusal is null;
         }
     }
 }

@@ -8,9 +8,10 @@ namespace ActorTrainer.Cli.Tests.Settings;
 /// <summary>Loads from the hocon/ files shipped next to the binary (copied into the test's output).</summary>
 public class NodeSettingsLoaderTests
 {
+    /// <summary>Loads as a plaintext node (these tests are about the other settings; NodeSecuritySettingsTests covers TLS).</summary>
     private static NodeSettings Load(string[] args, IDictionary? env = null)
     {
-        var a = new ArgList(args);
+        var a = new ArgList([.. args, "--insecure"], "insecure");
         var (s, _) = NodeSettingsLoader.Load(a, env ?? new Hashtable());
         return s;
     }
