@@ -3,8 +3,8 @@
 #   1. `bench transport` (tensor channel and Akka.Remote beside raw loopback TCP, 1M parameters);
 #   2. training on the medium shape (H=256 B=32 k=50, sync, SGD lr 0.05), interleaved for R rounds:
 #      in process with 2 workers (`bench inproc`), and 1 ps + 2 worker processes
-#      (deploy/local-cluster.sh -a: worker node i pinned to CPU i-1, as in-process pins worker i) with the tensor channel and with it off (tensors over Akka.Remote),
-#      both with mutual TLS (the default), and the tensor channel once more in plaintext (-i): the cost of TLS, paired back to back.
+#      (deploy/local-cluster.sh -a: worker node i pinned to CPU i-1, as in-process pins worker i; every message after the join on the tensor channel),
+#      with mutual TLS (the default) and once more in plaintext (-i): the cost of TLS, paired back to back.
 # Cluster tokens/s are taken over updates 51..N of metrics.csv (sum of tokens over rows 52.. divided
 # by the elapsed_s difference): start-up and warm-up left out. Prints markdown tables with medians.
 #
@@ -12,13 +12,16 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 rounds=3 updates=1000 seconds=10 corpus="$root/data/tinyshakespeare.txt"
+usage() { sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; }
+for arg in "$@"; do [[ "$arg" == "--help" ]] && { usage; exit 0; }; done
 while getopts "r:u:s:c:h" opt; do
   case "$opt" in
     r) rounds="$OPTARG" ;;
     u) updates="$OPTARG" ;;
     s) seconds="$OPTARG" ;;
     c) corpus="$OPTARG" ;;
-    *) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; [[ "$opt" == h ]] && exit 0 || exit 2 ;;
+    h) usage; exit 0 ;;
+    *) usage >&2; exit 2 ;;
   esac
 done
 [[ -s "$corpus" ]] || { echo "error: corpus $corpus is missing or empty" >&2; exit 2; }
@@ -45,19 +48,17 @@ echo "$(date -u '+%Y-%m-%d %H:%M UTC'); $(nproc) cores; $(grep -m1 'model name' 
 transport=$(at bench transport --seconds "$seconds")
 echo "$transport" >&2
 
-declare -a inproc channel akka plain
+declare -a inproc channel plain
 for r in $(seq 1 "$rounds"); do
   i=$(at bench inproc --workers 2 "${train[@]}" | field 'tok/s')
   "$root/deploy/local-cluster.sh" -n 2 -a -o "$work/channel-$r" -- "${train[@]}" --updates "$updates" --eval-every 0 --optimizer sgd --lr 0.05 >/dev/null 2>&1
   c=$(cluster_toks "$work/channel-$r")
   "$root/deploy/local-cluster.sh" -n 2 -a -i -o "$work/plain-$r" -- "${train[@]}" --updates "$updates" --eval-every 0 --optimizer sgd --lr 0.05 >/dev/null 2>&1
   p=$(cluster_toks "$work/plain-$r")
-  "$root/deploy/local-cluster.sh" -n 2 -a -o "$work/akka-$r" -- "${train[@]}" --updates "$updates" --eval-every 0 --optimizer sgd --lr 0.05 --tensor-port -1 >/dev/null 2>&1
-  k=$(cluster_toks "$work/akka-$r")
-  inproc+=("$i"); channel+=("$c"); akka+=("$k"); plain+=("$p")
-  echo "round $r: in process $i tok/s; cluster, tensor channel $c tok/s (TLS), $p tok/s (plaintext); cluster, Akka.Remote $k tok/s; load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+  inproc+=("$i"); channel+=("$c"); plain+=("$p")
+  echo "round $r: in process $i tok/s; cluster, tensor channel $c tok/s (TLS), $p tok/s (plaintext); load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 done
-im=$(printf '%s\n' "${inproc[@]}" | median); cm=$(printf '%s\n' "${channel[@]}" | median); km=$(printf '%s\n' "${akka[@]}" | median); pm=$(printf '%s\n' "${plain[@]}" | median)
+im=$(printf '%s\n' "${inproc[@]}" | median); cm=$(printf '%s\n' "${channel[@]}" | median); pm=$(printf '%s\n' "${plain[@]}" | median)
 
 raw=$(grep '^raw TCP' <<<"$transport" | grep -o '[0-9]* MB/s' | head -1 | cut -d' ' -f1)
 ch=$(grep '^tensor channel' <<<"$transport" | grep -o '[0-9]* MB/s' | head -1 | cut -d' ' -f1)
@@ -70,7 +71,7 @@ echo "| path | MB/s | vs raw TCP |"
 echo "|---|---:|---:|"
 printf '| raw loopback TCP, same pattern | %s | 100%% |\n' "$raw"
 printf '| tensor channel (the cluster path) | %s | %.0f%% |\n' "$ch" "$(pct "$ch" "$raw")"
-printf '| Akka.Remote, 64 KiB parts (tensor-port -1) | %s | %.0f%% |\n' "$ak" "$(pct "$ak" "$raw")"
+printf '| Akka.Remote, 64 KiB parts (bench only: runs no longer use it) | %s | %.0f%% |\n' "$ak" "$(pct "$ak" "$raw")"
 echo
 echo "Training, medium shape, medians of $rounds interleaved rounds (cluster: updates 51..$updates)"
 echo
@@ -79,6 +80,5 @@ echo "|---|---:|---:|"
 printf '| in process, 2 workers | %.0f | 100%% |\n' "$im"
 printf '| cluster, 1 ps + 2 worker processes, tensor channel | %.0f | %.0f%% |\n' "$cm" "$(pct "$cm" "$im")"
 printf '| cluster, as above in plaintext (-i, --insecure) | %.0f | %.0f%% |\n' "$pm" "$(pct "$pm" "$im")"
-printf '| cluster, 1 ps + 2 worker processes, Akka.Remote (tensor-port -1) | %.0f | %.0f%% |\n' "$km" "$(pct "$km" "$im")"
 echo
 echo "Cost of mutual TLS (tensor channel, pairs of rounds back to back): median TLS/plaintext $(pct "$cm" "$pm" | awk '{printf "%.1f", $1}')%; per round: $(for r in $(seq 0 $((rounds - 1))); do pct "${channel[$r]}" "${plain[$r]}" | awk '{printf "%.1f%% ", $1}'; done)"

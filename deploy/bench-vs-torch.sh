@@ -13,6 +13,8 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 rounds=3 seconds=6 corpus="$root/data/tinyshakespeare.txt" wrounds="" wseconds=""
+usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; }
+for arg in "$@"; do [[ "$arg" == "--help" ]] && { usage; exit 0; }; done
 while getopts "r:s:c:w:t:h" opt; do
   case "$opt" in
     r) rounds="$OPTARG" ;;
@@ -20,7 +22,8 @@ while getopts "r:s:c:w:t:h" opt; do
     c) corpus="$OPTARG" ;;
     w) wrounds="$OPTARG" ;;
     t) wseconds="$OPTARG" ;;
-    *) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; [[ "$opt" == h ]] && exit 0 || exit 2 ;;
+    h) usage; exit 0 ;;
+    *) usage >&2; exit 2 ;;
   esac
 done
 wrounds="${wrounds:-$rounds}" wseconds="${wseconds:-$seconds}"

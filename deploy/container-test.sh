@@ -19,6 +19,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 runs="" updates=200 hidden=64
 usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; }
+for arg in "$@"; do [[ "$arg" == "--help" ]] && { usage; exit 0; }; done
 while getopts "o:u:H:h" opt; do
   case "$opt" in
     o) runs="$OPTARG" ;;

@@ -16,6 +16,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 nodes=2 per_node=1 ps_port="" out="" affinity=""
 usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; }
 insecure=""
+for arg in "$@"; do [[ "$arg" == "--" ]] && break; [[ "$arg" == "--help" ]] && { usage; exit 0; }; done
 while getopts "n:w:p:o:aih" opt; do
   case "$opt" in
     a) affinity=1 ;;

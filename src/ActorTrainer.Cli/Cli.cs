@@ -1,59 +1,83 @@
+using System.CommandLine;
+using System.Reflection;
+using System.CommandLine.Invocation;
 using ActorTrainer.Cli.CommandLine;
 using ActorTrainer.Cli.Commands;
 
 namespace ActorTrainer.Cli;
 
 /// <summary>
-/// Entry point: dispatches the subcommand and turns every user-facing failure into one clear
-/// line on stderr and a non-zero exit code (2 = bad usage or input, 1 = the run failed).
+/// Entry point: the command tree (System.CommandLine builds help, --version, typo suggestions and
+/// shell completion from each command's option table) and the exit codes: every user-facing failure is
+/// one `error:` line on stderr and exit 2; a failed run is 1; a run stopped by Ctrl-C is 130.
 /// </summary>
 public static class Cli
 {
-    private static readonly (string Name, string Summary, Func<string[], TextWriter, TextWriter, Task<int>> Run)[] Commands =
-    {
-        ("train", "train a model in this process (the main job)", TrainCommand.RunAsync),
-        ("bench", "single-thread throughput of the core loop or of a GEMM", BenchCommand.RunAsync),
-        ("scale", "scaling sweep: workers × modes × k × shards, with server capacity", ScaleCommand.RunAsync),
-        ("node", "one member of a training cluster: --role ps (parameter server) or worker", NodeCommand.RunAsync),
-        ("certs", "the run's CA and node certificates for mutual TLS between cluster nodes", CertsCommand.RunAsync),
-        ("diagnose", "gradient vs lag (Jacobians, rho(W_hh), dW_hh by lag) of a checkpoint or fresh model", DiagnoseCommand.RunAsync),
-        ("experiment", "reproducible experiments: vanishing | truncation | clipping (table + PNG each)", ExperimentCommand.RunAsync),
-    };
+    public const string Description = "ActorTrainer: trains Elman RNN character models with actors (parameter server + workers), in one process or as a cluster.";
 
-    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr)
+    /// <summary>Builds the command tree for one invocation.</summary>
+    internal static RootCommand Build(CliContext context)
     {
-        if (args.Length == 0 || args[0] is "--help" or "-h" or "help")
+        var root = new RootCommand(Description);
+        // The library's --version reports the entry assembly (the test host's, under test): report this one's.
+        root.Options.OfType<VersionOption>().Single().Action = new PrintVersion();
+        root.Subcommands.Add(TrainCommand.Create(context));
+        root.Subcommands.Add(SampleCommand.Create(context));
+        root.Subcommands.Add(BenchCommand.Create(context));
+        root.Subcommands.Add(ScaleCommand.Create(context));
+        root.Subcommands.Add(NodeCommand.Create(context));
+        root.Subcommands.Add(CertsCommand.Create(context));
+        root.Subcommands.Add(DiagnoseCommand.Create(context));
+        root.Subcommands.Add(ExperimentCommand.Create(context));
+        return root;
+    }
+
+    /// <param name="stop">A stop request (Ctrl-C): commands that train end with a checkpoint and exit 130.</param>
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken stop = default)
+    {
+        var context = new CliContext(stdout, stderr, stop);
+        ParseResult parsed;
+        // No response files: a value such as --prime "@home" is text, not a file to expand.
+        try { parsed = Build(context).Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null }); }
+        catch (Exception e) when (UserFacing(e)) { return Fail(stderr, e); }
+        if (parsed.Errors.Count > 0 && parsed.Action is ParseErrorAction)
         {
-            stdout.WriteLine(Usage());
-            return args.Length == 0 ? 2 : 0;
-        }
-        var command = Commands.FirstOrDefault(c => c.Name == args[0]);
-        if (command.Name is null)
-        {
-            stderr.WriteLine($"error: unknown command '{args[0]}'");
-            stderr.WriteLine(Usage());
-            return 2;
+            stderr.WriteLine($"error: {ParseErrors.Describe(parsed)}");
+            return ExitCodes.Usage;
         }
         try
         {
-            return await command.Run(args[1..], stdout, stderr);
+            return await parsed.InvokeAsync(new InvocationConfiguration
+            {
+                Output = stdout, Error = stderr,
+                EnableDefaultExceptionHandler = false, // failures below are ours to report
+                ProcessTerminationTimeout = null,      // Ctrl-C arrives as `stop`, from Program
+            }, stop);
         }
-        catch (Exception e) when (UserFacing(e))
+        catch (Exception e) when (UserFacing(e)) { return Fail(stderr, e); }
+    }
+
+    /// <summary>This assembly's informational version: the version and the commit it was built from.</summary>
+    public static string Version =>
+        typeof(Cli).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+
+    private sealed class PrintVersion : SynchronousCommandLineAction
+    {
+        public override int Invoke(ParseResult parseResult)
         {
-            stderr.WriteLine($"error: {e.Message}");
-            return 2;
+            parseResult.InvocationConfiguration.Output.WriteLine(Version);
+            return ExitCodes.Ok;
         }
+    }
+
+    private static int Fail(TextWriter stderr, Exception e)
+    {
+        stderr.WriteLine($"error: {e.Message}");
+        return ExitCodes.Usage;
     }
 
     /// <summary>Failures that are the user's input, not a bug: no stack trace for these.</summary>
     private static bool UserFacing(Exception e) =>
         e is UsageException or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException
         || e.GetType().Name is "DataException" or "CheckpointException";
-
-    private static string Usage()
-    {
-        var lines = new List<string> { "usage: actortrainer <command> [options]   (actortrainer <command> --help for options)", "", "commands:" };
-        lines.AddRange(Commands.Select(c => $"  {c.Name,-12} {c.Summary}"));
-        return string.Join(Environment.NewLine, lines);
-    }
 }

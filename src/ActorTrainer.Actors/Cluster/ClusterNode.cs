@@ -1,9 +1,7 @@
 using System.Globalization;
 using System.Text;
 using ActorTrainer.Actors.Hosting;
-using ActorTrainer.Actors.ParameterServer;
 using ActorTrainer.Actors.Security;
-using ActorTrainer.Actors.Serialization;
 using Akka.Actor;
 using Akka.Actor.Setup;
 using Akka.Configuration;
@@ -14,18 +12,14 @@ namespace ActorTrainer.Actors.Cluster;
 
 /// <summary>
 /// Starting one cluster member: its actor system's config (the HOCON files with the node's own
-/// settings applied in code — Akka's HOCON does not substitute environment variables), the
-/// frame-size check that keeps a large model from being dropped silently by Akka.Remote, and a
-/// bounded wait for joining the cluster.
+/// settings applied in code — Akka's HOCON does not substitute environment variables) and a
+/// bounded wait for joining the cluster. No tensor crosses Akka.Remote (they go on the tensor
+/// channel), so its frame size does not grow with the model.
 /// </summary>
 public static class ClusterNode
 {
     /// <summary>Path of the parameter server's singleton manager on ps nodes; workers' proxies point here.</summary>
     public const string ServerManagerPath = "/user/server-manager";
-
-    /// <summary>Bytes allowed beyond a tensor message's own length for Akka.Remote's envelope
-    /// (recipient and sender paths, serializer id, manifest, sequence number): far more than it needs.</summary>
-    public const int EnvelopeAllowance = 16 * 1024;
 
     /// <summary>The node's settings over <paramref name="hocon"/> (cluster.conf, role file, --config files),
     /// with the trainer's dispatchers and serializers as the last fallback.</summary>
@@ -48,33 +42,6 @@ public static class ClusterNode
     /// <summary>akka.remote.dot-netty.tcp.maximum-frame-size in bytes (Akka's default 128000 when unset).</summary>
     public static long MaximumFrameSize(Config config) =>
         config.GetByteSize("akka.remote.dot-netty.tcp.maximum-frame-size", null) ?? 128_000;
-
-    /// <summary>
-    /// Bytes the largest tensor message of a model with <paramref name="parameterCount"/> parameters needs
-    /// in one transport frame, plus <see cref="EnvelopeAllowance"/>: a whole gradient push (header + 4·P)
-    /// when P fits in one part, else the first <see cref="TensorPart"/> (part header, the push's own
-    /// header as its head, 4·<paramref name="floatsPerPart"/>). With parts this no longer grows with P.
-    /// </summary>
-    public static long RequiredFrameSize(int parameterCount, int floatsPerPart = TensorParts.DefaultFloatsPerPart)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(parameterCount);
-        var push = new PushGradient(0, 0, 0, [], 0, 0, false, 0);
-        long largest = floatsPerPart > 0 && parameterCount > floatsPerPart
-            ? TensorMessageSerializer.SerializedLength(new TensorPart(0, 0, 1, 0, parameterCount, push, new float[floatsPerPart]))!.Value
-            : TensorMessageSerializer.SerializedLength(push)!.Value + 4L * parameterCount;
-        return largest + EnvelopeAllowance;
-    }
-
-    /// <summary>Null when the model's messages fit the frame size; otherwise what to change, in one sentence.</summary>
-    public static string? FrameSizeProblem(int parameterCount, long maximumFrameSize)
-    {
-        long needed = RequiredFrameSize(parameterCount);
-        if (needed <= maximumFrameSize) return null;
-        return $"the model has {parameterCount} parameters, so its largest weights or gradient frame (tensors travel in parts of " +
-               $"{TensorParts.DefaultFloatsPerPart} floats) needs {needed} bytes, " +
-               $"but akka.remote.dot-netty.tcp.maximum-frame-size is {maximumFrameSize} bytes (Akka.Remote would drop such messages silently). " +
-               $"Raise maximum-frame-size to at least {needed}b in hocon/cluster.conf — on EVERY node, the limit must match";
-    }
 
     /// <summary>
     /// Starts the node's actor system, which binds its transport port. A port that cannot be bound (in

@@ -30,9 +30,9 @@ public sealed record NodeSettings
     public TimeSpan JoinTimeout { get; init; } = TimeSpan.FromSeconds(30);
     /// <summary>Worker role: workers (slots) offered; 0 = one per core.</summary>
     public int WorkersPerNode { get; init; }
-    /// <summary>ps role: port of the tensor channel (gradients and weights on plain TCP beside
-    /// Akka.Remote; workers learn it when they join); 0 = any free port, −1 = off (tensors over Akka.Remote).</summary>
-    public int TensorPort { get; init; } = -1;
+    /// <summary>ps role: port of the tensor channel, the one connection per worker node that carries
+    /// every message of the run after the join (workers learn the port when they join); 0 = any free port.</summary>
+    public int TensorPort { get; init; }
     /// <summary>Directory of the run's certificates (<c>actortrainer certs</c>): ca.crt and NAME.pfx; empty = none.</summary>
     public string Certs { get; init; } = "";
     /// <summary>This node's name: it presents <c>Certs/NAME.pfx</c>; empty = this machine's host name.</summary>
@@ -60,7 +60,7 @@ public sealed record NodeSettings
         if (Port is < 0 or > 65535) return $"--port must be in [0, 65535] (got {Port})";
         if (JoinTimeout <= TimeSpan.Zero) return $"--join-timeout must be positive (got {JoinTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s)";
         if (WorkersPerNode < 0) return $"--workers-per-node must be ≥ 0 (got {WorkersPerNode})";
-        if (TensorPort is < -1 or > 65535) return $"--tensor-port must be in [0, 65535], or -1 for off (got {TensorPort})";
+        if (TensorPort is < 0 or > 65535) return $"--tensor-port must be in [0, 65535] (got {TensorPort}); the tensor channel cannot be turned off, every message of the run travels on it";
         if (Insecure && Certs.Length > 0)
             return "--insecure and --certs contradict each other: drop --insecure to run with the certificates in " + Certs;
         if (!Insecure && Certs.Length == 0)

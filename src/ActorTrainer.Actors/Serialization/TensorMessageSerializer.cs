@@ -2,25 +2,23 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Runtime.Serialization;
+using ActorTrainer.Actors.Cluster;
 using ActorTrainer.Actors.ParameterServer;
+using ActorTrainer.Actors.TensorChannel;
 using Akka.Actor;
 using Akka.Serialization;
 
 namespace ActorTrainer.Actors.Serialization;
 
 /// <summary>
-/// Serializer for the three messages that carry a whole W or gradient: <see cref="PushGradient"/>,
-/// <see cref="WeightsPublished"/>, <see cref="WorkerRegistered"/>. A fixed little-endian header,
-/// then the floats as one raw block copy (bit-exact: NaN payloads and signed zeros survive).
-///
-/// Layouts (all little-endian; N = float count, then N×4 bytes of IEEE-754 binary32):
-///   PushGradient     "PG1": i32 WorkerId, i64 BaseVersion, i64 ChunkId, f32 Loss, f64 GradNorm,
-///                           u8 Clipped, i32 Tokens, i32 N, floats
-///   WeightsPublished "WP1": i64 Version, i64 UpdateNumber, i32 N, floats
-///   WorkerRegistered "WR1": i32 WorkerId, i64 Version, i32 N, floats
-///   TensorPart       "TP1": i64 MessageId, i32 Index, i32 Count, i32 Offset, i32 TotalFloats,
-///                           u8 head kind (0 none, 1 PG1, 2 WP1, 3 WR1), i32 head length, head bytes
-///                           (the head message in its own layout, with N = 0), i32 N, floats
+/// Akka.Remote serializer for the three messages that carry a whole W or gradient:
+/// <see cref="PushGradient"/>, <see cref="WeightsPublished"/>, <see cref="WorkerRegistered"/>. Their
+/// bytes are exactly their tensor channel frames (<see cref="ChannelFrameCodec"/>; a push as the
+/// <see cref="SlotPush"/> of assignment 0): one wire format per message, whichever transport carries
+/// it. No run sends them over Akka.Remote any more; <c>bench transport</c> does, to compare.
+///   TensorPart "TP1": i64 MessageId, i32 Index, i32 Count, i32 Offset, i32 TotalFloats,
+///                     u8 head kind (0 none, 1 PG1, 2 WP1, 3 WR1), i32 head length, head bytes
+///                     (the head message's frame, with an empty tensor), i32 N, N floats
 /// </summary>
 public sealed class TensorMessageSerializer : SerializerWithStringManifest
 {
@@ -32,9 +30,6 @@ public sealed class TensorMessageSerializer : SerializerWithStringManifest
     public const string WorkerRegisteredManifest = "WR1";
     public const string TensorPartManifest = "TP1";
 
-    private const int PushHeader = TensorHeaders.Push + 4;           // + i32 N
-    private const int PublishedHeader = TensorHeaders.Published + 4; // + i32 N
-    private const int RegisteredHeader = 4 + 8 + 4;
     private const int PartHeader = 8 + 4 + 4 + 4 + 4 + 1 + 4; // up to the head bytes; then i32 N and floats
 
     public TensorMessageSerializer(ExtendedActorSystem system) : base(system) { }
@@ -57,9 +52,7 @@ public sealed class TensorMessageSerializer : SerializerWithStringManifest
     /// </summary>
     public static long? SerializedLength(object message) => message switch
     {
-        PushGradient m => PushHeader + (long)m.Gradient.Length * sizeof(float),
-        WeightsPublished m => PublishedHeader + (long)m.Weights.Length * sizeof(float),
-        WorkerRegistered m => RegisteredHeader + (long)m.Weights.Length * sizeof(float),
+        PushGradient or WeightsPublished or WorkerRegistered => ChannelFrameCodec.Length(Frame((ITrainerMessage)message)),
         TensorPart m => PartHeader + (m.Head is null ? 0 : SerializedLength(m.Head)!.Value) + 4 + (long)m.Values.Length * sizeof(float),
         _ => null,
     };
@@ -68,31 +61,8 @@ public sealed class TensorMessageSerializer : SerializerWithStringManifest
     {
         switch (obj)
         {
-            case PushGradient m:
-            {
-                var bytes = Allocate(PushHeader, m.Gradient);
-                var s = bytes.AsSpan();
-                TensorHeaders.WritePush(s, m);
-                WriteFloats(s[TensorHeaders.Push..], m.Gradient);
-                return bytes;
-            }
-            case WeightsPublished m:
-            {
-                var bytes = Allocate(PublishedHeader, m.Weights);
-                var s = bytes.AsSpan();
-                TensorHeaders.WritePublished(s, m);
-                WriteFloats(s[TensorHeaders.Published..], m.Weights);
-                return bytes;
-            }
-            case WorkerRegistered m:
-            {
-                var bytes = Allocate(RegisteredHeader, m.Weights);
-                var s = bytes.AsSpan();
-                BinaryPrimitives.WriteInt32LittleEndian(s, m.WorkerId);
-                BinaryPrimitives.WriteInt64LittleEndian(s[4..], m.Version);
-                WriteFloats(s[12..], m.Weights);
-                return bytes;
-            }
+            case PushGradient or WeightsPublished or WorkerRegistered:
+                return ChannelFrameCodec.ToBytes(Frame((ITrainerMessage)obj));
             case TensorPart m:
             {
                 byte[] head = m.Head is null ? [] : ToBinary(m.Head);
@@ -127,18 +97,8 @@ public sealed class TensorMessageSerializer : SerializerWithStringManifest
         ReadOnlySpan<byte> s = bytes;
         switch (manifest)
         {
-            case PushGradientManifest:
-                Require(s, PushHeader, manifest);
-                return TensorHeaders.ReadPush(s, ReadFloats(s[TensorHeaders.Push..], manifest));
-            case WeightsPublishedManifest:
-                Require(s, PublishedHeader, manifest);
-                return TensorHeaders.ReadPublished(s, ReadFloats(s[TensorHeaders.Published..], manifest));
-            case WorkerRegisteredManifest:
-                Require(s, RegisteredHeader, manifest);
-                return new WorkerRegistered(
-                    WorkerId: BinaryPrimitives.ReadInt32LittleEndian(s),
-                    Version: BinaryPrimitives.ReadInt64LittleEndian(s[4..]),
-                    Weights: ReadFloats(s[12..], manifest));
+            case PushGradientManifest or WeightsPublishedManifest or WorkerRegisteredManifest:
+                return FromFrame(bytes, manifest);
             case TensorPartManifest:
             {
                 Require(s, PartHeader, manifest);
@@ -168,12 +128,23 @@ public sealed class TensorMessageSerializer : SerializerWithStringManifest
         }
     }
 
-    private static byte[] Allocate(int header, float[] data)
+    /// <summary>The channel frame that is the message's wire format.</summary>
+    private static MessageFrame Frame(ITrainerMessage m) => new(m is PushGradient p ? new SlotPush(0, p) : m);
+
+    private static ITrainerMessage FromFrame(byte[] bytes, string manifest)
     {
-        ArgumentNullException.ThrowIfNull(data);
-        long size = header + (long)data.Length * sizeof(float);
-        if (size > Array.MaxLength) throw new ArgumentException($"{data.Length} floats do not fit in one message", nameof(data));
-        return new byte[size];
+        ChannelFrame? frame;
+        try { frame = new ChannelFrameReader(new MemoryStream(bytes, writable: false), int.MaxValue).Read(); }
+        catch (ChannelProtocolException e) { throw new SerializationException($"{manifest}: {e.Message}", e); }
+        catch (EndOfStreamException e) { throw new SerializationException($"{manifest}: the message ends inside its frame ({bytes.Length} bytes)", e); }
+        ITrainerMessage? message = frame switch
+        {
+            MessageFrame { Message: SlotPush p } when manifest == PushGradientManifest => p.Push,
+            MessageFrame { Message: WeightsPublished w } when manifest == WeightsPublishedManifest => w,
+            MessageFrame { Message: WorkerRegistered r } when manifest == WorkerRegisteredManifest => r,
+            _ => null,
+        };
+        return message ?? throw new SerializationException($"{manifest}: the bytes are a {frame?.GetType().Name ?? "empty stream"}, not this message's frame");
     }
 
     /// <summary>Writes i32 N then the N floats' bytes, little-endian.</summary>

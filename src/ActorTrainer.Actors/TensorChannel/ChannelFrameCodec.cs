@@ -1,140 +1,303 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text;
+using ActorTrainer.Actors.Cluster;
 using ActorTrainer.Actors.ParameterServer;
-using ActorTrainer.Actors.Serialization;
+using ActorTrainer.Actors.Worker;
 
 namespace ActorTrainer.Actors.TensorChannel;
 
 /// <summary>
-/// Tensor channel frames on a byte stream. Every frame: u32 L (bytes after this field), u8 kind,
-/// body (L − 1 bytes). All little-endian; strings are u16 byte count + UTF-8; floats are N×4 bytes
-/// of IEEE-754 binary32, written straight from the tensor and read straight into the new array
-/// (bit-exact: NaN payloads and signed zeros survive).
+/// The one wire format of every message a cluster run sends between nodes (the tensor channel uses it
+/// on its socket; nothing else crosses). Every frame:
 /// <code>
-///   1 Hello   "ATC1" magic, string Node
-///   2 Welcome (empty)
-///   3 Push    string Worker, i32 WorkerId, i64 BaseVersion, i64 ChunkId, f32 Loss, f64 GradNorm,
-///             u8 Clipped, i32 Tokens, i32 N, N floats
-///   4 Weights i64 Version, i64 UpdateNumber, i32 N, N floats
-///   5 Close   string Reason
-///   6 Applied i32 WorkerId, i64 ChunkId, i64 BaseVersion, i64 Version, i64 Staleness
+///   u32 L (bytes after this field), u8 kind, u16 F, F bytes of fields, then the kind's tensors, each
+///   i32 N and N floats;  L = 1 + 2 + F + Σ (4 + 4·N)
+/// </code>
+/// All little-endian; strings are u16 byte count + UTF-8 (at most <see cref="MaxStringBytes"/>);
+/// floats are IEEE-754 binary32 written straight from the tensor and read straight into the new array
+/// (bit-exact: NaN payloads and signed zeros survive). Fields of each kind (→ tensors):
+/// <code>
+///    1 Hello                "ATC2" magic, i64 Epoch, string Node
+///    2 Welcome              —
+///    3 Close                string Reason
+///    4 RegisterSlotWorker   i32 Slot, i64 Assignment
+///    5 SlotPush             i64 Assignment, i32 WorkerId, i64 BaseVersion, i64 ChunkId, f32 Loss, f64 GradNorm,
+///                           u8 Clipped, i32 Tokens                               → gradient, hidden (N = 0: none)
+///    6 SlotSkipped          i64 Assignment, i32 WorkerId, i64 BaseVersion, i64 ChunkId, f32 Loss, f64 GradNorm
+///    7 SlotAssigned         i32 Slot, i64 Assignment, i32 FirstStream, i32 StreamCount, i64 NextChunk → hidden
+///    8 SlotRevoked          i32 Slot, i64 Assignment, string Reason
+///    9 WorkerRegistered     i32 WorkerId, i64 Version                            → W
+///   10 RegistrationRejected i32 WorkerId, string Reason
+///   11 WeightsPublished     i64 Version, i64 UpdateNumber                        → W
+///   12 GradientApplied      i32 WorkerId, i64 ChunkId, i64 BaseVersion, i64 Version, i64 Staleness
+///   13 GradientRejected     i32 WorkerId, i64 ChunkId, i64 BaseVersion, u8 Reason, i64 CurrentVersion, string Detail
+///   14 RunFinished          u8 Reason, i64 Updates, string Detail
 /// </code>
 /// </summary>
 public static class ChannelFrameCodec
 {
-    public const byte HelloKind = 1, WelcomeKind = 2, PushKind = 3, WeightsKind = 4, CloseKind = 5, AppliedKind = 6;
+    public const byte HelloKind = 1, WelcomeKind = 2, CloseKind = 3, RegisterKind = 4, PushKind = 5, SkippedKind = 6,
+        AssignedKind = 7, RevokedKind = 8, RegisteredKind = 9, RegistrationRejectedKind = 10, WeightsKind = 11,
+        AppliedKind = 12, RejectedKind = 13, FinishedKind = 14;
 
-    /// <summary>First bytes of a Hello: a peer that is not a tensor channel is refused at once.</summary>
-    public const uint Magic = 0x31435441; // "ATC1" little-endian
+    /// <summary>First bytes of a Hello: a peer that is not a tensor channel (or an older one) is refused at once.</summary>
+    public const uint Magic = 0x32435441; // "ATC2" little-endian
 
-    /// <summary>Longest string a frame may carry (node address, worker name, reason), in UTF-8 bytes.</summary>
+    /// <summary>Longest string a frame may carry (node address, reason), in UTF-8 bytes.</summary>
     public const int MaxStringBytes = 4096;
 
-    private const int PushFixed = TensorHeaders.Push + 4;        // after the worker name, up to and with N
-    private const int WeightsFixed = TensorHeaders.Published + 4; // up to and with N
-    public const int AppliedLength = 4 + 8 + 8 + 8 + 8;
+    /// <summary>Longest fields part of any frame: one string and at most 64 bytes of numbers.</summary>
+    public const int MaxFieldsLength = 2 + MaxStringBytes + 64;
 
-    /// <summary>Longest header of any frame: a scratch buffer of this size fits every <see cref="WriteHeader"/>.</summary>
-    public const int MaxHeaderLength = 4 + 1 + 4 + 2 + MaxStringBytes + PushFixed;
+    /// <summary>Bytes before a frame's fields: L, kind, F.</summary>
+    public const int PrefixLength = 4 + 1 + 2;
 
-    /// <summary>Bytes of the frame before its floats (length field included): what the writer sends in its first write.</summary>
-    public static int HeaderLength(ChannelFrame frame) => 4 + 1 + frame switch
+    /// <summary>Longest header (everything before the tensors): a scratch buffer of this size fits every <see cref="WriteHeader"/>.</summary>
+    public const int MaxHeaderLength = PrefixLength + MaxFieldsLength;
+
+    /// <summary>The frame's tensors, in wire order (none for most kinds; a missing push h is empty).</summary>
+    public static float[][] Tensors(ChannelFrame frame) => frame switch
     {
-        HelloFrame f => 4 + StringLength(f.Node),
-        WelcomeFrame => 0,
-        PushFrame f => StringLength(f.Worker) + PushFixed,
-        WeightsFrame => WeightsFixed,
-        CloseFrame f => StringLength(f.Reason),
-        AppliedFrame => AppliedLength,
-        _ => throw new ArgumentException($"unknown frame {frame.GetType().Name}", nameof(frame)),
-    };
-
-    /// <summary>The frame's tensor (empty when it has none).</summary>
-    public static ReadOnlySpan<float> Floats(ChannelFrame frame) => frame switch
-    {
-        PushFrame f => f.Push.Gradient,
-        WeightsFrame f => f.Weights.Weights,
+        MessageFrame { Message: SlotPush m } => [m.Push.Gradient, m.Push.Hidden ?? []],
+        MessageFrame { Message: SlotAssigned m } => [m.Hidden],
+        MessageFrame { Message: WorkerRegistered m } => [m.Weights],
+        MessageFrame { Message: WeightsPublished m } => [m.Weights],
         _ => [],
     };
 
-    /// <summary>Writes the frame's header (everything but the floats) into <paramref name="destination"/>,
-    /// which must hold <see cref="HeaderLength"/> bytes; returns that length.</summary>
-    public static int WriteHeader(ChannelFrame frame, Span<byte> destination)
+    /// <summary>Bytes of the whole frame on the wire, length field included, without encoding it.</summary>
+    public static long Length(ChannelFrame frame)
     {
-        int header = HeaderLength(frame);
-        long total = header + 4L * Floats(frame).Length;
-        if (total - 4 > uint.MaxValue) throw new ArgumentException($"a frame of {total} bytes is too long", nameof(frame));
-        var s = destination[..header];
-        BinaryPrimitives.WriteUInt32LittleEndian(s, (uint)(total - 4));
-        int at = 5;
-        switch (frame)
-        {
-            case HelloFrame f:
-                s[4] = HelloKind;
-                BinaryPrimitives.WriteUInt32LittleEndian(s[at..], Magic);
-                WriteString(s[(at + 4)..], f.Node);
-                break;
-            case WelcomeFrame:
-                s[4] = WelcomeKind;
-                break;
-            case PushFrame f:
-                s[4] = PushKind;
-                at += WriteString(s[at..], f.Worker);
-                TensorHeaders.WritePush(s[at..], f.Push);
-                BinaryPrimitives.WriteInt32LittleEndian(s[(at + TensorHeaders.Push)..], f.Push.Gradient.Length);
-                break;
-            case WeightsFrame f:
-                s[4] = WeightsKind;
-                TensorHeaders.WritePublished(s[at..], f.Weights);
-                BinaryPrimitives.WriteInt32LittleEndian(s[(at + TensorHeaders.Published)..], f.Weights.Weights.Length);
-                break;
-            case CloseFrame f:
-                s[4] = CloseKind;
-                WriteString(s[at..], f.Reason);
-                break;
-            case AppliedFrame f:
-                s[4] = AppliedKind;
-                var a = f.Applied;
-                BinaryPrimitives.WriteInt32LittleEndian(s[at..], a.WorkerId);
-                BinaryPrimitives.WriteInt64LittleEndian(s[(at + 4)..], a.ChunkId);
-                BinaryPrimitives.WriteInt64LittleEndian(s[(at + 12)..], a.BaseVersion);
-                BinaryPrimitives.WriteInt64LittleEndian(s[(at + 20)..], a.Version);
-                BinaryPrimitives.WriteInt64LittleEndian(s[(at + 28)..], a.Staleness);
-                break;
-        }
-        return header;
+        long length = PrefixLength + FieldsLength(frame);
+        foreach (var t in Tensors(frame)) length += 4 + 4L * t.Length;
+        return length;
     }
 
-    /// <summary>Writes a whole frame: the header, then the floats as they are in memory (no copy on
-    /// little-endian hosts). <paramref name="scratch"/> must hold the header.</summary>
+    /// <summary>
+    /// Bytes a tensor-carrying message takes on the channel (its whole frame; a bare
+    /// <see cref="PushGradient"/> counts as the <see cref="SlotPush"/> a node sends); null for messages
+    /// without a tensor, so an in-process run can count what its tensors would cost between nodes.
+    /// </summary>
+    public static long? TensorBytes(object message) => message switch
+    {
+        PushGradient m => Length(new MessageFrame(new SlotPush(0, m))),
+        SlotPush or WeightsPublished or WorkerRegistered or SlotAssigned => Length(new MessageFrame((ITrainerMessage)message)),
+        _ => null,
+    };
+
+    /// <summary>Writes the frame's header (length, kind, fields; everything but the tensors) into
+    /// <paramref name="destination"/>, which must hold <see cref="MaxHeaderLength"/> bytes; returns its length.</summary>
+    public static int WriteHeader(ChannelFrame frame, Span<byte> destination)
+    {
+        long total = Length(frame);
+        if (total - 4 > uint.MaxValue) throw new ArgumentException($"a frame of {total} bytes is too long", nameof(frame));
+        var w = new FieldWriter(destination[PrefixLength..]);
+        byte kind = WriteFields(frame, ref w);
+        BinaryPrimitives.WriteUInt32LittleEndian(destination, (uint)(total - 4));
+        destination[4] = kind;
+        BinaryPrimitives.WriteUInt16LittleEndian(destination[5..], (ushort)w.Position);
+        return PrefixLength + w.Position;
+    }
+
+    /// <summary>Writes a whole frame: the header, then each tensor's count and floats as they are in
+    /// memory (no copy on little-endian hosts). <paramref name="scratch"/> must hold <see cref="MaxHeaderLength"/> bytes.</summary>
     public static void Write(Stream stream, ChannelFrame frame, byte[] scratch)
     {
         int header = WriteHeader(frame, scratch);
         stream.Write(scratch, 0, header);
-        var floats = Floats(frame);
-        if (floats.IsEmpty) return;
-        if (BitConverter.IsLittleEndian) { stream.Write(MemoryMarshal.AsBytes(floats)); return; }
-        var swapped = MemoryMarshal.Cast<float, int>(floats).ToArray(); // big-endian host: a swapped copy
-        BinaryPrimitives.ReverseEndianness(swapped, swapped);
-        stream.Write(MemoryMarshal.AsBytes(swapped.AsSpan()));
+        Span<byte> count = stackalloc byte[4];
+        foreach (var tensor in Tensors(frame))
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(count, tensor.Length);
+            stream.Write(count);
+            if (tensor.Length == 0) continue;
+            if (BitConverter.IsLittleEndian) { stream.Write(MemoryMarshal.AsBytes(tensor.AsSpan())); continue; }
+            var swapped = MemoryMarshal.Cast<float, int>(tensor.AsSpan()).ToArray(); // big-endian host: a swapped copy
+            BinaryPrimitives.ReverseEndianness(swapped, swapped);
+            stream.Write(MemoryMarshal.AsBytes(swapped.AsSpan()));
+        }
     }
 
-    /// <summary>Strings are cut to <see cref="MaxStringBytes"/> (reasons can be long exception messages).</summary>
-    private static byte[] Utf8(string s)
+    /// <summary>The frame as one byte array (what <see cref="Write"/> puts on a stream).</summary>
+    public static byte[] ToBytes(ChannelFrame frame)
+    {
+        var stream = new MemoryStream(checked((int)Length(frame)));
+        Write(stream, frame, new byte[MaxHeaderLength]);
+        return stream.ToArray();
+    }
+
+    private static int FieldsLength(ChannelFrame frame)
+    {
+        Span<byte> scratch = stackalloc byte[MaxFieldsLength];
+        var w = new FieldWriter(scratch);
+        WriteFields(frame, ref w);
+        return w.Position;
+    }
+
+    private static byte WriteFields(ChannelFrame frame, ref FieldWriter w)
+    {
+        switch (frame)
+        {
+            case HelloFrame f: w.U32(Magic); w.I64(f.Epoch); w.String(f.Node); return HelloKind;
+            case WelcomeFrame: return WelcomeKind;
+            case CloseFrame f: w.String(f.Reason); return CloseKind;
+            case MessageFrame { Message: var message }:
+                switch (message)
+                {
+                    case RegisterSlotWorker m: w.I32(m.Slot); w.I64(m.Assignment); return RegisterKind;
+                    case SlotPush { Push: var p } m:
+                        w.I64(m.Assignment); w.I32(p.WorkerId); w.I64(p.BaseVersion); w.I64(p.ChunkId);
+                        w.F32(p.Loss); w.F64(p.GradNorm); w.U8(p.Clipped ? (byte)1 : (byte)0); w.I32(p.Tokens);
+                        return PushKind;
+                    case SlotSkipped { Skipped: var k } m:
+                        w.I64(m.Assignment); w.I32(k.WorkerId); w.I64(k.BaseVersion); w.I64(k.ChunkId); w.F32(k.Loss); w.F64(k.GradNorm);
+                        return SkippedKind;
+                    case SlotAssigned m: w.I32(m.Slot); w.I64(m.Assignment); w.I32(m.FirstStream); w.I32(m.StreamCount); w.I64(m.NextChunk); return AssignedKind;
+                    case SlotRevoked m: w.I32(m.Slot); w.I64(m.Assignment); w.String(m.Reason); return RevokedKind;
+                    case WorkerRegistered m: w.I32(m.WorkerId); w.I64(m.Version); return RegisteredKind;
+                    case RegistrationRejected m: w.I32(m.WorkerId); w.String(m.Reason); return RegistrationRejectedKind;
+                    case WeightsPublished m: w.I64(m.Version); w.I64(m.UpdateNumber); return WeightsKind;
+                    case GradientApplied m: w.I32(m.WorkerId); w.I64(m.ChunkId); w.I64(m.BaseVersion); w.I64(m.Version); w.I64(m.Staleness); return AppliedKind;
+                    case GradientRejected m:
+                        w.I32(m.WorkerId); w.I64(m.ChunkId); w.I64(m.BaseVersion); w.U8((byte)m.Reason); w.I64(m.CurrentVersion); w.String(m.Detail);
+                        return RejectedKind;
+                    case RunFinished m: w.U8((byte)m.Reason); w.I64(m.Updates); w.String(m.Detail); return FinishedKind;
+                }
+                throw new ArgumentException($"the tensor channel does not carry {message.GetType().Name}", nameof(frame));
+            default:
+                throw new ArgumentException($"unknown frame {frame.GetType().Name}", nameof(frame));
+        }
+    }
+
+    /// <summary>Builds the frame of <paramref name="kind"/> from its fields and tensors (read by <see cref="ChannelFrameReader"/>).</summary>
+    internal static ChannelFrame ReadFields(byte kind, ref FieldReader r, Func<float[]> tensor)
+    {
+        switch (kind)
+        {
+            case HelloKind:
+                if (r.Remaining < 4 || r.U32() != Magic)
+                    throw new ChannelProtocolException("Hello without the tensor channel's magic: the peer is not an actortrainer tensor channel of this version");
+                long epoch = r.I64();
+                return new HelloFrame(r.String(), epoch);
+            case WelcomeKind: return new WelcomeFrame();
+            case CloseKind: return new CloseFrame(r.String());
+            case RegisterKind: return Message(new RegisterSlotWorker(r.I32(), r.I64()));
+            case PushKind:
+            {
+                long assignment = r.I64();
+                int worker = r.I32(); long baseVersion = r.I64(), chunk = r.I64();
+                float loss = r.F32(); double norm = r.F64(); bool clipped = r.U8() != 0; int tokens = r.I32();
+                var gradient = tensor();
+                var hidden = tensor();
+                return Message(new SlotPush(assignment, new PushGradient(worker, baseVersion, chunk, gradient, loss, norm, clipped, tokens)
+                    { Hidden = hidden.Length == 0 ? null : hidden }));
+            }
+            case SkippedKind:
+            {
+                long assignment = r.I64();
+                return Message(new SlotSkipped(assignment, new NonFiniteGradientSkipped(r.I32(), r.I64(), r.I64(), r.F32(), r.F64())));
+            }
+            case AssignedKind:
+            {
+                int slot = r.I32(); long assignment = r.I64(); int first = r.I32(), count = r.I32(); long next = r.I64();
+                return Message(new SlotAssigned(slot, assignment, first, count, next, tensor()));
+            }
+            case RevokedKind: return Message(new SlotRevoked(r.I32(), r.I64(), r.String()));
+            case RegisteredKind:
+            {
+                int worker = r.I32(); long version = r.I64();
+                return Message(new WorkerRegistered(worker, version, tensor()));
+            }
+            case RegistrationRejectedKind: return Message(new RegistrationRejected(r.I32(), r.String()));
+            case WeightsKind:
+            {
+                long version = r.I64(), update = r.I64();
+                return Message(new WeightsPublished(version, update, tensor()));
+            }
+            case AppliedKind: return Message(new GradientApplied(r.I32(), r.I64(), r.I64(), r.I64(), r.I64()));
+            case RejectedKind:
+            {
+                int worker = r.I32(); long chunk = r.I64(), baseVersion = r.I64();
+                var reason = r.Enum<RejectionReason>("rejection reason");
+                long current = r.I64();
+                return Message(new GradientRejected(worker, chunk, baseVersion, reason, r.String(), current));
+            }
+            case FinishedKind:
+            {
+                var reason = r.Enum<CompletionReason>("completion reason");
+                long updates = r.I64();
+                return Message(new RunFinished(reason, r.String(), updates));
+            }
+            default:
+                throw new ChannelProtocolException($"unknown frame kind {kind}");
+        }
+    }
+
+    private static MessageFrame Message(ITrainerMessage m) => new(m);
+
+    /// <summary>UTF-8 of <paramref name="s"/>, cut to <see cref="MaxStringBytes"/> (reasons can be long exception messages).</summary>
+    internal static byte[] Utf8(string s)
     {
         var bytes = Encoding.UTF8.GetBytes(s);
         return bytes.Length <= MaxStringBytes ? bytes : bytes[..MaxStringBytes];
     }
 
-    private static int StringLength(string s) => 2 + Math.Min(Encoding.UTF8.GetByteCount(s), MaxStringBytes);
-
-    private static int WriteString(Span<byte> destination, string s)
+    /// <summary>Little-endian fields into a span.</summary>
+    internal ref struct FieldWriter(Span<byte> destination)
     {
-        var bytes = Utf8(s);
-        BinaryPrimitives.WriteUInt16LittleEndian(destination, (ushort)bytes.Length);
-        bytes.CopyTo(destination[2..]);
-        return 2 + bytes.Length;
+        private readonly Span<byte> _s = destination;
+        public int Position { get; private set; }
+        public void U8(byte v) { _s[Position] = v; Position += 1; }
+        public void I32(int v) { BinaryPrimitives.WriteInt32LittleEndian(_s[Position..], v); Position += 4; }
+        public void U32(uint v) { BinaryPrimitives.WriteUInt32LittleEndian(_s[Position..], v); Position += 4; }
+        public void I64(long v) { BinaryPrimitives.WriteInt64LittleEndian(_s[Position..], v); Position += 8; }
+        public void F32(float v) { BinaryPrimitives.WriteSingleLittleEndian(_s[Position..], v); Position += 4; }
+        public void F64(double v) { BinaryPrimitives.WriteDoubleLittleEndian(_s[Position..], v); Position += 8; }
+        public void String(string v)
+        {
+            var bytes = Utf8(v);
+            BinaryPrimitives.WriteUInt16LittleEndian(_s[Position..], (ushort)bytes.Length);
+            bytes.CopyTo(_s[(Position + 2)..]);
+            Position += 2 + bytes.Length;
+        }
+    }
+
+    /// <summary>Little-endian fields from a span; reading past its end is a protocol error, not an exception of the runtime's.</summary>
+    internal ref struct FieldReader(ReadOnlySpan<byte> source, string kind)
+    {
+        private readonly ReadOnlySpan<byte> _s = source;
+        private int _at;
+        public readonly int Remaining => _s.Length - _at;
+        private ReadOnlySpan<byte> Take(int n)
+        {
+            if (n > Remaining) throw new ChannelProtocolException($"{kind}: fields end after {_s.Length} bytes, in the middle of a field");
+            var s = _s.Slice(_at, n);
+            _at += n;
+            return s;
+        }
+        public byte U8() => Take(1)[0];
+        public int I32() => BinaryPrimitives.ReadInt32LittleEndian(Take(4));
+        public uint U32() => BinaryPrimitives.ReadUInt32LittleEndian(Take(4));
+        public long I64() => BinaryPrimitives.ReadInt64LittleEndian(Take(8));
+        public float F32() => BinaryPrimitives.ReadSingleLittleEndian(Take(4));
+        public double F64() => BinaryPrimitives.ReadDoubleLittleEndian(Take(8));
+        public string String()
+        {
+            int n = BinaryPrimitives.ReadUInt16LittleEndian(Take(2));
+            if (n > MaxStringBytes) throw new ChannelProtocolException($"{kind}: a string of {n} bytes is longer than {MaxStringBytes}");
+            return Encoding.UTF8.GetString(Take(n));
+        }
+        public T Enum<T>(string what) where T : struct, Enum
+        {
+            byte b = U8();
+            var value = (T)(object)(int)b;
+            return System.Enum.IsDefined(value) ? value : throw new ChannelProtocolException($"{kind}: unknown {what} {b}");
+        }
+        public readonly void RequireConsumed()
+        {
+            if (Remaining != 0) throw new ChannelProtocolException($"{kind}: {Remaining} bytes left after the fields");
+        }
     }
 }
 
@@ -146,10 +309,10 @@ public sealed class ChannelFrameReader
 {
     private readonly Stream _stream;
     private readonly int _maxFloats;
-    private readonly byte[] _buffer = new byte[4 + 1 + 2 + ChannelFrameCodec.MaxStringBytes + 64];
+    private readonly byte[] _buffer = new byte[ChannelFrameCodec.MaxFieldsLength];
 
-    /// <param name="maxFloats">Largest tensor a frame may carry (the model's parameter count): a length
-    /// beyond it is corrupt, and never becomes an allocation.</param>
+    /// <param name="maxFloats">Largest tensor a frame may carry (the larger of the model's parameter count
+    /// and a slot's B×H): a count beyond it is corrupt, and never becomes an allocation.</param>
     public ChannelFrameReader(Stream stream, int maxFloats)
     {
         ArgumentNullException.ThrowIfNull(stream);
@@ -163,118 +326,45 @@ public sealed class ChannelFrameReader
     /// <exception cref="ChannelProtocolException">The bytes are not a valid frame.</exception>
     public ChannelFrame? Read()
     {
-        var head = _buffer.AsSpan(0, 5);
-        int first = _stream.Read(head);
+        var prefix = _buffer.AsSpan(0, ChannelFrameCodec.PrefixLength);
+        int first = _stream.Read(prefix);
         if (first == 0) return null;
-        _stream.ReadExactly(head[first..]);
-        uint length = BinaryPrimitives.ReadUInt32LittleEndian(head);
-        byte kind = head[4];
-        if (length == 0) throw new ChannelProtocolException("frame length 0: a frame has at least its kind byte");
-        long body = length - 1L;
-        switch (kind)
-        {
-            case ChannelFrameCodec.HelloKind:
-            {
-                var s = ReadSmallBody(body, "Hello");
-                if (s.Length < 4 || BinaryPrimitives.ReadUInt32LittleEndian(s) != ChannelFrameCodec.Magic)
-                    throw new ChannelProtocolException("Hello without the tensor channel's magic: the peer is not an actortrainer tensor channel");
-                string node = ReadString(s[4..], out int used, "Hello");
-                RequireConsumed(s, 4 + used, "Hello");
-                return new HelloFrame(node);
-            }
-            case ChannelFrameCodec.WelcomeKind:
-                RequireConsumed(ReadSmallBody(body, "Welcome"), 0, "Welcome");
-                return new WelcomeFrame();
-            case ChannelFrameCodec.CloseKind:
-            {
-                var s = ReadSmallBody(body, "Close");
-                string reason = ReadString(s, out int used, "Close");
-                RequireConsumed(s, used, "Close");
-                return new CloseFrame(reason);
-            }
-            case ChannelFrameCodec.AppliedKind:
-            {
-                var s = ReadSmallBody(body, "Applied");
-                if (s.Length != ChannelFrameCodec.AppliedLength) throw Corrupt("Applied", body);
-                return new AppliedFrame(new GradientApplied(
-                    WorkerId: BinaryPrimitives.ReadInt32LittleEndian(s),
-                    ChunkId: BinaryPrimitives.ReadInt64LittleEndian(s[4..]),
-                    BaseVersion: BinaryPrimitives.ReadInt64LittleEndian(s[12..]),
-                    Version: BinaryPrimitives.ReadInt64LittleEndian(s[20..]),
-                    Staleness: BinaryPrimitives.ReadInt64LittleEndian(s[28..])));
-            }
-            case ChannelFrameCodec.WeightsKind:
-            {
-                const int fixedPart = TensorHeaders.Published + 4;
-                var s = ReadExactly(fixedPart, body, "Weights");
-                var floats = ReadFloats(BinaryPrimitives.ReadInt32LittleEndian(s[TensorHeaders.Published..]), body - fixedPart, "Weights");
-                return new WeightsFrame(TensorHeaders.ReadPublished(s, floats));
-            }
-            case ChannelFrameCodec.PushKind:
-            {
-                if (body < 2) throw Corrupt("Push", body);
-                var n = ReadExactly(2, body, "Push");
-                int nameBytes = BinaryPrimitives.ReadUInt16LittleEndian(n);
-                if (nameBytes > ChannelFrameCodec.MaxStringBytes) throw new ChannelProtocolException($"Push: worker name of {nameBytes} bytes is longer than {ChannelFrameCodec.MaxStringBytes}");
-                const int fixedPart = TensorHeaders.Push + 4;
-                var s = ReadExactly(nameBytes + fixedPart, body - 2, "Push");
-                string worker = Encoding.UTF8.GetString(s[..nameBytes]);
-                var f = s[nameBytes..];
-                int count = BinaryPrimitives.ReadInt32LittleEndian(f[TensorHeaders.Push..]);
-                var gradient = ReadFloats(count, body - 2 - nameBytes - fixedPart, "Push");
-                return new PushFrame(worker, TensorHeaders.ReadPush(f, gradient));
-            }
-            default:
-                throw new ChannelProtocolException($"unknown frame kind {kind} (frame length {length})");
-        }
+        _stream.ReadExactly(prefix[first..]);
+        uint length = BinaryPrimitives.ReadUInt32LittleEndian(prefix);
+        byte kind = prefix[4];
+        int fields = BinaryPrimitives.ReadUInt16LittleEndian(prefix[5..]);
+        if (length < 3) throw new ChannelProtocolException($"frame length {length}: a frame has at least its kind and fields length");
+        if (fields > ChannelFrameCodec.MaxFieldsLength || 3L + fields > length)
+            throw new ChannelProtocolException($"frame of kind {kind}: {fields} bytes of fields do not fit a frame of {length} bytes (at most {ChannelFrameCodec.MaxFieldsLength})");
+        long remaining = length - 3L - fields;
+        var f = _buffer.AsSpan(0, fields);
+        _stream.ReadExactly(f);
+        var reader = new ChannelFrameCodec.FieldReader(f, $"frame kind {kind}");
+        string what = $"frame kind {kind}";
+        var frame = ChannelFrameCodec.ReadFields(kind, ref reader, () => ReadTensor(ref remaining, what));
+        reader.RequireConsumed();
+        if (remaining != 0) throw new ChannelProtocolException($"{what}: {remaining} bytes left after its tensors");
+        return frame;
     }
 
-    /// <summary>Reads a body that has no floats; it must fit the buffer.</summary>
-    private Span<byte> ReadSmallBody(long body, string what)
+    /// <summary>Reads i32 N and N floats, which must fit in the <paramref name="remaining"/> bytes of the frame.</summary>
+    private float[] ReadTensor(ref long remaining, string what)
     {
-        if (body > _buffer.Length) throw Corrupt(what, body);
-        var s = _buffer.AsSpan(0, (int)body);
-        _stream.ReadExactly(s);
-        return s;
-    }
-
-    /// <summary>Reads the next <paramref name="count"/> bytes of a body of which <paramref name="remaining"/> are left.</summary>
-    private Span<byte> ReadExactly(int count, long remaining, string what)
-    {
-        if (count > remaining || count > _buffer.Length) throw Corrupt(what, remaining);
-        var s = _buffer.AsSpan(0, count);
-        _stream.ReadExactly(s);
-        return s;
-    }
-
-    /// <summary>Reads N floats, which must be exactly the <paramref name="remaining"/> bytes of the frame.</summary>
-    private float[] ReadFloats(int count, long remaining, string what)
-    {
+        if (remaining < 4) throw new ChannelProtocolException($"{what}: the frame ends where a tensor's count should be");
+        Span<byte> c = stackalloc byte[4];
+        _stream.ReadExactly(c);
+        remaining -= 4;
+        int count = BinaryPrimitives.ReadInt32LittleEndian(c);
         if (count < 0 || count > _maxFloats)
-            throw new ChannelProtocolException($"{what}: {count} floats, but this channel carries at most {_maxFloats} (the model's parameter count)");
-        if (4L * count != remaining)
-            throw new ChannelProtocolException($"{what}: header says {count} floats ({4L * count} bytes) but the frame has {remaining} bytes left");
+            throw new ChannelProtocolException($"{what}: {count} floats, but this channel carries at most {_maxFloats}");
+        if (4L * count > remaining)
+            throw new ChannelProtocolException($"{what}: a tensor of {count} floats ({4L * count} bytes) but the frame has {remaining} bytes left");
+        remaining -= 4L * count;
+        if (count == 0) return [];
         var data = GC.AllocateUninitializedArray<float>(count); // every byte is overwritten just below: no zeroing pass
         _stream.ReadExactly(MemoryMarshal.AsBytes(data.AsSpan()));
         if (!BitConverter.IsLittleEndian)
             BinaryPrimitives.ReverseEndianness(MemoryMarshal.Cast<float, int>(data.AsSpan()), MemoryMarshal.Cast<float, int>(data.AsSpan()));
         return data;
     }
-
-    private static string ReadString(ReadOnlySpan<byte> s, out int used, string what)
-    {
-        if (s.Length < 2) throw new ChannelProtocolException($"{what}: string length missing");
-        int n = BinaryPrimitives.ReadUInt16LittleEndian(s);
-        if (n > s.Length - 2) throw new ChannelProtocolException($"{what}: string of {n} bytes does not fit in the frame's {s.Length - 2}");
-        used = 2 + n;
-        return Encoding.UTF8.GetString(s.Slice(2, n));
-    }
-
-    private static void RequireConsumed(ReadOnlySpan<byte> s, int used, string what)
-    {
-        if (used != s.Length) throw new ChannelProtocolException($"{what}: {s.Length - used} stray bytes after the frame's content");
-    }
-
-    private ChannelProtocolException Corrupt(string what, long body) => new(
-        $"{what}: a body of {body} bytes is impossible (corrupt frame length; largest tensor {_maxFloats} floats)");
 }

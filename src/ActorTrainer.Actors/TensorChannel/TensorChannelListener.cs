@@ -9,8 +9,9 @@ namespace ActorTrainer.Actors.TensorChannel;
 /// The ps node's end of the tensor channel: a listening socket, bound when the node starts (so a
 /// port in use is a clear error before anything runs), and an accept thread once the parameter
 /// server is up. Each accepted connection must say Hello (its node's cluster address) first; the
-/// server then gets <see cref="TensorChannelOpened"/>, every gradient push as
-/// <see cref="TensorChannelPushed"/>, and <see cref="TensorChannelEnded"/> when it ends. Weights
+/// server then gets <see cref="TensorChannelOpened"/>, every message after it as
+/// <see cref="TensorChannelReceived"/> (in its mailbox, in the connection's order), and
+/// <see cref="TensorChannelEnded"/> when it ends. Weights
 /// sent to a node are coalesced (only the newest waits in its queue), so a slow node never piles
 /// up tensors on the ps.
 /// </summary>
@@ -58,7 +59,7 @@ public sealed class TensorChannelListener : IDisposable
     }
 
     /// <summary>Accepts connections from now on, reporting to <paramref name="server"/>; once only.</summary>
-    /// <param name="maxFloats">The model's parameter count: the largest tensor a frame may carry.</param>
+    /// <param name="maxFloats">The largest tensor a frame may carry (the model's parameter count, or a slot's B×H if larger).</param>
     /// <param name="coalesceWeights">Only the newest queued weights frame is kept per connection (off
     /// only for a benchmark that counts every reply).</param>
     public void Start(IActorRef server, int maxFloats, bool coalesceWeights = true)
@@ -106,10 +107,10 @@ public sealed class TensorChannelListener : IDisposable
                 {
                     case HelloFrame hello when !greeted:
                         greeted = true;
-                        server.Tell(new TensorChannelOpened(hello.Node, c));
+                        server.Tell(new TensorChannelOpened(hello.Node, c, hello.Epoch));
                         break;
-                    case PushFrame push when greeted:
-                        server.Tell(new TensorChannelPushed(c, push.Worker, push.Push));
+                    case MessageFrame m when greeted:
+                        server.Tell(new TensorChannelReceived(c, m.Message));
                         break;
                     default:
                         throw new ChannelProtocolException($"unexpected {frame.GetType().Name} from a worker node" + (greeted ? "" : " before its Hello"));

@@ -105,7 +105,7 @@ public sealed class TensorConnection : IDisposable
         lock (_gate)
         {
             if (_closing) return false;
-            if (_coalesceWeights && frame is WeightsFrame) _queue.RemoveAll(f => f is WeightsFrame);
+            if (_coalesceWeights && IsWeights(frame)) _queue.RemoveAll(IsWeights);
             if (_queue.Count < _capacity)
             {
                 _queue.Add(frame);
@@ -229,6 +229,8 @@ public sealed class TensorConnection : IDisposable
         try { _socket.Shutdown(SocketShutdown.Both); } catch (Exception e) when (e is SocketException or ObjectDisposedException) { }
         _socket.Dispose(); // unblocks a reader or writer stuck in the socket
     }
+
+    private static bool IsWeights(ChannelFrame frame) => frame is MessageFrame { Message: ParameterServer.WeightsPublished };
 
     private static void Tune(Socket s)
     {

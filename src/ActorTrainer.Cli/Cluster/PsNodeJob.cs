@@ -32,18 +32,27 @@ public sealed class PsNodeJob
     public async Task<int> RunAsync(NodeSettings node, Config hocon, TrainSettings settings, CancellationToken ct)
     {
         // Everything that can fail on bad input happens before anything is written or started.
-        if (settings.Resume is not null)
-            throw new UsageException("node --role ps cannot --resume yet; resume in one process with `train --resume DIR`, or start a new cluster run with --init DIR/model.safetensors");
+        (settings, var resumedDir, bool resumed) = TrainJob.Prepare(settings);
         if (settings.Shards != 1)
             throw new UsageException($"node --role ps runs one unsharded parameter server; --shards {settings.Shards} is for in-process runs only");
         int slots = settings.EffectiveWorkers;
         var setup = RunSetup.Create(settings, slots);
         var config = ClusterNode.ActorSystemConfig(node, hocon);
-        long frame = ClusterNode.MaximumFrameSize(config);
-        if (ClusterNode.FrameSizeProblem(setup.Spec.Shape.Count, frame) is { } tooLarge) throw new UsageException(tooLarge);
-        var fingerprint = ClusterFingerprint.Of(setup, frame);
-        var w = setup.InitialWeights();
-        var run = TrainingRunSettings.From(settings, setup.Spec);
+        var fingerprint = ClusterFingerprint.Of(setup, ClusterNode.MaximumFrameSize(config));
+        ServerCheckpoint? resume = null;
+        float[] w;
+        if (resumed)
+        {
+            // The checkpoint's W, optimizer state, version, and every slot's next chunk and h.
+            w = setup.ReadCompatible(resumedDir!.Model).W;
+            var state = resumedDir.ReadCheckpointState(setup, slots);
+            if (state.Updates >= settings.Updates)
+                throw new UsageException($"run {resumedDir.Path} already has {state.Updates} updates; pass --updates N with N > {state.Updates} to train further");
+            resume = new ServerCheckpoint(state.Updates, state.Version, w, state.Optimizer,
+                state.Workers.Select(s => s.NextChunk).ToArray(), state.Workers.Select(s => s.Hidden).ToArray(), state.Epoch);
+        }
+        else w = setup.InitialWeights();
+        var run = TrainingRunSettings.From(settings with { Updates = settings.Updates - (int)(resume?.Updates ?? 0) }, setup.Spec);
         var runSettings = new ClusterRunSettings(
             run.ToServerSettings(w.Length, slots, snapshotsForValidation: settings.EvalEvery > 0), fingerprint, slots, settings.Batch, settings.CheckpointEvery);
 
@@ -53,15 +62,26 @@ public sealed class PsNodeJob
         var system = NodeSystem.Start(config, security);
         try
         {
-            var dir = RunDirectory.CreateNew(settings.Out);
-            dir.WriteSettings(settings, slots);
+            RunDirectory dir;
+            if (resumed)
+            {
+                dir = resumedDir!;
+                MetricsLog.TrimAfter(dir, resume!.Updates);
+                _err.WriteLine($"resuming at update {resume.Updates} (version {resume.Version}) as server epoch {resume.Epoch + 1}; every slot at its checkpoint's chunk with its hidden state");
+            }
+            else
+            {
+                dir = RunDirectory.CreateNew(settings.Out);
+                dir.WriteSettings(settings, slots);
+            }
             _err.WriteLine($"run directory: {dir.Path}");
             _err.WriteLine($"corpus: {setup.Corpus.Source} ({setup.Corpus.TrainTokens.Length} train / {setup.Corpus.ValidationTokens.Length} validation chars, V={setup.Vocabulary.Size}); " +
                            $"model H={settings.Hidden}, {setup.Spec.Shape.Count} parameters; {slots} workers × B={settings.Batch} streams, k={settings.Chunk}; " +
                            $"{settings.Mode.ToString().ToLowerInvariant()} mode, {settings.Optimizer} lr={settings.LearningRate.ToString(CultureInfo.InvariantCulture)}");
 
-            var rule = setup.CreateUpdateRule();
+            var rule = setup.CreateUpdateRule(resume?.Optimizer);
             using var metrics = new MetricsLog(dir);
+            if (resumed) metrics.LoadHistory(dir);
             var progress = new ProgressDisplay(_err, settings.Updates, settings.Progress);
             if (!await ClusterNode.JoinAsync(system, node, ct))
             {
@@ -87,10 +107,11 @@ public sealed class PsNodeJob
                 },
             };
             void Checkpoint(ServerCheckpoint c) => dir.WriteCheckpoint(setup, c.Weights, c.Updates, c.Version, c.Optimizer,
-                c.NextChunk.Select((next, g) => new WorkerSnapshot(g * settings.Batch, settings.Batch, next, new float[settings.Batch * settings.Hidden])).ToList());
+                c.NextChunk.Select((next, g) => new WorkerSnapshot(g * settings.Batch, settings.Batch, next,
+                    c.Hidden[g].Length > 0 ? c.Hidden[g] : new float[settings.Batch * settings.Hidden])).ToList(), c.Epoch);
             var observer = system.ActorOf(ClusterRunObserver.Props(callbacks, Checkpoint, completion), "observer");
             system.ActorOf(ClusterSingletonManager.Props(
-                ClusterServerActor.Props(runSettings, w, rule, observer, channel), PoisonPill.Instance,
+                ClusterServerActor.Props(runSettings, w, rule, observer, channel, settings.Batch * settings.Hidden, resume), PoisonPill.Instance,
                 ClusterSingletonManagerSettings.Create(system)), ClusterNode.ServerManagerPath.Split('/')[^1]);
             using var cancel = ct.Register(() => observer.Tell(new StopTraining("cancelled")));
 
@@ -129,15 +150,14 @@ public sealed class PsNodeJob
     }
 
     /// <summary>The tensor channel's listener, bound now so that a port in use stops the node before
-    /// anything is written; null when the channel is off (tensor-port −1).</summary>
-    private TensorChannelListener? OpenTensorChannel(NodeSettings node, ChannelSecurity? security)
+    /// anything is written.</summary>
+    private TensorChannelListener OpenTensorChannel(NodeSettings node, ChannelSecurity? security)
     {
-        if (node.TensorPort < 0) return null;
         string bind = node.BindHostname.Length > 0 ? node.BindHostname : node.EffectiveHostname;
         try
         {
             var listener = TensorChannelListener.Bind(bind, node.TensorPort, security);
-            _err.WriteLine($"tensor channel on {bind}:{listener.Port}{(security is null ? ", plaintext" : ", mutual TLS")} (gradients and weights; control over Akka.Remote)");
+            _err.WriteLine($"tensor channel on {bind}:{listener.Port}{(security is null ? ", plaintext" : ", mutual TLS")} (every message of the run after a node joins)");
             return listener;
         }
         catch (InvalidOperationException e) { throw new UsageException(e.Message); }
@@ -155,7 +175,7 @@ public sealed class PsNodeJob
                 _err.WriteLine($"worker node {m.Node} dropped: {m.Reason}");
                 break;
             case SlotMoved m when m.To is not null:
-                _err.WriteLine($"slot {m.Slot} → {m.To}" + (m.From is null ? "" : $" (from {m.From})") + (m.NextChunk > 0 ? $", resuming at chunk {m.NextChunk} with h = 0" : ""));
+                _err.WriteLine($"slot {m.Slot} → {m.To}" + (m.From is null ? "" : $" (from {m.From})") + (m.NextChunk > 0 ? $", resuming at chunk {m.NextChunk} with " + (m.CarriesHidden ? "its hidden state" : "h = 0") : ""));
                 break;
             case SlotMoved m:
                 _err.WriteLine($"slot {m.Slot} unassigned: no worker node left to take it; waiting for one to join");

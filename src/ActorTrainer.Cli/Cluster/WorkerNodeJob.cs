@@ -28,9 +28,7 @@ public sealed class WorkerNodeJob
         // built once the server says what G is.
         var local = RunSetup.Create(settings, workers: 1);
         var config = ClusterNode.ActorSystemConfig(node, hocon);
-        long frame = ClusterNode.MaximumFrameSize(config);
-        if (ClusterNode.FrameSizeProblem(local.Spec.Shape.Count, frame) is { } tooLarge) throw new UsageException(tooLarge);
-        var fingerprint = ClusterFingerprint.Of(local, frame);
+        var fingerprint = ClusterFingerprint.Of(local, ClusterNode.MaximumFrameSize(config));
         var workerSettings = TrainingRunSettings.From(settings, local.Spec).ToWorkerSettings();
         RunSetup? layout = null;
         var timed = new List<Scaling.TimedComputer>(); // for the compute report at the end
@@ -54,7 +52,7 @@ public sealed class WorkerNodeJob
             _err.WriteLine($"worker node up at {Akka.Cluster.Cluster.Get(system).SelfAddress}, offering {capacity} workers; waiting for the parameter server");
             var proxy = system.ActorOf(ClusterSingletonProxy.Props(ClusterNode.ServerManagerPath, ClusterSingletonProxySettings.Create(system)), "server-proxy");
             var completion = new TaskCompletionSource<WorkerNodeResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-            system.ActorOf(NodeAgentActor.Props(proxy, capacity, fingerprint, workerSettings, computers, completion), "agent");
+            system.ActorOf(NodeAgentActor.Props(proxy, capacity, fingerprint, workerSettings, computers, completion, settings.Batch * settings.Hidden), "agent");
 
             using var cancel = ct.Register(() => completion.TrySetResult(new WorkerNodeResult(WorkerNodeStatus.Failed, "stopped by request before the run finished")));
             if (await Task.WhenAny(completion.Task, system.WhenTerminated) != completion.Task)

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using ActorTrainer.Actors.Coordinator;
@@ -14,71 +15,128 @@ namespace ActorTrainer.Cli.Commands;
 
 /// <summary>
 /// `actortrainer bench [mode] [options]`: throughput measurements for README tables. Speed lives
-/// here, never in tests. Modes:
-///   core    (default) the bare single-thread training loop: forward + backward + clip + SGD step,
-///           subsequence truncation, char LM; prints tokens/s.
-///   inproc  the same model trained by the actors in this process with --workers N; prints tokens/s.
-///   gemm    fp32 GEMM GFLOP/s of the core's kernel for an N×N×N product.
+/// here, never in tests. Modes: core (the default), inproc, workers, gemm, server
+/// (<see cref="Scaling.ServerBench"/>) and transport (<see cref="BenchTransport"/>).
 /// </summary>
 internal static class BenchCommand
 {
-    private static readonly Dictionary<string, Func<ArgList, TextWriter, Task<int>>> Modes = new()
+    public static Command Create(CliContext context)
     {
-        ["core"] = CoreAsync,
-        ["inproc"] = InProcessAsync,
-        ["workers"] = WorkersAsync,
-        ["gemm"] = GemmAsync,
-        ["server"] = Scaling.ServerBench.RunAsync,
-        ["transport"] = BenchTransport.RunAsync,
-    };
-
-    public const string Help = """
-        usage: actortrainer bench [core|inproc|workers|gemm|server|transport] [options]
-
-          core    single-thread training loop (forward+backward+clip+SGD, subsequence truncation)
-                  --hidden H --batch B --chunk K --corpus FILE [--seconds S (10)] [--warmup N chunks (5), and ≥ 1 s]
-          inproc  training by the actors in this process: same options plus --workers N [--mode sync]
-                  [--max-in-flight N|auto (auto: by mode, as train)]
-          workers core and inproc interleaved in one process: same options plus --workers 1,2 (a list)
-                  [--rounds R (3)] [--seconds S (6)]; prints medians, inproc/core and N-worker/1-worker
-          gemm    --n N [--seconds S]: GFLOP/s of the core GEMM kernel for N×N×N
-        Prints one line: tokens/s (and useful GFLOP/s), or GFLOP/s for gemm.
-        """ + "\n" + Scaling.ServerBench.Help + "\n" + BenchTransport.Help;
-
-    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr)
-    {
-        if (args.Contains("--help") || args.Contains("-h")) { stdout.WriteLine(Help); return 0; }
-        string mode = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "core";
-        if (!Modes.TryGetValue(mode, out var run))
-            throw new UsageException($"unknown bench mode '{mode}' (expected one of: {string.Join(", ", Modes.Keys)})");
-        var list = new ArgList(mode == args.FirstOrDefault() ? args[1..] : args);
-        return await run(list, stdout);
+        // `bench` alone is `bench core`: the same options, the same action.
+        var bench = CoreCommand("bench",
+            "Throughput measurements, six modes: core (the default; its options below), inproc, workers, gemm, server, transport.", context);
+        bench.Subcommands.Add(CoreCommand("core",
+            "The bare single-thread training loop: forward + backward + clip + SGD step, subsequence truncation, char LM. Prints tokens/s and useful GFLOP/s.", context));
+        bench.Subcommands.Add(InProcessCommand(context));
+        bench.Subcommands.Add(WorkersCommand(context));
+        bench.Subcommands.Add(GemmCommand(context));
+        bench.Subcommands.Add(Scaling.ServerBench.Create(context));
+        bench.Subcommands.Add(BenchTransport.Create(context));
+        return bench;
     }
 
-    private static TrainSettings Shape(ArgList a, int workers) => new TrainSettings
+    /// <summary>The model options every training bench takes (section actortrainer.bench.&lt;mode&gt;).</summary>
+    private sealed class ShapeOptions
     {
-        Hidden = Int(a, "hidden", 256), Batch = Int(a, "batch", 32), Chunk = Int(a, "chunk", 50),
-        Corpus = a.Get("corpus"), ClipNorm = 5f, Optimizer = "sgd", LearningRate = 0.05f,
-        Workers = workers, ValidationFraction = 0,
-        // parsed as train parses them: the same values, the same messages
-        Mode = a.Get("mode") is { } mode ? TrainSettingsLoader.Enum<ConsistencyMode>(mode, "--mode", "sync, async, ssp") : ConsistencyMode.Sync,
-        MaxInFlight = a.Get("max-in-flight") is { } m ? TrainSettingsLoader.AutoOrPositive(m, "--max-in-flight") : 0,
-    };
+        public ShapeOptions(OptionTable t, bool actors)
+        {
+            // ranges are checked by TrainSettings.Validate, with train's messages
+            Hidden = t.Add("hidden", "hidden units H", Values.Int(), "H");
+            Batch = t.Add("batch", "streams per worker B", Values.Int(), "B");
+            Chunk = t.Add("chunk", "steps per chunk k", Values.Int(), "K");
+            Corpus = t.Add("corpus", "training text (empty: the built-in corpus)", Values.Text, "FILE");
+            Seconds = t.Add("seconds", "measured seconds", Values.Double(1e-3, 1e6), "S");
+            if (!actors) return;
+            Mode = t.Add("mode", "parameter-server consistency", (v, src) => Values.Enum<ConsistencyMode>(v, src), completions: ["sync", "async", "ssp"]);
+            MaxInFlight = t.Add("max-in-flight", "pushes a worker may have awaiting the server's answer (auto: by mode, as train)", TrainSettingsLoader.AutoOrPositive, "N|auto");
+        }
+
+        public CliOption<int> Hidden { get; }
+        public CliOption<int> Batch { get; }
+        public CliOption<int> Chunk { get; }
+        public CliOption<string?> Corpus { get; }
+        public CliOption<double> Seconds { get; }
+        public CliOption<ConsistencyMode>? Mode { get; }
+        public CliOption<int>? MaxInFlight { get; }
+
+        /// <summary>The bench's run settings: the shape given, SGD with a fixed rate, no validation split.</summary>
+        public TrainSettings Read(ParseResult r, int workers) => TrainSettingsLoader.Defaults with
+        {
+            Hidden = Hidden.Read(r), Batch = Batch.Read(r), Chunk = Chunk.Read(r),
+            Corpus = Corpus.Read(r), ClipNorm = 5f, ClipValue = null, Optimizer = "sgd", LearningRate = 0.05f,
+            Workers = workers, ValidationFraction = 0,
+            Mode = Mode?.Read(r) ?? ConsistencyMode.Sync,
+            MaxInFlight = MaxInFlight?.Read(r) ?? 0,
+        };
+    }
+
+    private static Command CoreCommand(string name, string description, CliContext context)
+    {
+        var command = new Command(name, description);
+        var t = new OptionTable("actortrainer.bench.core");
+        var shape = new ShapeOptions(t, actors: false);
+        var warmup = t.Add("warmup", "chunks before the clock starts (and at least 1 s)", Values.Int(0), "N");
+        t.AddTo(command);
+        command.SetAction(r => Core(shape.Read(r, 1), shape.Seconds.Read(r), warmup.Read(r), context.Out));
+        return command;
+    }
+
+    private static Command InProcessCommand(CliContext context)
+    {
+        var command = new Command("inproc", "The same model trained by the actors in this process with --workers N. Prints tokens/s, updates, chunk time and GC counts.");
+        var t = new OptionTable("actortrainer.bench.inproc");
+        var shape = new ShapeOptions(t, actors: true);
+        var workers = t.Add("workers", "worker actors (0 = one per core)", Values.Int(0, 4096), "N");
+        t.AddTo(command);
+        command.SetAction((r, _) =>
+        {
+            int n = workers.Read(r) is > 0 and var w ? w : Environment.ProcessorCount;
+            return InProcessAsync(shape.Read(r, n), shape.Seconds.Read(r), context.Out);
+        });
+        return command;
+    }
+
+    private static Command WorkersCommand(CliContext context)
+    {
+        var command = new Command("workers",
+            "core and inproc interleaved in one process, round by round, for each worker count; prints every measurement, the medians, inproc/core and N-worker/1-worker ratios.");
+        var t = new OptionTable("actortrainer.bench.workers");
+        var shape = new ShapeOptions(t, actors: true);
+        var workers = t.Add("workers", "worker counts, comma-separated; must include 1", WorkerList, "N,N,…");
+        var rounds = t.Add("rounds", "interleaved rounds", Values.Int(1), "R");
+        t.AddTo(command);
+        command.SetAction((r, _) => WorkersAsync(shape.Read(r, 1), workers.Read(r), rounds.Read(r), shape.Seconds.Read(r), context.Out));
+        return command;
+    }
+
+    private static int[] WorkerList(string v, string src)
+    {
+        var counts = v.Split(',').Select(x => int.TryParse(x, NumberStyles.Integer, CultureInfo.InvariantCulture, out int n) && n > 0 ? n
+            : throw new UsageException($"{src}: '{x}' is not a positive integer (expected a list such as 1,2)")).Distinct().ToArray();
+        return counts.Contains(1) ? counts : throw new UsageException($"{src} must include 1 (ratios are against one worker)");
+    }
+
+    private static Command GemmCommand(CliContext context)
+    {
+        var command = new Command("gemm", "fp32 GFLOP/s of the core's GEMM kernel for an N×N×N product.");
+        var t = new OptionTable("actortrainer.bench.gemm");
+        var n = t.Add("n", "N", Values.Int(1, 1 << 15), "N");
+        var seconds = t.Add("seconds", "measured seconds", Values.Double(1e-3, 1e6), "S");
+        t.AddTo(command);
+        command.SetAction(r => Gemm(n.Read(r), seconds.Read(r), context.Out));
+        return command;
+    }
 
     /// <summary>FLOPs per token of the matrix products that matter: 6·H² (recurrence fwd+bwd) + 6·V·H (output fwd+bwd).</summary>
     private static double UsefulFlopsPerToken(RunSetup s) => 6.0 * s.Spec.Shape.H * s.Spec.Shape.H + 6.0 * s.Spec.Shape.O * s.Spec.Shape.H;
 
-    private static Task<int> CoreAsync(ArgList a, TextWriter stdout)
+    private static int Core(TrainSettings settings, double seconds, int warmup, TextWriter stdout)
     {
-        double seconds = Double(a, "seconds", 10);
-        int warmup = Int(a, "warmup", 5);
-        var settings = Shape(a, 1);
-        a.RejectUnused("bench core");
         Validate(settings);
         var setup = RunSetup.Create(settings, workers: 1);
         var (tokS, loss, _) = MeasureCore(setup, settings, seconds, warmup);
         stdout.WriteLine(Invariant($"core H={settings.Hidden} B={settings.Batch} K={settings.Chunk} V={setup.Vocabulary.Size} tok/s={tokS:F0} gflops={tokS * UsefulFlopsPerToken(setup) / 1e9:F2} loss={loss:F3}"));
-        return Task.FromResult(0);
+        return 0;
     }
 
     /// <summary>The bare single-thread loop on worker <paramref name="worker"/>'s streams, on the calling thread.</summary>
@@ -133,12 +191,9 @@ internal static class BenchCommand
         return (loops.Sum(l => l.TokS), loops.Select(l => l.ChunkMs).ToArray());
     }
 
-    private static async Task<int> InProcessAsync(ArgList a, TextWriter stdout)
+    private static async Task<int> InProcessAsync(TrainSettings settings, double seconds, TextWriter stdout)
     {
-        double seconds = Double(a, "seconds", 10);
-        int workers = Int(a, "workers", Environment.ProcessorCount);
-        var settings = Shape(a, workers);
-        a.RejectUnused("bench inproc");
+        int workers = settings.Workers;
         Validate(settings);
         using var system = BenchSystem();
         int gen2 = GC.CollectionCount(2), gen0 = GC.CollectionCount(0);
@@ -199,18 +254,9 @@ internal static class BenchCommand
     /// round by round in one process so that a shared machine's drift hits all of them alike;
     /// prints every measurement, then the medians and the ratios the README reports.
     /// </summary>
-    private static async Task<int> WorkersAsync(ArgList a, TextWriter stdout)
+    private static async Task<int> WorkersAsync(TrainSettings settings, int[] counts, int rounds, double seconds, TextWriter stdout)
     {
-        double seconds = Double(a, "seconds", 6);
-        int rounds = Int(a, "rounds", 3);
-        string list = a.Get("workers") ?? "1,2";
-        var settings = Shape(a, 1);
-        a.RejectUnused("bench workers");
         Validate(settings);
-        if (rounds <= 0) throw new UsageException($"--rounds must be positive (got {rounds})");
-        var counts = list.Split(',').Select(x => int.TryParse(x, NumberStyles.Integer, CultureInfo.InvariantCulture, out int n) && n > 0 ? n
-            : throw new UsageException($"--workers: '{x}' is not a positive integer (expected a list such as 1,2)")).Distinct().ToArray();
-        if (!counts.Contains(1)) throw new UsageException("--workers must include 1 (ratios are against one worker)");
 
         var setup = RunSetup.Create(settings, workers: 1);
         using var system = BenchSystem();
@@ -260,36 +306,16 @@ internal static class BenchCommand
         return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
     }
 
-    private static Task<int> GemmAsync(ArgList a, TextWriter stdout)
+    private static int Gemm(int n, double seconds, TextWriter stdout)
     {
-        int n = Int(a, "n", 512);
-        double seconds = Double(a, "seconds", 3);
-        a.RejectUnused("bench gemm");
-        if (n <= 0) throw new UsageException($"--n must be positive (got {n})");
         double gflops = GemmBenchmark.Run(n, n, n, Transpose.No, Transpose.No, TimeSpan.FromSeconds(seconds));
         stdout.WriteLine(Invariant($"gemm n={n} gflops={gflops:F1}"));
-        return Task.FromResult(0);
+        return 0;
     }
 
     private static void Validate(TrainSettings s)
     {
         if (s.Validate() is { } problem) throw new UsageException(problem);
-    }
-
-    internal static int Int(ArgList a, string name, int fallback)
-    {
-        string? v = a.Get(name);
-        if (v is null) return fallback;
-        return int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out int x) ? x
-            : throw new UsageException($"--{name}: '{v}' is not an integer");
-    }
-
-    internal static double Double(ArgList a, string name, double fallback)
-    {
-        string? v = a.Get(name);
-        if (v is null) return fallback;
-        return double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out double x) && double.IsFinite(x) && x > 0 ? x
-            : throw new UsageException($"--{name}: '{v}' is not a positive number");
     }
 
     private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using Akka.Actor;
@@ -28,34 +29,35 @@ namespace ActorTrainer.Cli.Commands;
 /// </summary>
 internal static class BenchTransport
 {
-    public const string Help = """
-          transport  push+broadcast throughput between two processes on loopback: the tensor channel (the
-                     cluster's path) and Akka.Remote, beside raw loopback TCP in the same pattern; and
-                     tensor serializer vs Hyperion:
-                     [--parameters P (1000000)] [--window W (2)] [--seconds S (10)] [--serializer tensor|hyperion]
-                     [--part-floats N (16384; 0 = whole messages): Akka.Remote path in parts of N floats (tensor serializer only)]
-                     [--akka on|off (on): measure the Akka.Remote path too]
-        """;
-
-    public static async Task<int> RunAsync(ArgList a, TextWriter stdout)
+    /// <summary>The `bench transport` mode.</summary>
+    public static Command Create(CliContext context)
     {
-        int parameters = a.Int("parameters", 1_000_000, min: 1, max: 100_000_000);
-        int window = a.Int("window", 2, min: 1, max: 64);
-        double seconds = a.Double("seconds", 10, min: 0.1, max: 3600);
-        string serializer = (a.Get("serializer") ?? "tensor").Trim().ToLowerInvariant();
-        if (serializer is not ("tensor" or "hyperion"))
-            throw new UsageException($"--serializer: unknown value '{serializer}' (expected tensor or hyperion)");
-        int partFloats = a.Int("part-floats", TensorParts.DefaultFloatsPerPart, min: 0);
+        var command = new Command("transport",
+            "Push+broadcast throughput between two processes on loopback: the tensor channel (the cluster's path) and " +
+            "Akka.Remote, beside raw loopback TCP in the same pattern; and the tensor serializer against Hyperion.");
+        var t = new OptionTable("actortrainer.bench.transport");
+        var parameters = t.Add("parameters", "floats per gradient push and weights broadcast", Values.Int(1, 100_000_000), "P");
+        var window = t.Add("window", "pushes in flight", Values.Int(1, 64), "W");
+        var seconds = t.Add("seconds", "seconds per measurement", Values.Double(0.1, 3600), "S");
+        var serializer = t.Add("serializer", "serializer of the Akka.Remote path", Values.OneOf("tensor", "hyperion"), completions: ["tensor", "hyperion"]);
+        var partFloats = t.Add("part-floats", "Akka.Remote path in parts of N floats (tensor serializer only); 0 = whole messages", Values.Int(0), "N");
+        var akka = t.Add("akka", "measure the Akka.Remote path too", Values.OnOff, completions: ["on", "off"]);
+        var serve = t.Add("serve", "internal: run as the Akka.Remote peer process on this port", (v, src) => Values.Text(v, src) is null ? (int?)null : Values.Int(1, 65535)(v, src), hidden: true);
+        var serveChannel = t.Add("serve-channel", "internal: run as the tensor channel peer process on this port", (v, src) => Values.Text(v, src) is null ? (int?)null : Values.Int(1, 65535)(v, src), hidden: true);
+        t.AddTo(command);
+        command.SetAction((r, _) => RunAsync(parameters.Read(r), window.Read(r), seconds.Read(r), serializer.Read(r), partFloats.Read(r),
+            akka.Read(r), serve.Read(r), serveChannel.Read(r), context.Out));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(int parameters, int window, double seconds, string serializer, int partFloats, bool measureAkka,
+        int? serve, int? serveChannel, TextWriter stdout)
+    {
         if (serializer == "hyperion") partFloats = 0; // Hyperion would write a part's whole backing array: whole messages only
-        string akka = (a.Get("akka") ?? "on").Trim().ToLowerInvariant();
-        if (akka is not ("on" or "off")) throw new UsageException($"--akka: expected on or off (got '{akka}')");
-        string? serve = a.Get("serve"); // internal: run as the Akka.Remote peer process on this port
-        string? serveChannel = a.Get("serve-channel"); // internal: run as the tensor channel peer process on this port
-        a.RejectUnused("bench transport");
         if (serve is not null)
-            return await ServeAsync(int.Parse(serve, CultureInfo.InvariantCulture), serializer, parameters, partFloats);
+            return await ServeAsync(serve.Value, serializer, parameters, partFloats);
         if (serveChannel is not null)
-            return await BenchTransportChannel.ServeAsync(int.Parse(serveChannel, CultureInfo.InvariantCulture), parameters);
+            return await BenchTransportChannel.ServeAsync(serveChannel.Value, parameters);
 
         var gradient = new float[parameters];
         new Random(1).NextBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(gradient.AsSpan()));
@@ -85,7 +87,7 @@ internal static class BenchTransport
         var channel = await BenchTransportChannel.RunAsync(parameters, push, window, duration);
         double channelMBps = (channel.Pushes * pushBytes + channel.Replies * weightsBytes) / channel.Seconds / 1e6;
         stdout.WriteLine($"tensor channel:      {channelMBps:F0} MB/s ({channel.Replies / channel.Seconds:F1} round trips/s) = {100 * channelMBps / rawMBps:F0}% of raw TCP");
-        if (akka == "off") return 0;
+        if (!measureAkka) return 0;
 
         var remote = await RemoteAsync(parameters, serializer, push, window, duration, partFloats);
         double remoteMBps = (remote.Pushes * pushBytes + remote.Replies * weightsBytes) / remote.Seconds / 1e6;
@@ -109,7 +111,7 @@ internal static class BenchTransport
             }
             """ : "";
         var shared = ConfigurationFactory.ParseString(File.ReadAllText(file));
-        long frame = Math.Max(ClusterNode.MaximumFrameSize(shared), ClusterNode.RequiredFrameSize(parameters, partFloats) + 1024);
+        long frame = Math.Max(ClusterNode.MaximumFrameSize(shared), RequiredFrameSize(parameters, partFloats) + 1024);
         var overrides = ConfigurationFactory.ParseString($"""
             akka.remote.dot-netty.tcp.maximum-frame-size = {frame.ToString(CultureInfo.InvariantCulture)}b
             akka.actor.provider = {(remote ? "remote" : "local")}
@@ -119,6 +121,17 @@ internal static class BenchTransport
             {bindings}
             """);
         return overrides.WithFallback(shared);
+    }
+
+    /// <summary>Bytes the largest tensor message needs in one Akka.Remote frame: a whole push when it fits in
+    /// one part, else the first <see cref="TensorPart"/>; plus 16 KiB for Akka's envelope.</summary>
+    private static long RequiredFrameSize(int parameters, int floatsPerPart)
+    {
+        var push = new PushGradient(0, 0, 0, [], 0, 0, false, 0);
+        long largest = floatsPerPart > 0 && parameters > floatsPerPart
+            ? TensorMessageSerializer.SerializedLength(new TensorPart(0, 0, 1, 0, parameters, push, new float[floatsPerPart]))!.Value
+            : TensorMessageSerializer.SerializedLength(push)!.Value + 4L * parameters;
+        return largest + 16 * 1024;
     }
 
     private readonly record struct SerializerResult(double To, double From, int Bytes);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Akka.Actor;
 using ActorTrainer.Actors.Hosting;
+using ActorTrainer.Actors.Cluster;
 using ActorTrainer.Actors.ParameterServer;
 using ActorTrainer.Actors.TensorChannel;
 
@@ -29,7 +30,7 @@ internal static class BenchTransportChannel
             var done = new TaskCompletionSource<BenchTransportActors.Result>(TaskCreationOptions.RunContinuationsAsynchronously);
             IActorRef? client = null;
             var connection = await TensorConnection.ConnectAsync("127.0.0.1", port, TimeSpan.FromSeconds(30), parameters,
-                onFrame: (_, f) => client!.Tell(f is WeightsFrame w ? w.Weights : f),
+                onFrame: (_, f) => client!.Tell(f is MessageFrame { Message: WeightsPublished w } ? w : f),
                 onClosed: (_, c) => done.TrySetException(new InvalidOperationException($"the tensor connection ended: {c.Reason}")));
             client = system.ActorOf(Props.Create(() => new Client(connection, push, window, duration, done))
                 .WithDispatcher(TrainerHocon.ServerDispatcherId));
@@ -65,7 +66,7 @@ internal static class BenchTransportChannel
         {
             var w = new float[parameters]; // (P) the same array each time: only the transport is measured
             Receive<TensorChannelOpened>(m => m.Connection.Send(new WelcomeFrame()));
-            Receive<TensorChannelPushed>(m => m.Connection.Send(new WeightsFrame(new WeightsPublished(m.Push.ChunkId, m.Push.ChunkId, w))));
+            Receive<TensorChannelReceived>(m => { if (m.Message is SlotPush p) m.Connection.Send(new MessageFrame(new WeightsPublished(p.Push.ChunkId, p.Push.ChunkId, w))); });
             Receive<TensorChannelEnded>(_ => Context.System.Terminate());
         }
     }
@@ -93,7 +94,7 @@ internal static class BenchTransportChannel
             for (int i = 0; i < pushes; i++)
             {
                 // The gradient array is read-only: shared by every push.
-                _connection.Send(new PushFrame("bench", _push with { ChunkId = _window.Sent }));
+                _connection.Send(new MessageFrame(new SlotPush(0, _push with { ChunkId = _window.Sent })));
                 _window.Pushed();
             }
         }

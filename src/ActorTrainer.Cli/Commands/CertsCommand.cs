@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using ActorTrainer.Actors.Security;
 using ActorTrainer.Cli.CommandLine;
@@ -5,36 +6,32 @@ using ActorTrainer.Cli.CommandLine;
 namespace ActorTrainer.Cli.Commands;
 
 /// <summary>
-/// `actortrainer certs --out DIR [--nodes NAME,…] [--hosts H,…] [--days N]`: the run's CA and one
+/// `actortrainer certs --out DIR [--nodes NAME,…] [--hosts H,…] [--days N]` (defaults in reference.conf's actortrainer.certs): the run's CA and one
 /// certificate per node (<see cref="RunCertificates"/>), for mutual TLS between cluster nodes. Run again
 /// on the same DIR to add nodes: the CA there is reused, existing node files are never overwritten.
 /// </summary>
 internal static class CertsCommand
 {
-    public const string Help = """
-        usage: actortrainer certs --out DIR [--nodes NAME,…] [--hosts H,…] [--days N]
-
-        Makes the run's certificate authority (DIR/ca.crt, DIR/ca.key.pfx) and a certificate with key for
-        each node (DIR/NAME.pfx), with .NET's own crypto (ECDSA P-256; no openssl needed). Start each node
-        with --certs DIR --node-name NAME; it needs only ca.crt and its own NAME.pfx. Keep ca.key.pfx off the
-        nodes: it only issues more certificates (run certs again on the same DIR with new --nodes).
-
-          --out DIR          where to write (created if missing); required
-          --nodes NAME,…     node names, one certificate each (ps,worker-1,worker-2)
-          --hosts H,…        DNS names or IP addresses added to every node certificate (none)
-          --days N           validity in days (365)
-        """;
-
-    public static Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr)
+    public static Command Create(CliContext context)
     {
-        if (args.Contains("--help") || args.Contains("-h")) { stdout.WriteLine(Help); return Task.FromResult(0); }
-        var list = new ArgList(args);
-        string dir = list.Get("out") ?? throw new UsageException("certs needs --out DIR (the directory to write the CA and node certificates to)");
-        var nodes = Names(list.Get("nodes") ?? "ps,worker-1,worker-2", "--nodes");
-        var hosts = (list.Get("hosts") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        int days = list.Int("days", 365, min: 1, max: 36500);
-        list.RejectUnused("certs");
-        return Task.FromResult(Make(dir, nodes, hosts, days, stdout, stderr));
+        var command = new Command("certs",
+            "Make the run's certificate authority (DIR/ca.crt, DIR/ca.key.pfx) and a certificate with key for each node " +
+            "(DIR/NAME.pfx) for mutual TLS between cluster nodes, with .NET's own crypto (ECDSA P-256; no openssl). Start each node " +
+            "with --certs DIR --node-name NAME; it needs only ca.crt and its own NAME.pfx. Keep ca.key.pfx off the nodes: it only " +
+            "issues more certificates (run certs again on the same DIR with new --nodes).");
+        var t = new OptionTable("actortrainer.certs");
+        var output = t.Add("out", "where to write (created if missing); required", Values.Text, "DIR");
+        var nodes = t.Add("nodes", "node names, one certificate each", Names, "NAME,…");
+        var hosts = t.Add("hosts", "DNS names or IP addresses added to every node certificate", (v, _) =>
+            v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), "H,…");
+        var days = t.Add("days", "validity in days", Values.Int(1, 36500), "N");
+        t.AddTo(command);
+        command.SetAction(r =>
+        {
+            string dir = output.Read(r) ?? throw new UsageException("certs needs --out DIR (the directory to write the CA and node certificates to)");
+            return Make(dir, nodes.Read(r), hosts.Read(r), days.Read(r), context.Out, context.Err);
+        });
+        return command;
     }
 
     /// <summary>Writes the certificates and lists them on stdout; bad names or an existing node file are usage errors.</summary>
@@ -57,9 +54,9 @@ internal static class CertsCommand
         return 0;
     }
 
-    private static string[] Names(string v, string option)
+    private static string[] Names(string v, string src)
     {
         var names = v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        return names.Length > 0 ? names : throw new UsageException($"{option} needs at least one node name");
+        return names.Length > 0 ? names : throw new UsageException($"{src} needs at least one node name");
     }
 }

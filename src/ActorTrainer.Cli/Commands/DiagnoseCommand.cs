@@ -1,3 +1,4 @@
+using System.CommandLine;
 using ActorTrainer.Cli.CommandLine;
 using ActorTrainer.Cli.Diagnostics;
 using ActorTrainer.Core.Data;
@@ -8,51 +9,52 @@ namespace ActorTrainer.Cli.Commands;
 /// <summary>`actortrainer diagnose`: gradient-vs-lag diagnostics of a checkpoint or of a fresh model, on real text.</summary>
 internal static class DiagnoseCommand
 {
-    public const string Help = """
-        usage: actortrainer diagnose (--checkpoint FILE|DIR | fresh-model options) [options]
-
-        Measures, for lags k = 0..K on windows of real text: ||dh_t/dh_(t-k)||_2 (the product of k Jacobians),
-        the spectral radius of W_hh, ||dL_t/dh_(t-k)||, and each lag's share of the full-BPTT gradient of W_hh.
-        Prints the table and writes diagnose.csv, diagnose.md and diagnose.png (log-scale y) to --out.
-
-        model (one of):
-          --checkpoint PATH        a model .safetensors file, or a directory: a train run's (model.safetensors) or
-                                   any other (its newest model .safetensors)
-          --activation PHI         tanh | identity | relu (checkpoint: overrides the stored setting)
-          fresh model: --hidden H (64)  --activation PHI (tanh)  --seed N (1)  and
-            --spectral-radius R    rescale the seeded random W_hh to spectral radius R ≥ 0 (default 1)
-            --whh-identity A       or set W_hh = A*I exactly
-        data:
-          --corpus FILE            UTF-8 text (default: the corpus a train run's checkpoint names if it exists,
-                                   else the built-in corpus)
-          --max-lag K              largest lag (40)
-          --windows N              text windows averaged over (8)
-          --length T               characters per window, ≥ K+1 (3K)
-          --anchor-stride S        Jacobians at every S-th position of a window (10)
-        output:
-          --out DIR                output directory (diagnose-out)
-        """;
-
-    public static Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr)
+    public static Command Create(CliContext context)
     {
-        if (args.Contains("--help") || args.Contains("-h")) { stdout.WriteLine(Help); return Task.FromResult(0); }
-        var a = new ArgList(args);
+        var command = new Command("diagnose",
+            "Gradient vs lag (Jacobian norms, spectral radius of W_hh, dW_hh by lag) of a checkpoint or a fresh model; table, CSV and PNG.");
+        var t = new OptionTable("actortrainer.diagnose");
+        var checkpoint = t.Add("checkpoint", "a model .safetensors file, or a directory: a train run's (model.safetensors) or any other (its newest model .safetensors)", Values.Text, "FILE|DIR");
+        var activation = t.Add("activation", "phi (with --checkpoint: overrides the stored setting; fresh model: tanh when empty)",
+            (v, src) => Values.Text(v, src) is null ? (Activation?)null : Values.Enum<Activation>(v, src), completions: ["tanh", "identity", "relu"]);
+        var hidden = t.Add("hidden", "fresh model: hidden units H", Values.Int(1, 4096), "H");
+        var seed = t.Add("seed", "fresh model: seed", Values.Int(), "N");
+        var radius = t.Add("spectral-radius", "fresh model: rescale the seeded random W_hh to spectral radius R ≥ 0 (empty: 1)", Values.OptionalDouble(min: 0), "R");
+        var identity = t.Add("whh-identity", "fresh model: set W_hh = A*I exactly", Values.OptionalDouble(), "A");
+        var corpusOption = t.Add("corpus", "UTF-8 text (empty: the corpus a train run's checkpoint names if it exists, else the built-in corpus)", Values.Text, "FILE");
+        var maxLag = t.Add("max-lag", "largest lag K", Values.Int(1, 10_000), "K");
+        var windows = t.Add("windows", "text windows averaged over", Values.Int(1, 100_000), "N");
+        var length = t.Add("length", "characters per window, ≥ K+1 (empty: 3K)", (v, src) => Values.Text(v, src) is null ? (int?)null : Values.Int(1, 10_000_000)(v, src), "T");
+        var anchorStride = t.Add("anchor-stride", "Jacobians at every S-th position of a window", Values.Int(1), "S");
+        var outOption = t.Add("out", "output directory (empty: runs/diagnose-<timestamp>)", Values.Text, "DIR");
+        t.AddTo(command);
+        command.SetAction(r =>
+        {
+            int K = maxLag.Read(r);
+            int windowLength = length.Read(r) ?? Math.Max(3 * K, K + 1);
+            if (windowLength < K + 1) throw new UsageException($"--length: {windowLength} is out of range (must be ≥ {K + 1}, K+1)");
+            var options = new DiagnosisOptions(K, windows.Read(r), windowLength, anchorStride.Read(r));
+            var fresh = new FreshModel(hidden.Read(r), seed.Read(r), radius.Read(r), identity.Read(r));
+            string[] given = [.. new Option[] { hidden.Option, seed.Option, radius.Option, identity.Option }
+                .Where(o => r.GetResult(o) is { Implicit: false }).Select(o => o.Name)];
+            return Run(checkpoint.Read(r), activation.Read(r), fresh, given, corpusOption.Read(r), options,
+                outOption.Read(r) ?? OutputDirectory.Default("diagnose"), context.Out);
+        });
+        return command;
+    }
 
-        string? checkpoint = a.String("checkpoint");
-        Activation? phi = a.Has("activation") ? a.Enum("activation", Activation.Tanh) : null;
-        int K = a.Int("max-lag", 40, min: 1, max: 10_000);
-        var options = new DiagnosisOptions(K, a.Int("windows", 8, min: 1, max: 100_000),
-            a.Int("length", Math.Max(3 * K, K + 1), min: K + 1, max: 10_000_000), a.Int("anchor-stride", 10, min: 1));
-        string? corpusPath = a.String("corpus");
-        string outDir = a.String("out", "diagnose-out")!;
+    /// <summary>A fresh model's options: H, seed, and how W_hh is set.</summary>
+    private sealed record FreshModel(int Hidden, int Seed, double? Radius, double? Identity);
 
+    private static int Run(string? checkpoint, Activation? phi, FreshModel fresh, IReadOnlyList<string> freshGiven, string? corpusPath,
+        DiagnosisOptions options, string outDir, TextWriter stdout)
+    {
         CharCorpus corpus;
         DiagnosedModel model;
         if (checkpoint is not null)
         {
-            foreach (string fresh in new[] { "hidden", "seed", "spectral-radius", "whh-identity" })
-                if (a.Has(fresh))
-                    throw new UsageException($"--{fresh} describes a fresh model; it cannot be combined with --checkpoint");
+            if (freshGiven.Count > 0)
+                throw new UsageException($"{freshGiven[0]} describes a fresh model; it cannot be combined with --checkpoint");
             var (file, data) = ModelSource.ReadCheckpoint(checkpoint);
             corpusPath ??= ModelSource.StoredCorpus(data);   // a train run's checkpoint names its corpus
             corpus = LoadCorpus(corpusPath);
@@ -61,16 +63,11 @@ internal static class DiagnoseCommand
         else
         {
             corpus = LoadCorpus(corpusPath);
-            int hidden = a.Int("hidden", 64, min: 1, max: 4096);
-            int seed = a.Int("seed", 1);
-            double? radius = a.OptionalDouble("spectral-radius", min: 0);
-            double? identity = a.OptionalDouble("whh-identity");
-            if (radius is not null && identity is not null)
+            if (fresh.Radius is not null && fresh.Identity is not null)
                 throw new UsageException("give either --spectral-radius or --whh-identity, not both");
-            WhhInit whh = identity is { } id ? new WhhInit.ScaledIdentity(id) : new WhhInit.SpectralRadius(radius ?? 1.0);
-            model = ModelSource.Fresh(corpus.Vocabulary, hidden, phi ?? Activation.Tanh, whh, seed);
+            WhhInit whh = fresh.Identity is { } id ? new WhhInit.ScaledIdentity(id) : new WhhInit.SpectralRadius(fresh.Radius ?? 1.0);
+            model = ModelSource.Fresh(corpus.Vocabulary, fresh.Hidden, phi ?? Activation.Tanh, whh, fresh.Seed);
         }
-        a.RejectUnused("diagnose");
 
         var report = Diagnosis.Run(model, corpus.Text, corpus.Source, options);
         Directory.CreateDirectory(outDir);
@@ -83,7 +80,7 @@ internal static class DiagnoseCommand
         stdout.Write(table.ToMarkdown());
         stdout.WriteLine();
         stdout.WriteLine($"wrote {Path.Combine(outDir, "diagnose.csv")}, diagnose.md, diagnose.png");
-        return Task.FromResult(0);
+        return ExitCodes.Ok;
     }
 
     private static CharCorpus LoadCorpus(string? path) => path is null ? DefaultCorpus.Load() : CharCorpus.FromFile(path);

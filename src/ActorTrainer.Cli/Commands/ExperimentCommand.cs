@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Diagnostics;
 using ActorTrainer.Cli.CommandLine;
 using ActorTrainer.Cli.Experiments;
@@ -9,145 +10,155 @@ namespace ActorTrainer.Cli.Commands;
 
 /// <summary>
 /// `actortrainer experiment vanishing|truncation|clipping`: the three reproducible experiments of the lecture, each
-/// writing &lt;name&gt;.csv, &lt;name&gt;.md and &lt;name&gt;.png (and for clipping, the per-update log) to --out.
+/// writing &lt;name&gt;.csv, &lt;name&gt;.md and &lt;name&gt;.png (and for clipping, the per-update log) to --out
+/// (default runs/&lt;name&gt;-&lt;timestamp&gt;).
 /// </summary>
 internal static class ExperimentCommand
 {
-    public const string Help = """
-        usage: actortrainer experiment <vanishing|truncation|clipping> [options]
-
-        Each experiment is seeded and writes <name>.csv, <name>.md (tables) and <name>.png to --out (default experiments-out);
-        clipping also writes clipping-log.csv/.md (every update), clipping-gradnorm.png and the clipped run's model,
-        clipping-model.safetensors (try: actortrainer diagnose --checkpoint DIR/clipping-model.safetensors).
-        common: --seed N (1)  --out DIR
-
-        vanishing   gradient norm ||dL_t/dh_(t-k)|| vs lag k for identity and tanh, W_hh at several spectral radii
-          --activations LIST (identity,tanh)  --radii LIST (0.5,0.9,1.0,1.1,1.5)  --hidden H (32)
-          --max-lag K (60)  --windows N (32)  --warmup W (40 steps before the measured K)  --corpus FILE (built-in)
-        truncation  delayed recall with known delay L, trained with subsequence and k-step truncation at each k, and untruncated
-          --delay L (8)  --alphabet A (4)  --ks LIST (2,4,6,7,8,9,10,12,16,24)  --hidden H (32)  --batch B (16)
-          --chunk T (8, k-step and full runs)  --episode S (64, full runs)  --updates U (6000)
-          --optimizer NAME (adam)  --lr X (0.003)  --clip C (1)  --eval-steps N (500)
-        clipping    an exploding tanh model trained without and with global-norm clipping: loss curves, fraction clipped
-          --radius R (2)  --hidden H (64)  --batch B (16)  --k K (25)  --updates U (600)
-          --optimizer NAME (sgd)  --lr X (1)  --clip C (1)  --corpus FILE (built-in)
-        """;
-
-    private static readonly string[] Names = ["vanishing", "truncation", "clipping"];
-
-    public static Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr)
+    public static Command Create(CliContext context)
     {
-        if (args.Length == 0) throw new UsageException($"experiment needs a name: one of {string.Join(", ", Names)} (see 'actortrainer experiment --help')");
-        if (args[0] is "--help" or "-h" || args.Contains("--help")) { stdout.WriteLine(Help); return Task.FromResult(0); }
-        string name = args[0];
-        var a = new ArgList(args[1..]);
-        int seed = a.Int("seed", 1);
-        string outDir = a.String("out", "experiments-out")!;
-        Action<string> progress = line => stdout.WriteLine("  " + line);
-        var clock = Stopwatch.StartNew();
+        var command = new Command("experiment",
+            "Reproducible experiments: vanishing | truncation | clipping (table, CSV and PNG each).");
+        command.Subcommands.Add(Vanishing(context));
+        command.Subcommands.Add(Truncation(context));
+        command.Subcommands.Add(Clipping(context));
+        return command;
+    }
 
-        switch (name)
+    /// <summary>The options every experiment has: --seed and --out.</summary>
+    private static (CliOption<int> Seed, CliOption<string?> Out) Common(OptionTable t, string name) =>
+        (t.Add("seed", "seed of every random draw", Values.Int(), "N"),
+         t.Add("out", $"output directory (empty: runs/{name}-<timestamp>)", Values.Text, "DIR"));
+
+    private static CliOption<string> OptimizerOption(OptionTable t) =>
+        t.Add("optimizer", "update rule", Values.OneOf([.. Optimizers.Names]), completions: [.. Optimizers.Names]);
+
+    private static CliOption<string?> CorpusOption(OptionTable t) =>
+        t.Add("corpus", "UTF-8 text (empty: the built-in corpus)", Values.Text, "FILE");
+
+    private static Command Vanishing(CliContext context)
+    {
+        var command = new Command("vanishing", "Gradient norm ||dL_t/dh_(t-k)|| vs lag k for identity and tanh, W_hh at several spectral radii.");
+        var t = new OptionTable("actortrainer.experiment.vanishing");
+        var (seed, outOption) = Common(t, "vanishing");
+        var activations = t.Add("activations", "activations, comma-separated", Values.EnumList<Activation>, "LIST");
+        var radii = t.Add("radii", "spectral radii of W_hh, comma-separated", Values.DoubleList(min: double.Epsilon), "LIST");
+        var hidden = t.Add("hidden", "hidden units H", Values.Int(1, 4096), "H");
+        var maxLag = t.Add("max-lag", "largest lag K", Values.Int(1, 100_000), "K");
+        var windows = t.Add("windows", "text windows averaged over", Values.Int(1, 100_000), "N");
+        var warmup = t.Add("warmup", "steps before the measured K", Values.Int(0, 1_000_000), "W");
+        var corpusOption = CorpusOption(t);
+        t.AddTo(command);
+        command.SetAction(r =>
         {
-            case "vanishing":
+            var s = new VanishingSettings
             {
-                var d = new VanishingSettings();
-                var s = new VanishingSettings
-                {
-                    Activations = a.EnumList("activations", d.Activations),
-                    Radii = a.DoubleList("radii", d.Radii, min: double.Epsilon),
-                    Hidden = a.Int("hidden", d.Hidden, min: 1, max: 4096),
-                    MaxLag = a.Int("max-lag", d.MaxLag, min: 1, max: 100_000),
-                    Windows = a.Int("windows", d.Windows, min: 1, max: 100_000),
-                    Warmup = a.Int("warmup", d.Warmup, min: 0, max: 1_000_000),
-                    Seed = seed,
-                };
-                var corpus = LoadCorpus(a);
-                a.RejectUnused("experiment vanishing");
-                stdout.WriteLine($"experiment vanishing: {s.Activations.Length * s.Radii.Length} configurations");
-                var curves = VanishingExperiment.Run(s, corpus.Text, progress);
-                Directory.CreateDirectory(outDir);
-                var summary = VanishingExperiment.ToSummary(curves);
-                VanishingExperiment.ToTable(curves).Save(outDir, "vanishing", "vanishing vs exploding: gradient norm vs lag",
-                    VanishingExperiment.Notes(s, corpus.Source) + "\n\n" + summary.ToMarkdown());
-                VanishingExperiment.ToPlot(curves, s).SavePng(Path.Combine(outDir, "vanishing.png"));
-                Finish(stdout, summary, outDir, "vanishing", clock);
-                break;
-            }
-            case "truncation":
-            {
-                var d = new TruncationSettings();
-                var s = new TruncationSettings
-                {
-                    Delay = a.Int("delay", d.Delay, min: 1, max: 10_000),
-                    Alphabet = a.Int("alphabet", d.Alphabet, min: 2, max: 10_000),
-                    Ks = a.IntList("ks", d.Ks, min: 1, max: 100_000),
-                    Hidden = a.Int("hidden", d.Hidden, min: 1, max: 4096),
-                    Batch = a.Int("batch", d.Batch, min: 1, max: 100_000),
-                    Chunk = a.Int("chunk", d.Chunk, min: 1, max: 100_000),
-                    Episode = a.Int("episode", d.Episode, min: 1, max: 1_000_000),
-                    Updates = a.Int("updates", d.Updates, min: 1),
-                    Optimizer = OptimizerName(a, d.Optimizer),
-                    LearningRate = (float)a.Double("lr", d.LearningRate, min: 0),
-                    ClipNorm = (float)a.Double("clip", d.ClipNorm, min: double.Epsilon),
-                    EvalSteps = a.Int("eval-steps", d.EvalSteps, min: 2),
-                    Seed = seed,
-                };
-                a.RejectUnused("experiment truncation");
-                if (s.Episode % s.Chunk != 0) throw new UsageException($"--episode {s.Episode} must be a multiple of --chunk {s.Chunk}");
-                if (s.EvalSteps <= s.Delay) throw new UsageException($"--eval-steps {s.EvalSteps} must exceed --delay {s.Delay}");
-                stdout.WriteLine($"experiment truncation: {2 * s.Ks.Length + 1} runs of {s.Updates} updates");
-                var runs = TruncationExperiment.Run(s, progress);
-                Directory.CreateDirectory(outDir);
-                var table = TruncationExperiment.ToTable(runs, s);
-                table.Save(outDir, "truncation", "truncation depth vs dependency length", TruncationExperiment.Notes(s));
-                TruncationExperiment.ToPlot(runs, s).SavePng(Path.Combine(outDir, "truncation.png"));
-                Finish(stdout, table, outDir, "truncation", clock);
-                break;
-            }
-            case "clipping":
-            {
-                var d = new ClippingSettings();
-                var s = new ClippingSettings
-                {
-                    Radius = a.Double("radius", d.Radius, min: 0),
-                    Hidden = a.Int("hidden", d.Hidden, min: 1, max: 4096),
-                    Batch = a.Int("batch", d.Batch, min: 1, max: 100_000),
-                    K = a.Int("k", d.K, min: 1, max: 100_000),
-                    Updates = a.Int("updates", d.Updates, min: 1),
-                    Optimizer = OptimizerName(a, d.Optimizer),
-                    LearningRate = (float)a.Double("lr", d.LearningRate, min: 0),
-                    ClipNorm = (float)a.Double("clip", d.ClipNorm, min: double.Epsilon),
-                    Seed = seed,
-                };
-                var corpus = LoadCorpus(a);
-                a.RejectUnused("experiment clipping");
-                stdout.WriteLine($"experiment clipping: 2 runs of {s.Updates} updates");
-                var runs = ClippingExperiment.Run(s, corpus, progress);
-                Directory.CreateDirectory(outDir);
-                var summary = ClippingExperiment.ToSummary(runs);
-                summary.Save(outDir, "clipping", "clipping an exploding gradient", ClippingExperiment.Notes(s, corpus.Source));
-                ClippingExperiment.ToLog(runs).Save(outDir, "clipping-log");
-                ClippingExperiment.ToPlot(runs, s).SavePng(Path.Combine(outDir, "clipping.png"));
-                ClippingExperiment.ToNormPlot(runs, s).SavePng(Path.Combine(outDir, "clipping-gradnorm.png"));
-                ClippingExperiment.SaveModel(runs[1], corpus.Vocabulary, Path.Combine(outDir, "clipping-model.safetensors"));
-                Finish(stdout, summary, outDir, "clipping", clock);
-                break;
-            }
-            default:
-                throw new UsageException($"unknown experiment '{name}' (expected one of: {string.Join(", ", Names)})");
-        }
-        return Task.FromResult(0);
+                Activations = activations.Read(r), Radii = radii.Read(r), Hidden = hidden.Read(r), MaxLag = maxLag.Read(r),
+                Windows = windows.Read(r), Warmup = warmup.Read(r), Seed = seed.Read(r),
+            };
+            var corpus = LoadCorpus(corpusOption.Read(r));
+            string outDir = outOption.Read(r) ?? OutputDirectory.Default("vanishing");
+            var (stdout, clock) = (context.Out, Stopwatch.StartNew());
+            stdout.WriteLine($"experiment vanishing: {s.Activations.Length * s.Radii.Length} configurations");
+            var curves = VanishingExperiment.Run(s, corpus.Text, Progress(stdout));
+            Directory.CreateDirectory(outDir);
+            var summary = VanishingExperiment.ToSummary(curves);
+            VanishingExperiment.ToTable(curves).Save(outDir, "vanishing", "vanishing vs exploding: gradient norm vs lag",
+                VanishingExperiment.Notes(s, corpus.Source) + "\n\n" + summary.ToMarkdown());
+            VanishingExperiment.ToPlot(curves, s).SavePng(Path.Combine(outDir, "vanishing.png"));
+            Finish(stdout, summary, outDir, "vanishing", clock);
+            return ExitCodes.Ok;
+        });
+        return command;
     }
 
-    private static CharCorpus LoadCorpus(ArgList a) =>
-        a.String("corpus") is { } path ? CharCorpus.FromFile(path) : DefaultCorpus.Load();
-
-    private static string OptimizerName(ArgList a, string @default)
+    private static Command Truncation(CliContext context)
     {
-        string v = (a.String("optimizer", @default) ?? @default).Trim().ToLowerInvariant();
-        return Optimizers.Names.Contains(v) ? v
-            : throw new UsageException($"--optimizer: unknown value '{v}' (expected one of: {string.Join(", ", Optimizers.Names)})");
+        var command = new Command("truncation",
+            "Delayed recall with known delay L, trained with subsequence and k-step truncation at each k, and untruncated.");
+        var t = new OptionTable("actortrainer.experiment.truncation");
+        var (seed, outOption) = Common(t, "truncation");
+        var delay = t.Add("delay", "the delay L of the recall task", Values.Int(1, 10_000), "L");
+        var alphabet = t.Add("alphabet", "symbols to recall", Values.Int(2, 10_000), "A");
+        var ks = t.Add("ks", "truncation depths k, comma-separated", Values.IntList(1, 100_000), "LIST");
+        var hidden = t.Add("hidden", "hidden units H", Values.Int(1, 4096), "H");
+        var batch = t.Add("batch", "streams B", Values.Int(1, 100_000), "B");
+        var chunk = t.Add("chunk", "chunk length T of the k-step and full runs", Values.Int(1, 100_000), "T");
+        var episode = t.Add("episode", "episode length S of the full runs, a multiple of --chunk", Values.Int(1, 1_000_000), "S");
+        var updates = t.Add("updates", "updates per run", Values.Int(1), "U");
+        var optimizer = OptimizerOption(t);
+        var lr = t.Add("lr", "learning rate", Values.Double(min: 0), "X");
+        var clip = t.Add("clip", "global-norm clipping threshold", Values.Double(min: double.Epsilon), "C");
+        var evalSteps = t.Add("eval-steps", "steps of the evaluation stream, more than --delay", Values.Int(2), "N");
+        t.AddTo(command);
+        command.SetAction(r =>
+        {
+            var s = new TruncationSettings
+            {
+                Delay = delay.Read(r), Alphabet = alphabet.Read(r), Ks = ks.Read(r), Hidden = hidden.Read(r), Batch = batch.Read(r),
+                Chunk = chunk.Read(r), Episode = episode.Read(r), Updates = updates.Read(r), Optimizer = optimizer.Read(r),
+                LearningRate = (float)lr.Read(r), ClipNorm = (float)clip.Read(r), EvalSteps = evalSteps.Read(r), Seed = seed.Read(r),
+            };
+            if (s.Episode % s.Chunk != 0) throw new UsageException($"--episode {s.Episode} must be a multiple of --chunk {s.Chunk}");
+            if (s.EvalSteps <= s.Delay) throw new UsageException($"--eval-steps {s.EvalSteps} must exceed --delay {s.Delay}");
+            string outDir = outOption.Read(r) ?? OutputDirectory.Default("truncation");
+            var (stdout, clock) = (context.Out, Stopwatch.StartNew());
+            stdout.WriteLine($"experiment truncation: {2 * s.Ks.Length + 1} runs of {s.Updates} updates");
+            var runs = TruncationExperiment.Run(s, Progress(stdout));
+            Directory.CreateDirectory(outDir);
+            var table = TruncationExperiment.ToTable(runs, s);
+            table.Save(outDir, "truncation", "truncation depth vs dependency length", TruncationExperiment.Notes(s));
+            TruncationExperiment.ToPlot(runs, s).SavePng(Path.Combine(outDir, "truncation.png"));
+            Finish(stdout, table, outDir, "truncation", clock);
+            return ExitCodes.Ok;
+        });
+        return command;
     }
+
+    private static Command Clipping(CliContext context)
+    {
+        var command = new Command("clipping",
+            "An exploding tanh model trained without and with global-norm clipping: loss curves, fraction clipped.");
+        var t = new OptionTable("actortrainer.experiment.clipping");
+        var (seed, outOption) = Common(t, "clipping");
+        var radius = t.Add("radius", "spectral radius R of the model's W_hh", Values.Double(min: 0), "R");
+        var hidden = t.Add("hidden", "hidden units H", Values.Int(1, 4096), "H");
+        var batch = t.Add("batch", "streams B", Values.Int(1, 100_000), "B");
+        var k = t.Add("k", "chunk length = truncation depth k", Values.Int(1, 100_000), "K");
+        var updates = t.Add("updates", "updates per run", Values.Int(1), "U");
+        var optimizer = OptimizerOption(t);
+        var lr = t.Add("lr", "learning rate", Values.Double(min: 0), "X");
+        var clip = t.Add("clip", "global-norm clipping threshold of the clipped run", Values.Double(min: double.Epsilon), "C");
+        var corpusOption = CorpusOption(t);
+        t.AddTo(command);
+        command.SetAction(r =>
+        {
+            var s = new ClippingSettings
+            {
+                Radius = radius.Read(r), Hidden = hidden.Read(r), Batch = batch.Read(r), K = k.Read(r), Updates = updates.Read(r),
+                Optimizer = optimizer.Read(r), LearningRate = (float)lr.Read(r), ClipNorm = (float)clip.Read(r), Seed = seed.Read(r),
+            };
+            var corpus = LoadCorpus(corpusOption.Read(r));
+            string outDir = outOption.Read(r) ?? OutputDirectory.Default("clipping");
+            var (stdout, clock) = (context.Out, Stopwatch.StartNew());
+            stdout.WriteLine($"experiment clipping: 2 runs of {s.Updates} updates");
+            var runs = ClippingExperiment.Run(s, corpus, Progress(stdout));
+            Directory.CreateDirectory(outDir);
+            var summary = ClippingExperiment.ToSummary(runs);
+            summary.Save(outDir, "clipping", "clipping an exploding gradient", ClippingExperiment.Notes(s, corpus.Source));
+            ClippingExperiment.ToLog(runs).Save(outDir, "clipping-log");
+            ClippingExperiment.ToPlot(runs, s).SavePng(Path.Combine(outDir, "clipping.png"));
+            ClippingExperiment.ToNormPlot(runs, s).SavePng(Path.Combine(outDir, "clipping-gradnorm.png"));
+            ClippingExperiment.SaveModel(runs[1], corpus.Vocabulary, Path.Combine(outDir, "clipping-model.safetensors"));
+            Finish(stdout, summary, outDir, "clipping", clock);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Action<string> Progress(TextWriter stdout) => line => stdout.WriteLine("  " + line);
+
+    private static CharCorpus LoadCorpus(string? path) => path is null ? DefaultCorpus.Load() : CharCorpus.FromFile(path);
 
     private static void Finish(TextWriter stdout, Diagnostics.ReportTable table, string outDir, string name, Stopwatch clock)
     {

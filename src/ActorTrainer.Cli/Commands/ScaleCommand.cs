@@ -1,4 +1,6 @@
+using System.CommandLine;
 using ActorTrainer.Cli.CommandLine;
+using ActorTrainer.Cli.Settings;
 using ActorTrainer.Cli.Scaling;
 
 namespace ActorTrainer.Cli.Commands;
@@ -6,51 +8,6 @@ namespace ActorTrainer.Cli.Commands;
 /// <summary>`actortrainer scale [options]`: a scaling sweep over worker counts, modes, k and shards.</summary>
 internal static class ScaleCommand
 {
-    public const string Help = """
-        usage: actortrainer scale [options]
-
-        Trains the same model once per configuration — workers × modes × chunk lengths × server shards —
-        in this process or as node processes on this machine, and reports throughput, speedup and
-        efficiency against 1 worker, time to a target loss, final validation loss, updates applied and
-        rejected, staleness, server busy and worker idle fractions and bytes sent/received; then
-        measures one server's capacity at the model's size. Defaults finish in a few minutes on 2 cores.
-
-        Sweep:
-          --workers N,N,…        worker counts (1,2,4)
-          --modes M,M,…          sync | async | ssp | ssp:S (sync,async,ssp:2)
-          --chunks K,K,…         chunk lengths k (the model's --chunk, 25)
-          --shards N,N,…         parameter-server shards, W split by key range (1,2)
-          --budget TOKENS        training tokens per configuration (2000000); the cap with --until target
-          --target LOSS          target validation loss (nats/char) for time-to-target
-          --until budget|target  stop each configuration at the budget (default) or at the target loss
-          --points N             weight snapshots per configuration for the loss curve (16)
-          --val-tokens N         held-out characters per validation (8000)
-          --capacity-seconds S   time spent measuring server capacity after the sweep; 0 = skip (1)
-          --out DIR              output directory, new or empty (./scale/<timestamp>)
-          --launcher inproc|cluster
-                                 inproc (default): every configuration in this process, one actor
-                                 system. cluster: every configuration as real processes on 127.0.0.1
-                                 started from this binary like deploy/local-cluster.sh — 1 ps node + n
-                                 worker nodes (`actortrainer node`, one worker each); figures come from
-                                 the ps node's run directory (DIR/runs/<config>/, with node logs in
-                                 DIR/runs/<config>-logs/) and the worker nodes' compute reports, and
-                                 include the loopback transport. Cluster: --shards 1 only (its default;
-                                 a ps node is one unsharded server) and --until budget only.
-          --stall-timeout S      cluster: a configuration whose nodes print nothing, write no metrics or
-                                 checkpoints and do not exit for S seconds has stalled; its nodes are
-                                 killed and the sweep fails with their logs (300)
-        Model and data (as for train): --corpus --hidden (128) --batch (16) --chunk --truncation
-          --activation --clip-norm --clip-value --optimizer (adam) --lr --seed --validation-fraction
-          --max-in-flight N|auto (auto: 2 in async, 1 in sync and ssp) --progress on|off --config FILE
-
-        Writes results.csv, curves.csv, summary.md, throughput.png, loss_vs_time.png, staleness.png
-        and staleness_by_config.png.
-        """;
-
-    /// <summary>Options of the sweep itself; everything else goes to the train settings loader.</summary>
-    private static readonly string[] SweepOptions =
-        ["workers", "modes", "chunks", "shards", "budget", "target", "until", "points", "val-tokens", "capacity-seconds", "out", "launcher", "stall-timeout"];
-
     /// <summary>Train options the cluster launcher sets per configuration or passes separately, not as given.</summary>
     private static readonly string[] NotPassedToNodes = ["chunk", "progress", "config"];
 
@@ -58,10 +15,81 @@ internal static class ScaleCommand
     private static readonly string[] TrainOnly =
         ["mode", "staleness", "updates", "init", "resume", "eval-every", "checkpoint-every", "sample", "temperature"];
 
-    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr)
+    /// <summary>Train keys the sweep uses as its own options (lists, or its output directory).</summary>
+    private static readonly string[] SweepKeys = ["workers", "shards", "out"];
+
+    /// <summary>The sweep's option table (section actortrainer.scale) beside train's model and data options.</summary>
+    private sealed class SweepOptions
     {
-        if (args.Contains("--help") || args.Contains("-h")) { stdout.WriteLine(Help); return 0; }
-        var settings = Parse(args);
+        private readonly OptionTable _t = new("actortrainer.scale");
+
+        public SweepOptions()
+        {
+            Workers = _t.Add("workers", "worker counts", (v, src) => ServerBench.ParseList(v, "workers"), "N,N,…");
+            Modes = _t.Add("modes", "consistency modes: sync | async | ssp | ssp:S", (v, _) => v, "M,M,…");
+            Chunks = _t.Add("chunks", "chunk lengths k (empty: the model's --chunk)", (v, _) => v.Trim().Length == 0 ? [] : ServerBench.ParseList(v, "chunks"), "K,K,…");
+            Shards = _t.Add("shards", "parameter-server shards, W split by key range (--launcher cluster: 1)", (v, _) => ServerBench.ParseList(v, "shards"), "N,N,…");
+            Budget = _t.Add("budget", "training tokens per configuration; the cap with --until target", (v, _) => Number(v, "budget", long.Parse), "TOKENS");
+            Target = _t.Add("target", "target validation loss (nats/char) for time-to-target (empty: the highest final loss of the sweep)", (v, _) => v.Trim().Length == 0 ? (double?)null : Number(v, "target", double.Parse), "LOSS");
+            Until = _t.Add("until", "stop each configuration at the budget or at the target loss", (v, src) => Values.Enum<StopRule>(v, src), completions: ["budget", "target"]);
+            Points = _t.Add("points", "weight snapshots per configuration for the loss curve", (v, _) => Number(v, "points", int.Parse), "N");
+            ValTokens = _t.Add("val-tokens", "held-out characters per validation", (v, _) => Number(v, "val-tokens", int.Parse), "N");
+            CapacitySeconds = _t.Add("capacity-seconds", "time measuring server capacity after the sweep; 0 = skip", (v, _) => Number(v, "capacity-seconds", double.Parse), "S");
+            Out = _t.Add("out", "output directory, new or empty (empty: runs/scale-<timestamp>)", Values.Text, "DIR");
+            Launcher = _t.Add("launcher",
+                "inproc: every configuration in this process, one actor system. cluster: every configuration as node processes on " +
+                "127.0.0.1 (1 ps + n worker nodes, like deploy/local-cluster.sh), figures from the ps node's run directory " +
+                "(DIR/runs/<config>/, logs in DIR/runs/<config>-logs/); cluster takes --shards 1 and --until budget only",
+                ParseLauncher, completions: ["inproc", "cluster"]);
+            StallTimeout = _t.Add("stall-timeout", "cluster: seconds a configuration may show no sign of progress before its nodes are killed and the sweep fails with their logs", (v, _) => Number(v, "stall-timeout", double.Parse), "S");
+        }
+
+        public CliOption<int[]> Workers { get; }
+        public CliOption<string> Modes { get; }
+        public CliOption<int[]> Chunks { get; }
+        public CliOption<int[]> Shards { get; }
+        public CliOption<long> Budget { get; }
+        public CliOption<double?> Target { get; }
+        public CliOption<StopRule> Until { get; }
+        public CliOption<int> Points { get; }
+        public CliOption<int> ValTokens { get; }
+        public CliOption<double> CapacitySeconds { get; }
+        public CliOption<string?> Out { get; }
+        public CliOption<Launcher> Launcher { get; }
+        public CliOption<double> StallTimeout { get; }
+
+        public IReadOnlyList<Option> Options => _t.Options;
+    }
+
+    private static Launcher ParseLauncher(string v, string src) => v.Trim().ToLowerInvariant() switch
+    {
+        "inproc" => Scaling.Launcher.InProcess,
+        "cluster" => Scaling.Launcher.Cluster,
+        _ => throw new UsageException($"--launcher: unknown value '{v}' (expected inproc or cluster)"),
+    };
+
+    public static Command Create(CliContext context)
+    {
+        var command = new Command("scale",
+            "Scaling sweep: workers × modes × chunk lengths × server shards, in this process or as node processes; " +
+            "throughput, speedup, time to a target loss, staleness, server capacity. Model and data options are train's.");
+        var sweep = new SweepOptions();
+        var train = TrainSettingsLoader.CreateOptions(except: [.. TrainOnly, .. SweepKeys]);
+        // Train options a sweep sets itself: hidden, so that giving one is an error that says why.
+        var trainOnly = TrainOnly.Select(k => OptionTable.Make(k, "", "", hidden: true)).ToList();
+        foreach (var o in sweep.Options.Concat(train).Concat(trainOnly)) command.Options.Add(o);
+        command.SetAction((r, _) =>
+        {
+            if (trainOnly.FirstOrDefault(o => r.GetResult(o) is { Implicit: false }) is { } given)
+                throw new UsageException($"{given.Name} is a train option; scale sets it per configuration (see --modes, --budget) or does not use it");
+            return RunAsync(Parse(r, sweep, TrainSettingsLoader.Given(r, train)), context);
+        });
+        return command;
+    }
+
+    private static async Task<int> RunAsync(ScaleSettings settings, CliContext context)
+    {
+        var (stdout, stderr) = (context.Out, context.Err);
         string dir = PrepareOutput(settings.Out);
         settings = settings with { Out = dir }; // the cluster launcher puts the ps nodes' run directories under it
         var progress = new SweepProgress(stderr, settings.Train.Progress);
@@ -70,74 +98,53 @@ internal static class ScaleCommand
         progress.Note($"model: {target.Description}");
         progress.Note($"{settings.Configurations().Count} configurations ({(settings.Launcher == Launcher.Cluster ? "cluster: node processes on 127.0.0.1" : "in-process")}); output in {dir}");
 
-        using var cts = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
-        Console.CancelKeyPress += onCancel;
         SweepResult result;
-        try { result = await new ScaleSweep(target, settings, progress).RunAsync(cts.Token); }
+        try { result = await new ScaleSweep(target, settings, progress).RunAsync(context.Stop); }
         catch (Exception e) when (e is ClusterRunException or InvalidDataException) // a node failed, or left unreadable results
         {
             stderr.WriteLine($"error: {e.Message}");
-            return 1;
+            return ExitCodes.Failed;
         }
-        finally { Console.CancelKeyPress -= onCancel; }
 
         ScaleReport.Write(result, dir);
         stdout.WriteLine(File.ReadAllText(Path.Combine(dir, ScaleReport.Summary)).Split("\n## How to read this")[0].TrimEnd());
         stdout.WriteLine();
         stdout.WriteLine($"wrote {ScaleReport.ResultsCsv}, {ScaleReport.CurvesCsv}, {ScaleReport.Summary} and plots to {dir}");
-        if (cts.IsCancellationRequested) stdout.WriteLine($"stopped early: {result.Configs.Count} of {settings.Configurations().Count} configurations ran");
-        return 0;
+        if (!context.Stop.IsCancellationRequested) return ExitCodes.Ok;
+        stdout.WriteLine($"stopped early: {result.Configs.Count} of {settings.Configurations().Count} configurations ran");
+        return ExitCodes.Interrupted;
     }
 
     /// <summary>Sweep options from the command line, model options through the train settings layers.</summary>
-    internal static ScaleSettings Parse(string[] args)
+    private static ScaleSettings Parse(ParseResult r, SweepOptions o, Dictionary<string, string> trainFlags)
     {
-        var all = new ArgList(args);
-        if (TrainOnly.FirstOrDefault(all.Has) is { } trainOnly)
-            throw new UsageException($"--{trainOnly} is a train option; scale sets it per configuration (see --modes, --budget) or does not use it");
-        var trainArgs = all.Names.Where(n => !SweepOptions.Contains(n)).SelectMany(n => all.Get(n) is { } v ? new[] { $"--{n}={v}" } : [$"--{n}"]).ToArray();
-        var trainList = new ArgList(trainArgs);
-        var train = Settings.TrainSettingsLoader.Load(trainList);
-        trainList.RejectUnused("scale");
-
+        var train = TrainSettingsLoader.Load(trainFlags);
+        var launcher = o.Launcher.Read(r);
         var s = new ScaleSettings
         {
             Train = train,
-            NodeArgs = trainArgs.Where(a => !NotPassedToNodes.Contains(a[2..].Split('=')[0])).ToArray(),
-            ConfigFiles = all.Get("config"),
+            NodeArgs = trainFlags.Where(f => !NotPassedToNodes.Contains(f.Key)).Select(f => $"--{f.Key}={f.Value}").ToArray(),
+            ConfigFiles = trainFlags.GetValueOrDefault("config"),
+            Launcher = launcher,
+            Workers = o.Workers.Read(r),
+            Chunks = o.Chunks.Read(r),
+            // A ps node runs one unsharded server: the cluster sweep's default is shards 1 (an explicit list is checked).
+            Shards = launcher == Launcher.Cluster && !o.Shards.IsGiven(r) ? [1] : o.Shards.Read(r),
+            TokenBudget = o.Budget.Read(r),
+            TargetLoss = o.Target.Read(r),
+            Stop = o.Until.Read(r),
+            Points = o.Points.Read(r),
+            ValidationTokens = o.ValTokens.Read(r),
+            CapacitySeconds = o.CapacitySeconds.Read(r),
+            StallSeconds = o.StallTimeout.Read(r),
+            Out = o.Out.Read(r),
         };
-        if (all.Get("launcher") is { } launcher)
-            s = s with { Launcher = launcher.Trim().ToLowerInvariant() switch
-            {
-                "inproc" => Launcher.InProcess,
-                "cluster" => Launcher.Cluster,
-                _ => throw new UsageException($"--launcher: unknown value '{launcher}' (expected inproc or cluster)"),
-            } };
-        // A ps node runs one unsharded server: the cluster sweep's default is shards 1 (an explicit list is checked).
-        if (s.Launcher == Launcher.Cluster && !all.Has("shards")) s = s with { Shards = [1] };
-        if (all.Get("workers") is { } w) s = s with { Workers = ServerBench.ParseList(w, "workers") };
-        if (all.Get("chunks") is { } k) s = s with { Chunks = ServerBench.ParseList(k, "chunks") };
-        if (all.Get("shards") is { } sh) s = s with { Shards = ServerBench.ParseList(sh, "shards") };
-        if (all.Get("modes") is { } m)
+        try
         {
-            try { s = s with { Modes = m.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(x => ModeSpec.Parse(x, train.Staleness)).ToArray() }; }
-            catch (ArgumentException e) { throw new UsageException($"--modes: {e.Message.Split(" (Parameter")[0]}"); }
+            s = s with { Modes = o.Modes.Read(r).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+                .Select(x => ModeSpec.Parse(x, train.Staleness)).ToArray() };
         }
-        if (all.Get("budget") is { } b) s = s with { TokenBudget = Number(b, "budget", long.Parse) };
-        if (all.Get("target") is { } t) s = s with { TargetLoss = Number(t, "target", double.Parse) };
-        if (all.Get("until") is { } u)
-            s = s with { Stop = u.Trim().ToLowerInvariant() switch
-            {
-                "budget" => StopRule.Budget,
-                "target" => StopRule.Target,
-                _ => throw new UsageException($"--until: unknown value '{u}' (expected budget or target)"),
-            } };
-        if (all.Get("points") is { } p) s = s with { Points = Number(p, "points", int.Parse) };
-        if (all.Get("val-tokens") is { } vt) s = s with { ValidationTokens = Number(vt, "val-tokens", int.Parse) };
-        if (all.Get("capacity-seconds") is { } c) s = s with { CapacitySeconds = Number(c, "capacity-seconds", double.Parse) };
-        if (all.Get("stall-timeout") is { } st) s = s with { StallSeconds = Number(st, "stall-timeout", double.Parse) };
-        s = s with { Out = all.Get("out") };
+        catch (ArgumentException e) { throw new UsageException($"--modes: {e.Message.Split(" (Parameter")[0]}"); }
         if (s.Validate() is { } problem) throw new UsageException(problem);
         return s;
     }
@@ -152,10 +159,10 @@ internal static class ScaleCommand
         }
     }
 
-    /// <summary>The output directory: given (must be new or empty: CSVs are never appended across sweeps) or ./scale/&lt;timestamp&gt;.</summary>
+    /// <summary>The output directory: given (must be new or empty: CSVs are never appended across sweeps) or runs/scale-&lt;timestamp&gt;.</summary>
     private static string PrepareOutput(string? requested)
     {
-        string dir = Path.GetFullPath(requested ?? Path.Combine("scale", DateTime.Now.ToString("yyyyMMdd-HHmmss", System.Globalization.CultureInfo.InvariantCulture)));
+        string dir = Path.GetFullPath(requested ?? OutputDirectory.Default("scale"));
         if (Directory.Exists(dir) && Directory.EnumerateFileSystemEntries(dir).Any())
             throw new UsageException($"--out {dir} is not empty; give a new or empty directory");
         Directory.CreateDirectory(dir);

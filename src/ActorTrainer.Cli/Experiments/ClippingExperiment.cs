@@ -15,18 +15,19 @@ namespace ActorTrainer.Cli.Experiments;
 /// <summary>Settings of the clipping experiment: an exploding setup, trained twice.</summary>
 internal sealed record ClippingSettings
 {
-    public int Hidden { get; init; } = 64;
+    // Every value comes from the command line or its default in reference.conf (actortrainer.experiment.*).
+    public required int Hidden { get; init; }
     /// <summary>ρ(W_hh) at initialisation; well above 1 so that gradients explode.</summary>
-    public double Radius { get; init; } = 2.0;
-    public int Batch { get; init; } = 16;
+    public required double Radius { get; init; }
+    public required int Batch { get; init; }
     /// <summary>k: subsequence truncation with chunks of k steps.</summary>
-    public int K { get; init; } = 25;
-    public int Updates { get; init; } = 600;
-    public string Optimizer { get; init; } = "sgd";
-    public float LearningRate { get; init; } = 1f;
+    public required int K { get; init; }
+    public required int Updates { get; init; }
+    public required string Optimizer { get; init; }
+    public required float LearningRate { get; init; }
     /// <summary>c of the clipped run: g ← g·c/‖g‖ when ‖g‖ &gt; c.</summary>
-    public float ClipNorm { get; init; } = 1f;
-    public int Seed { get; init; } = 1;
+    public required float ClipNorm { get; init; }
+    public required int Seed { get; init; }
 
     public void Validate()
     {

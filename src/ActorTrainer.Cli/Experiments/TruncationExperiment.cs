@@ -13,25 +13,26 @@ namespace ActorTrainer.Cli.Experiments;
 /// <summary>Settings of the truncation experiment (defaults: a few minutes on 2 cores at most).</summary>
 internal sealed record TruncationSettings
 {
+    // Every value comes from the command line or its default in reference.conf (actortrainer.experiment.*).
     /// <summary>L, the dependency length: the target at step t is the input at step t − L.</summary>
-    public int Delay { get; init; } = 8;
+    public required int Delay { get; init; }
     /// <summary>A, symbols to recall (chance accuracy 1/A).</summary>
-    public int Alphabet { get; init; } = 4;
-    public int Hidden { get; init; } = 32;
-    public int Batch { get; init; } = 16;
+    public required int Alphabet { get; init; }
+    public required int Hidden { get; init; }
+    public required int Batch { get; init; }
     /// <summary>Truncation depths k tried for both subsequence and k-step truncation.</summary>
-    public int[] Ks { get; init; } = [2, 4, 6, 7, 8, 9, 10, 12, 16, 24];
+    public required int[] Ks { get; init; }
     /// <summary>Chunk length T of the k-step and untruncated runs (subsequence runs use T = k).</summary>
-    public int Chunk { get; init; } = 8;
+    public required int Chunk { get; init; }
     /// <summary>Untruncated runs backpropagate to the start of episodes of this many steps (a multiple of Chunk).</summary>
-    public int Episode { get; init; } = 64;
-    public int Updates { get; init; } = 6000;
-    public string Optimizer { get; init; } = "adam";
-    public float LearningRate { get; init; } = 0.003f;
-    public float ClipNorm { get; init; } = 1f;
+    public required int Episode { get; init; }
+    public required int Updates { get; init; }
+    public required string Optimizer { get; init; }
+    public required float LearningRate { get; init; }
+    public required float ClipNorm { get; init; }
     /// <summary>Held-out steps per stream the final accuracy is measured on.</summary>
-    public int EvalSteps { get; init; } = 500;
-    public int Seed { get; init; } = 1;
+    public required int EvalSteps { get; init; }
+    public required int Seed { get; init; }
 
     public void Validate()
     {

@@ -11,16 +11,17 @@ namespace ActorTrainer.Cli.Experiments;
 /// <summary>Settings of the vanishing/exploding experiment.</summary>
 internal sealed record VanishingSettings
 {
-    public Activation[] Activations { get; init; } = [Activation.Identity, Activation.Tanh];
-    public double[] Radii { get; init; } = [0.5, 0.9, 1.0, 1.1, 1.5];
-    public int Hidden { get; init; } = 32;
+    // Every value comes from the command line or its default in reference.conf (actortrainer.experiment.*).
+    public required Activation[] Activations { get; init; }
+    public required double[] Radii { get; init; }
+    public required int Hidden { get; init; }
     /// <summary>K, the largest lag.</summary>
-    public int MaxLag { get; init; } = 60;
+    public required int MaxLag { get; init; }
     /// <summary>Text windows averaged over; each holds Warmup + K + 1 characters.</summary>
-    public int Windows { get; init; } = 32;
+    public required int Windows { get; init; }
     /// <summary>Steps run before the K measured ones, so that even lag K sees a state shaped by text, not h = 0.</summary>
-    public int Warmup { get; init; } = 40;
-    public int Seed { get; init; } = 1;
+    public required int Warmup { get; init; }
+    public required int Seed { get; init; }
 
     public void Validate()
     {

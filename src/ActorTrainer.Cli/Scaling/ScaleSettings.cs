@@ -28,7 +28,7 @@ public enum Launcher
 /// </summary>
 public sealed record ScaleSettings
 {
-    public TrainSettings Train { get; init; } = new();
+    public TrainSettings Train { get; init; } = Settings.TrainSettingsLoader.Defaults; // the settings reference.conf gives
     public IReadOnlyList<int> Workers { get; init; } = [1, 2, 4];
     public IReadOnlyList<ModeSpec> Modes { get; init; } = [new(ConsistencyMode.Sync, 0), new(ConsistencyMode.Async, 0), new(ConsistencyMode.Ssp, 2)];
     /// <summary>Chunk lengths k; empty = just <see cref="TrainSettings.Chunk"/>.</summary>
@@ -47,7 +47,7 @@ public sealed record ScaleSettings
     public int ValidationTokens { get; init; } = 8_000;
     /// <summary>Seconds spent measuring the server's capacity at the model's size after the sweep (0 = skip).</summary>
     public double CapacitySeconds { get; init; } = 1;
-    /// <summary>Output directory; null = ./scale/&lt;timestamp&gt;.</summary>
+    /// <summary>Output directory; null = runs/scale-    /// <summary>Output directory; null = ./scale/&lt;timestamp&gt;.</summary>lt;timestamp    /// <summary>Output directory; null = ./scale/&lt;timestamp&gt;.</summary>gt;.</summary>
     public string? Out { get; init; }
     public bool Progress { get; init; } = true;
     public Launcher Launcher { get; init; } = Launcher.InProcess;

@@ -1,7 +1,8 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using ActorTrainer.Cli.CommandLine;
-using ActorTrainer.Cli.Commands;
+using ActorTrainer.Cli.Settings;
 using ActorTrainer.Cli.Training;
 using ActorTrainer.Core.Training;
 
@@ -16,28 +17,28 @@ namespace ActorTrainer.Cli.Scaling;
 /// </summary>
 public static class ServerBench
 {
-    public const string Help = """
-          server  parameter-server capacity: updates/s for P parameters with gradients back to back,
-                  as a fraction of the memory-copy bandwidth, and the worker count that saturates it
-                  [--params P,P,… (1000000)] [--optimizer adam] [--seconds S per size (3)]
-                  [--batch B (32)] [--chunk K (50)] [--corpus FILE] [--worker-chunks N (3); 0 = skip]
-        """;
-
-    /// <summary>The mode's entry point for BenchCommand.</summary>
-    public static Task<int> RunAsync(ArgList a, TextWriter stdout)
+    /// <summary>The `bench server` mode.</summary>
+    public static Command Create(CliContext context)
     {
-        var sizes = ParseList(a.Get("params") ?? "1000000", "params");
-        string optimizer = a.Get("optimizer") ?? "adam";
-        double seconds = BenchCommand.Double(a, "seconds", 3);
-        int batch = BenchCommand.Int(a, "batch", 32), chunk = BenchCommand.Int(a, "chunk", 50);
-        int workerChunks = BenchCommand.Int(a, "worker-chunks", 3);
-        string? corpus = a.Get("corpus");
-        a.RejectUnused("bench server");
-        if (!Core.Optim.Optimizers.Names.Contains(optimizer.ToLowerInvariant()))
-            throw new UsageException($"--optimizer: unknown '{optimizer}' (expected one of: {string.Join(", ", Core.Optim.Optimizers.Names)})");
-        if (batch <= 0 || chunk <= 0) throw new UsageException($"--batch and --chunk must be positive (got {batch}, {chunk})");
-        if (workerChunks < 0) throw new UsageException($"--worker-chunks must be ≥ 0 (got {workerChunks})");
+        var command = new Command("server",
+            "Parameter-server capacity: updates/s for P parameters with gradients back to back, as a fraction of the " +
+            "memory-copy bandwidth, and the worker count that saturates it.");
+        var t = new OptionTable("actortrainer.bench.server");
+        var sizes = t.Add("params", "parameter counts P, comma-separated", (v, src) => ParseList(v, src.TrimStart('-')), "P,P,…");
+        var optimizer = t.Add("optimizer", "the server's update rule", Values.OneOf([.. Core.Optim.Optimizers.Names]), completions: [.. Core.Optim.Optimizers.Names]);
+        var seconds = t.Add("seconds", "measured seconds per size", Values.Double(1e-3, 1e6), "S");
+        var batch = t.Add("batch", "streams B of the worker whose chunk rate is measured", Values.Int(1), "B");
+        var chunk = t.Add("chunk", "its chunk length k", Values.Int(1), "K");
+        var corpus = t.Add("corpus", "its training text (empty: the built-in corpus)", Values.Text, "FILE");
+        var workerChunks = t.Add("worker-chunks", "chunks timed per size; 0 = skip the worker measurement", Values.Int(0), "N");
+        t.AddTo(command);
+        command.SetAction(r => Run(sizes.Read(r), optimizer.Read(r), seconds.Read(r), batch.Read(r), chunk.Read(r),
+            corpus.Read(r), workerChunks.Read(r), context.Out));
+        return command;
+    }
 
+    private static int Run(int[] sizes, string optimizer, double seconds, int batch, int chunk, string? corpus, int workerChunks, TextWriter stdout)
+    {
         stdout.WriteLine(MachineInfo.Describe());
         double bandwidth = MemoryBandwidth.MeasureCopy();
         stdout.WriteLine(Inv($"memory copy: {MemoryBandwidth.DefaultBytes >> 20} MiB Span.CopyTo, {bandwidth / 1e9:F2} GB/s (read + write, one thread, best of 8)"));
@@ -53,16 +54,16 @@ public static class ServerBench
         }
         stdout.WriteLine("bytes/update counts what the server reads and writes per update (check g, rule incl. optimizer buffers, publish copy of W);");
         stdout.WriteLine("saturating workers = capacity ÷ one worker's chunks/s (async: one update per chunk; sync rounds need 1/n as many updates).");
-        return Task.FromResult(0);
+        return 0;
     }
 
     /// <summary>Chunks per second of one real worker on a char model with about P parameters.</summary>
     public static (double ChunksPerSecond, string Shape) WorkerRate(int parameterCount, int batch, int chunk, string? corpus, int chunks)
     {
-        var probe = RunSetup.Create(new TrainSettings { Hidden = 1, Batch = batch, Chunk = chunk, Corpus = corpus, ValidationFraction = 0 }, workers: 1);
+        var probe = RunSetup.Create(TrainSettingsLoader.Defaults with { Hidden = 1, Batch = batch, Chunk = chunk, Corpus = corpus, ValidationFraction = 0 }, workers: 1);
         int v = probe.Vocabulary.Size;
         int h = HiddenFor(parameterCount, v);
-        var setup = RunSetup.Create(new TrainSettings { Hidden = h, Batch = batch, Chunk = chunk, Corpus = corpus, ValidationFraction = 0 }, workers: 1);
+        var setup = RunSetup.Create(TrainSettingsLoader.Defaults with { Hidden = h, Batch = batch, Chunk = chunk, Corpus = corpus, ValidationFraction = 0 }, workers: 1);
         var computer = setup.CreateComputer(0);
         var w = setup.InitialWeights();
         var grad = new float[w.Length];

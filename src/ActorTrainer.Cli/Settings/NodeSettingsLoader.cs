@@ -20,34 +20,64 @@ public static class NodeSettingsLoader
 
     private delegate NodeSettings Apply(NodeSettings s, string v, string source);
 
-    private static readonly (string Key, Apply Set)[] Keys =
+    /// <summary>Every key: its HOCON/flag name, its help (its default lives in hocon/cluster.conf or the role file), and how a value sets it.</summary>
+    private static readonly (string Key, string Help, string HelpName, Apply Set)[] Keys =
     {
-        ("role", (s, v, src) => s with { Role = Role(v, src) }),
-        ("hostname", (s, v, _) => s with { Hostname = v.Trim() }),
-        ("bind-hostname", (s, v, _) => s with { BindHostname = v.Trim() }),
-        ("port", (s, v, src) => s with { Port = Int(v, src) }),
-        ("seeds", (s, v, _) => s with { Seeds = v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) }),
-        ("join-timeout", (s, v, src) => s with { JoinTimeout = Duration(v, src) }),
-        ("workers-per-node", (s, v, src) => s with { WorkersPerNode = Int(v, src) }),
-        ("tensor-port", (s, v, src) => s with { TensorPort = Int(v, src) }),
-        ("certs", (s, v, _) => s with { Certs = v.Trim() }),
-        ("node-name", (s, v, _) => s with { NodeName = v.Trim() }),
-        ("insecure", (s, v, src) => s with { Insecure = Bool(v, src) }),
+        ("role", "this node's role: ps (parameter server) or worker", "ps|worker", (s, v, src) => s with { Role = Role(v, src) }),
+        ("hostname", "address other nodes reach this one at (empty = this machine's host name)", "H", (s, v, _) => s with { Hostname = v.Trim() }),
+        ("bind-hostname", "interface to listen on (empty = --hostname)", "H", (s, v, _) => s with { BindHostname = v.Trim() }),
+        ("port", "transport port (0 = any free port)", "P", (s, v, src) => s with { Port = Int(v, src) }),
+        ("seeds", "seed nodes, i.e. the ps node", "H:P[,H:P]", (s, v, _) => s with { Seeds = v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) }),
+        ("join-timeout", "give up joining after this long, e.g. 30s, 500ms, 2m", "T", (s, v, src) => s with { JoinTimeout = Duration(v, src) }),
+        ("workers-per-node", "worker role: workers this node offers (0 = one per core)", "N", (s, v, src) => s with { WorkersPerNode = Int(v, src) }),
+        ("tensor-port", "ps role: port of the tensor channel, the one TCP connection per worker node that carries every message after the join; 0 = any free port", "P", (s, v, src) => s with { TensorPort = Int(v, src) }),
+        ("certs", "the run's certificates (actortrainer certs): DIR/ca.crt and DIR/NAME.pfx; required unless --insecure", "DIR", (s, v, _) => s with { Certs = v.Trim() }),
+        ("node-name", "this node's certificate, DIR/NAME.pfx (empty = this machine's host name)", "NAME", (s, v, _) => s with { NodeName = v.Trim() }),
+        ("insecure", "plaintext on both ports, no certificates: anyone who reaches them can join, read W and push (a bare --insecure = on)", "on|off", (s, v, src) => s with { Insecure = Values.OnOff(v, src) }),
     };
 
-    /// <summary>Option names this loader consumes (besides --config).</summary>
+    /// <summary>The one node option that may be given without a value: a bare --insecure means on.</summary>
+    private const string BareFlag = "insecure";
+
+    /// <summary>Setting keys (the flag names without "--"), for the environment check and the cluster launcher.</summary>
     public static IEnumerable<string> OptionNames => Keys.Select(k => k.Key);
+
+    /// <summary>The node options; the help shows each default as hocon/cluster.conf and the role files set it.</summary>
+    internal static IReadOnlyList<System.CommandLine.Option<string>> CreateOptions(string? hoconDirectory = null)
+    {
+        hoconDirectory ??= DefaultHoconDirectory;
+        Config Read(string name) => File.Exists(Path.Combine(hoconDirectory, name))
+            ? ConfigurationFactory.ParseString(File.ReadAllText(Path.Combine(hoconDirectory, name))) : Config.Empty;
+        var cluster = Read("cluster.conf");
+        var roles = new[] { "ps", "worker" }.Select(role => (Role: role, Config: Read(role + ".conf").WithFallback(cluster))).ToList();
+        string Default(string key)
+        {
+            string path = $"{Section}.{key}";
+            string Value(Config c) => c.HasPath(path) ? (key == "seeds" ? string.Join(',', c.GetStringList(path)) : c.GetString(path) ?? "") : "";
+            if (key == "role") return Value(cluster);
+            var byRole = roles.Select(r => (r.Role, Value: Value(r.Config))).Where(r => r.Value.Length > 0).ToList();
+            if (byRole.Count == roles.Count && byRole.All(r => r.Value == byRole[0].Value)) return byRole[0].Value;
+            return string.Join(", ", byRole.Select(r => $"{r.Role} {r.Value}")); // differs by role, or one role's only
+        }
+        return Keys.Select(k =>
+        {
+            var option = OptionTable.Make(k.Key, k.Help, Default(k.Key), k.HelpName);
+            if (k.Key == BareFlag) option.Arity = System.CommandLine.ArgumentArity.ZeroOrOne; // bare = on (TrainSettingsLoader.Given)
+            return option;
+        }).ToList();
+    }
 
     /// <summary>The directory holding cluster.conf and the role files: next to the binary.</summary>
     public static string DefaultHoconDirectory => Path.Combine(AppContext.BaseDirectory, "hocon");
 
-    public static (NodeSettings Settings, Config Hocon) Load(ArgList args, IDictionary? environment = null, string? hoconDirectory = null)
+    public static (NodeSettings Settings, Config Hocon) Load(IReadOnlyDictionary<string, string> flags, IDictionary? environment = null, string? hoconDirectory = null)
     {
         environment ??= Environment.GetEnvironmentVariables();
+        EnvironmentSettings.RejectUnknown(environment);
         hoconDirectory ??= DefaultHoconDirectory;
         var cluster = ReadFile(Path.Combine(hoconDirectory, "cluster.conf"), "the shared cluster settings");
         var files = Config.Empty;
-        foreach (var file in (args.Get("config") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        foreach (var file in (flags.GetValueOrDefault("config") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             files = ReadFile(file, "--config").WithFallback(files);
 
         // The role decides which role file to load.
@@ -55,13 +85,13 @@ public static class NodeSettingsLoader
         var s = new NodeSettings();
         if (early.GetString($"{Section}.role", null) is { } r) s = s with { Role = Role(r, $"setting {Section}.role") };
         if (environment[EnvName("role")] is string envRole) s = s with { Role = Role(envRole, $"environment variable {EnvName("role")}") };
-        if (args.Get("role") is { } flagRole) s = s with { Role = Role(flagRole, "--role") };
+        if (flags.GetValueOrDefault("role") is { } flagRole) s = s with { Role = Role(flagRole, "--role") };
         string roleName = s.Role == NodeRole.Ps ? "ps" : "worker";
         var roleFile = ReadFile(Path.Combine(hoconDirectory, roleName + ".conf"), $"the {roleName} role's settings");
         var hocon = files.WithFallback(roleFile).WithFallback(cluster);
 
         // 1–3. HOCON files, then 4. environment variables, then 5. flags.
-        foreach (var (key, set) in Keys)
+        foreach (var (key, _, _, set) in Keys)
         {
             string path = $"{Section}.{key}";
             if (!hocon.HasPath(path)) continue;
@@ -69,10 +99,10 @@ public static class NodeSettingsLoader
             string? v = key == "seeds" ? string.Join(',', hocon.GetStringList(path)) : hocon.GetString(path, null);
             if (v is not null) s = set(s, v, source);
         }
-        foreach (var (key, set) in Keys)
+        foreach (var (key, _, _, set) in Keys)
             if (environment[EnvName(key)] is string v) s = set(s, v, $"environment variable {EnvName(key)}");
-        foreach (var (key, set) in Keys)
-            if (args.Has(key)) s = set(s, args.Get(key) ?? "true", $"--{key}"); // a bare flag (--insecure) is "true"
+        foreach (var (key, _, _, set) in Keys)
+            if (flags.GetValueOrDefault(key) is { } v) s = set(s, v, $"--{key}");
         if (s.Role != (roleName == "ps" ? NodeRole.Ps : NodeRole.Worker))
             throw new UsageException($"{roleName}.conf sets actortrainer.node.role to another role; the role file must match its name");
         if (s.Validate() is { } problem) throw new UsageException(problem);
@@ -97,12 +127,6 @@ public static class NodeSettingsLoader
         _ => throw new UsageException($"{src}: unknown role '{v}' (expected ps or worker)"),
     };
 
-    private static bool Bool(string v, string src) => v.Trim().ToLowerInvariant() switch
-    {
-        "true" or "on" or "yes" or "1" => true,
-        "false" or "off" or "no" or "0" or "" => false,
-        _ => throw new UsageException($"{src}: '{v}' is not true or false"),
-    };
 
     private static int Int(string v, string src) =>
         int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out int x) ? x

@@ -1,4 +1,5 @@
 using System.Collections;
+using System.CommandLine;
 using System.Globalization;
 using Akka.Configuration;
 using ActorTrainer.Cli.CommandLine;
@@ -8,9 +9,10 @@ using ActorTrainer.Core.Training;
 namespace ActorTrainer.Cli.Settings;
 
 /// <summary>
-/// Reads <see cref="TrainSettings"/> once, in layers (later wins): the embedded reference.conf,
-/// each <c>--config FILE</c> (HOCON, e.g. hocon/local.conf), environment variables
-/// <c>ACTORTRAINER_&lt;KEY&gt;</c>, then command-line flags <c>--&lt;key&gt;</c>.
+/// Reads <see cref="TrainSettings"/> once, in layers (later wins): the embedded reference.conf (the only
+/// defaults), each <c>--config FILE</c> (HOCON, e.g. hocon/local.conf), environment variables
+/// <c>ACTORTRAINER_&lt;KEY&gt;</c>, then command-line flags <c>--&lt;key&gt;</c>. Its key table is also
+/// the option table of every command that takes training settings (train, node, scale).
 /// Every problem becomes a <see cref="UsageException"/> that names its source.
 /// </summary>
 public static class TrainSettingsLoader
@@ -19,56 +21,74 @@ public static class TrainSettingsLoader
 
     private delegate TrainSettings Apply(TrainSettings s, string v, string source);
 
-    /// <summary>Every key: its HOCON/flag name and how a string value sets it.</summary>
-    private static readonly (string Key, Apply Set)[] Keys =
+    private static readonly string[] Optimizers = ["sgd", "momentum", "adagrad", "adam"];
+
+    /// <summary>Every key: its HOCON/flag name, its help, the values completion offers, and how a string value sets it.</summary>
+    private static readonly (string Key, string Help, string? HelpName, string[]? Choices, Apply Set)[] Keys =
     {
-        ("corpus", (s, v, _) => s with { Corpus = Blank(v) }),
-        ("hidden", (s, v, src) => s with { Hidden = Int(v, src) }),
-        ("batch", (s, v, src) => s with { Batch = Int(v, src) }),
-        ("chunk", (s, v, src) => s with { Chunk = Int(v, src) }),
-        ("truncation", (s, v, src) => s with { Truncation = Enum<TruncationKind>(v, src, "subsequence, k, full") }),
-        ("activation", (s, v, src) => s with { Activation = Enum<Activation>(v, src, "tanh, identity, relu") }),
-        ("clip-norm", (s, v, src) => s with { ClipNorm = OptFloat(v, src) }),
-        ("clip-value", (s, v, src) => s with { ClipValue = OptFloat(v, src) }),
-        ("optimizer", (s, v, src) => s with { Optimizer = OneOf(v, src, "sgd", "momentum", "adagrad", "adam") }),
-        ("lr", (s, v, src) => s with { LearningRate = Float(v, src) }),
-        ("workers", (s, v, src) => s with { Workers = Int(v, src) }),
-        ("mode", (s, v, src) => s with { Mode = Enum<ConsistencyMode>(v, src, "sync, async, ssp") }),
-        ("staleness", (s, v, src) => s with { Staleness = Int(v, src) }),
-        ("max-in-flight", (s, v, src) => s with { MaxInFlight = AutoOrPositive(v, src) }),
-        ("shards", (s, v, src) => s with { Shards = Int(v, src) }),
-        ("updates", (s, v, src) => s with { Updates = Int(v, src) }),
-        ("seed", (s, v, src) => s with { Seed = Int(v, src) }),
-        ("init", (s, v, _) => s with { Init = Blank(v) }),
-        ("resume", (s, v, _) => s with { Resume = Blank(v) }),
-        ("out", (s, v, _) => s with { Out = Blank(v) }),
-        ("validation-fraction", (s, v, src) => s with { ValidationFraction = Double(v, src) }),
-        ("eval-every", (s, v, src) => s with { EvalEvery = Int(v, src) }),
-        ("checkpoint-every", (s, v, src) => s with { CheckpointEvery = Int(v, src) }),
-        ("sample", (s, v, src) => s with { SampleLength = Int(v, src) }),
-        ("temperature", (s, v, src) => s with { Temperature = Float(v, src) }),
-        ("progress", (s, v, src) => s with { Progress = Bool(v, src) }),
+        ("corpus", "training text, UTF-8 (empty: the built-in corpus)", "FILE", null, (s, v, _) => s with { Corpus = Blank(v) }),
+        ("hidden", "hidden units H", "H", null, (s, v, src) => s with { Hidden = Int(v, src) }),
+        ("batch", "streams per worker B", "B", null, (s, v, src) => s with { Batch = Int(v, src) }),
+        ("chunk", "steps per chunk = truncation depth k", "K", null, (s, v, src) => s with { Chunk = Int(v, src) }),
+        ("truncation", "how far gradients flow back", null, ["subsequence", "k", "full"], (s, v, src) => s with { Truncation = Values.Enum<TruncationKind>(v, src) }),
+        ("activation", "phi", null, ["tanh", "identity", "relu"], (s, v, src) => s with { Activation = Values.Enum<Activation>(v, src) }),
+        ("clip-norm", "global L2-norm clipping threshold, or none", "C|none", null, (s, v, src) => s with { ClipNorm = OptFloat(v, src) }),
+        ("clip-value", "per-element clipping bound, or none", "C|none", null, (s, v, src) => s with { ClipValue = OptFloat(v, src) }),
+        ("optimizer", "update rule", null, Optimizers, (s, v, src) => s with { Optimizer = Values.OneOf(Optimizers)(v, src) }),
+        ("lr", "learning rate", "X", null, (s, v, src) => s with { LearningRate = Float(v, src) }),
+        ("workers", "worker actors (0 = one per core); on a ps node: the run's total over all worker nodes", "N", null, (s, v, src) => s with { Workers = Int(v, src) }),
+        ("mode", "parameter-server consistency", null, ["sync", "async", "ssp"], (s, v, src) => s with { Mode = Values.Enum<ConsistencyMode>(v, src) }),
+        ("staleness", "ssp: how many versions a gradient may lag", "S", null, (s, v, src) => s with { Staleness = Int(v, src) }),
+        ("max-in-flight", "pushes a worker may have awaiting the server's answer (auto: 2 in async, 1 in sync and ssp)", "N|auto", null, (s, v, src) => s with { MaxInFlight = AutoOrPositive(v, src) }),
+        ("shards", "parameter-server shards, W split by key range", "N", null, (s, v, src) => s with { Shards = Int(v, src) }),
+        ("updates", "stop after N applied updates", "N", null, (s, v, src) => s with { Updates = Int(v, src) }),
+        ("seed", "seed for initial weights and sampling", "N", null, (s, v, src) => s with { Seed = Int(v, src) }),
+        ("init", "start from the weights of a .safetensors checkpoint", "FILE", null, (s, v, _) => s with { Init = Blank(v) }),
+        ("resume", "continue a run: weights, optimizer state, data position, hidden state", "DIR", null, (s, v, _) => s with { Resume = Blank(v) }),
+        ("out", "run directory, new or empty (empty: runs/<timestamp>)", "DIR", null, (s, v, _) => s with { Out = Blank(v) }),
+        ("validation-fraction", "fraction of the corpus (its end) held out for validation, in [0, 1)", "F", null, (s, v, src) => s with { ValidationFraction = Double(v, src) }),
+        ("eval-every", "validation loss every N updates (0 = at the end only)", "N", null, (s, v, src) => s with { EvalEvery = Int(v, src) }),
+        ("checkpoint-every", "checkpoint every N updates (0 = at the end only)", "N", null, (s, v, src) => s with { CheckpointEvery = Int(v, src) }),
+        ("sample", "characters sampled at the end", "N", null, (s, v, src) => s with { SampleLength = Int(v, src) }),
+        ("temperature", "sampling temperature (0 = argmax)", "X", null, (s, v, src) => s with { Temperature = Float(v, src) }),
+        ("progress", "live progress line on stderr", null, ["on", "off"], (s, v, src) => s with { Progress = Values.OnOff(v, src) }),
     };
 
-    /// <summary>Option names the loader consumes, for --help and for commands that add their own.</summary>
-    public static IEnumerable<string> OptionNames => Keys.Select(k => k.Key).Append("config");
+    /// <summary>Setting keys (the flag names without "--"), for the environment check and the commands that pass settings on.</summary>
+    public static IEnumerable<string> KeyNames => Keys.Select(k => k.Key);
 
-    public static Config Reference()
+    /// <summary>The settings of reference.conf alone: no files, no environment, no flags.</summary>
+    public static TrainSettings Defaults => Load(new Dictionary<string, string>(), new Hashtable());
+
+    /// <summary>The option table: one option per key (help shows the reference.conf default), plus --config.</summary>
+    internal static IReadOnlyList<Option<string>> CreateOptions(IEnumerable<string>? except = null)
     {
-        using var stream = typeof(TrainSettingsLoader).Assembly.GetManifestResourceStream("ActorTrainer.reference.conf")
-            ?? throw new InvalidOperationException("embedded reference.conf is missing from the build");
-        using var reader = new StreamReader(stream);
-        return ConfigurationFactory.ParseString(reader.ReadToEnd());
+        var skip = new HashSet<string>(except ?? []);
+        return Keys.Where(k => !skip.Contains(k.Key))
+            .Select(k => OptionTable.Make(k.Key, k.Help, ReferenceConfig.Default($"{Section}.{k.Key}"), k.HelpName, k.Choices))
+            .Append(ConfigOption())
+            .ToList();
     }
 
+    internal static Option<string> ConfigOption() =>
+        OptionTable.Make("config", "HOCON file(s), comma-separated, with actortrainer.train { ... } (and .node) overrides", "", "FILE[,FILE]");
+
+    /// <summary>The options given on the command line (not defaulted), by key; an option that may go
+    /// without a value (arity 0..1, e.g. --insecure) given bare is "on" (the parser would return its default).</summary>
+    internal static Dictionary<string, string> Given(ParseResult r, IEnumerable<Option<string>> options) =>
+        options.Where(o => r.GetResult(o) is { Implicit: false })
+            .ToDictionary(o => o.Name.TrimStart('-'), o => r.GetResult(o)!.Tokens.Count == 0 && o.Arity.MinimumNumberOfValues == 0 ? "on" : r.GetValue(o) ?? "");
+
     /// <summary>Loads settings from all layers; throws <see cref="UsageException"/> on any bad value.</summary>
-    public static TrainSettings Load(ArgList args, IDictionary? environment = null)
+    /// <param name="flags">Options given on the command line, by key (e.g. "hidden" → "64"; "config" → files).</param>
+    public static TrainSettings Load(IReadOnlyDictionary<string, string> flags, IDictionary? environment = null)
     {
         environment ??= Environment.GetEnvironmentVariables();
+        EnvironmentSettings.RejectUnknown(environment);
         var s = new TrainSettings();
         // 1. reference.conf, then 2. --config files (comma-separated list allowed).
-        var config = Reference();
-        foreach (var file in (args.Get("config") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        var config = ReferenceConfig.Config;
+        foreach (var file in (flags.GetValueOrDefault("config") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             if (!File.Exists(file)) throw new UsageException($"--config: file not found: {file}");
             Config fileConfig;
@@ -77,21 +97,21 @@ public static class TrainSettingsLoader
             config = fileConfig.WithFallback(config);
         }
         var section = config.GetConfig(Section);
-        foreach (var (key, set) in Keys)
+        foreach (var (key, _, _, _, set) in Keys)
         {
-            string? v = section?.GetString(key, null);
-            if (v is not null) s = set(s, v, $"setting {Section}.{key}");
+            string v = section?.GetString(key, null) ?? throw new InvalidOperationException($"reference.conf has no default for {Section}.{key}");
+            s = set(s, v, $"setting {Section}.{key}");
         }
         // 3. environment variables.
-        foreach (var (key, set) in Keys)
+        foreach (var (key, _, _, _, set) in Keys)
         {
             string env = EnvName(key);
             if (environment[env] is string v) s = set(s, v, $"environment variable {env}");
         }
         // 4. command-line flags.
-        foreach (var (key, set) in Keys)
+        foreach (var (key, _, _, _, set) in Keys)
         {
-            if (args.Get(key) is { } v) s = set(s, v, $"--{key}");
+            if (flags.TryGetValue(key, out var v)) s = set(s, v, $"--{key}");
         }
         if (s.Validate() is { } problem) throw new UsageException(problem);
         return s;
@@ -121,19 +141,4 @@ public static class TrainSettingsLoader
 
     private static float? OptFloat(string v, string src) =>
         v.Trim().ToLowerInvariant() is "none" or "off" or "" ? null : Float(v, src);
-
-    private static bool Bool(string v, string src) => v.Trim().ToLowerInvariant() switch
-    {
-        "on" or "true" or "yes" or "1" => true,
-        "off" or "false" or "no" or "0" => false,
-        _ => throw new UsageException($"{src}: '{v}' is not on/off"),
-    };
-
-    internal static T Enum<T>(string v, string src, string allowed) where T : struct, System.Enum =>
-        System.Enum.TryParse<T>(v.Trim(), ignoreCase: true, out var x) && !int.TryParse(v, out _) ? x
-            : throw new UsageException($"{src}: unknown value '{v}' (expected one of: {allowed})");
-
-    private static string OneOf(string v, string src, params string[] allowed) =>
-        allowed.Contains(v.Trim().ToLowerInvariant()) ? v.Trim().ToLowerInvariant()
-            : throw new UsageException($"{src}: unknown value '{v}' (expected one of: {string.Join(", ", allowed)})");
 }

@@ -96,8 +96,9 @@ public sealed class RunDirectory
     };
 
     /// <summary>Writes model.safetensors (+ a numbered copy) and state.safetensors for a consistent point of the run.</summary>
+    /// <param name="epoch">A cluster run: the parameter server's epoch (a resumed server is the next one); null in process.</param>
     public void WriteCheckpoint(RunSetup setup, ReadOnlyMemory<float> w, long updates, long version,
-        OptimizerState? optimizer, IReadOnlyList<WorkerSnapshot> workers)
+        OptimizerState? optimizer, IReadOnlyList<WorkerSnapshot> workers, long? epoch = null)
     {
         var meta = SettingsMap(setup.Settings, setup.Workers);
         meta["updates"] = Inv(updates);
@@ -116,6 +117,7 @@ public sealed class RunDirectory
             ["optimizer.step_count"] = Inv(optimizer?.StepCount ?? 0),
             ["workers"] = Inv(workers.Count),
         };
+        if (epoch is { } e) stateMeta["epoch"] = Inv(e);
         foreach (var s in workers)
         {
             int i = s.FirstStream / setup.Settings.Batch;
@@ -126,8 +128,35 @@ public sealed class RunDirectory
         SafetensorsFile.Write(State, tensors, stateMeta);
     }
 
+    /// <summary>What state.safetensors holds beyond W, for --resume: the optimizer state, the update count
+    /// and version, and each of the <paramref name="workers"/> workers' (slots') data position and h.</summary>
+    public CheckpointState ReadCheckpointState(RunSetup setup, int workers)
+    {
+        SafetensorsContent state;
+        try { state = SafetensorsFile.Read(State); }
+        catch (CheckpointException e) { throw new UsageException($"--resume {Path}: state.safetensors is unreadable: {e.Message}"); }
+        long Meta(string key) => state.Metadata.TryGetValue(key, out var v) && long.TryParse(v, CultureInfo.InvariantCulture, out long x) ? x
+            : throw new UsageException($"--resume {Path}: state.safetensors lacks '{key}'");
+        var buffers = state.Tensors.Where(t => t.Name.StartsWith("optimizer.", StringComparison.Ordinal))
+            .Select(t => (t.Name["optimizer.".Length..], t.Data)).ToList();
+        OptimizerState? optimizer = buffers.Count == 0 ? null : new OptimizerState(setup.Spec.Shape.Count, buffers, Meta("optimizer.step_count"));
+        var snapshots = new List<WorkerSnapshot>();
+        for (int i = 0; i < workers; i++)
+        {
+            if (!state.TryGet($"worker.{i}.hidden", out var hidden))
+                throw new UsageException($"--resume {Path}: state.safetensors has no hidden state for worker {i}");
+            snapshots.Add(new WorkerSnapshot((int)Meta($"worker.{i}.first_stream"), setup.Settings.Batch, Meta($"worker.{i}.next_chunk"), hidden.Data));
+        }
+        long epoch = state.Metadata.ContainsKey("epoch") ? Meta("epoch") : 0;
+        return new CheckpointState(optimizer, Meta("updates"), Meta("version"), snapshots, epoch);
+    }
+
     /// <summary>Writes text as UTF-8 (no BOM) atomically; see <see cref="AtomicFile.WriteAllText"/>.</summary>
     public static void AtomicWrite(string path, string text) => AtomicFile.WriteAllText(path, text);
 
     private static string Inv(IFormattable x) => x.ToString(null, CultureInfo.InvariantCulture);
 }
+
+/// <summary>state.safetensors read back: optimizer state, update count, version, each worker's position and h,
+/// and a cluster run's server epoch (0 when not recorded).</summary>
+public sealed record CheckpointState(OptimizerState? Optimizer, long Updates, long Version, IReadOnlyList<WorkerSnapshot> Workers, long Epoch);

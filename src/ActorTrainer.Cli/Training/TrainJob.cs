@@ -68,7 +68,8 @@ public sealed class TrainJob
         CompletionReason reason = CompletionReason.ReachedMaxUpdates;
         string detail = "";
         double validation = double.NaN;
-        while (updates < settings.Updates && !ct.IsCancellationRequested)
+        // At least one segment, so a run stopped at once (Ctrl-C during start-up) still ends with a checkpoint.
+        do
         {
             long length = Math.Min(segment, settings.Updates - updates);
             long baseUpdates = updates, baseVersion = version;
@@ -100,6 +101,7 @@ public sealed class TrainJob
                 nextCheckpoint = (updates / Math.Max(1, settings.CheckpointEvery) + 1) * Math.Max(1, settings.CheckpointEvery);
             }
         }
+        while (updates < settings.Updates && !ct.IsCancellationRequested);
         progress.Finish();
         metrics.SavePlot(dir.LossPlot, Reporting.RunCaption.Of(dir.Path, settings, setup.Workers));
 
@@ -119,26 +121,19 @@ public sealed class TrainJob
             _out.WriteLine(sample);
             _out.WriteLine("--------------");
         }
-        return 0;
+        return ct.IsCancellationRequested ? ExitCodes.Interrupted : ExitCodes.Ok;
     }
 
     /// <summary>For --resume: the run's recorded settings, with only the schedule taken from the command line.</summary>
-    private static (TrainSettings Settings, RunDirectory? Dir, bool Resumed) Prepare(TrainSettings requested)
+    internal static (TrainSettings Settings, RunDirectory? Dir, bool Resumed) Prepare(TrainSettings requested)
     {
         if (requested.Resume is null) return (requested, null, false);
         var dir = RunDirectory.OpenExisting(requested.Resume);
         var recorded = dir.ReadSettings();
-        var args = new List<string>();
-        foreach (var (key, value) in recorded)
-        {
-            string flag = key.Replace('_', '-');
-            if (flag == "workers") flag = "workers";
-            args.Add("--" + flag);
-            args.Add(value.Length == 0 ? "\"\"" : value);
-        }
-        var list = new ArgList(args.Select(a => a == "\"\"" ? "" : a));
+        // The recorded settings, as flags would give them (run.json keys use '_' for '-').
+        var flags = recorded.ToDictionary(kv => kv.Key.Replace('_', '-'), kv => kv.Value);
         TrainSettings s;
-        try { s = TrainSettingsLoader.Load(list, new System.Collections.Hashtable()); }
+        try { s = TrainSettingsLoader.Load(flags, new System.Collections.Hashtable()); }
         catch (UsageException e) { throw new UsageException($"--resume {dir.Path}: run.json holds a bad setting: {e.Message}"); }
         s = s with
         {
@@ -151,20 +146,9 @@ public sealed class TrainJob
 
     private static (OptimizerState?, long Updates, long Version) RestoreState(RunDirectory dir, RunSetup setup, IReadOnlyList<StreamGradientComputer> computers)
     {
-        SafetensorsContent state;
-        try { state = SafetensorsFile.Read(dir.State); }
-        catch (CheckpointException e) { throw new UsageException($"--resume {dir.Path}: state.safetensors is unreadable: {e.Message}"); }
-        long Meta(string key) => state.Metadata.TryGetValue(key, out var v) && long.TryParse(v, CultureInfo.InvariantCulture, out long x) ? x
-            : throw new UsageException($"--resume {dir.Path}: state.safetensors lacks '{key}'");
-        var buffers = state.Tensors.Where(t => t.Name.StartsWith("optimizer.", StringComparison.Ordinal))
-            .Select(t => (t.Name["optimizer.".Length..], t.Data)).ToList();
-        OptimizerState? optimizer = buffers.Count == 0 ? null : new OptimizerState(setup.Spec.Shape.Count, buffers, Meta("optimizer.step_count"));
+        var state = dir.ReadCheckpointState(setup, computers.Count);
         for (int i = 0; i < computers.Count; i++)
-        {
-            if (!state.TryGet($"worker.{i}.hidden", out var hidden))
-                throw new UsageException($"--resume {dir.Path}: state.safetensors has no hidden state for worker {i}");
-            computers[i].Restore(new WorkerSnapshot(computers[i].FirstStream, computers[i].StreamCount, Meta($"worker.{i}.next_chunk"), hidden.Data));
-        }
-        return (optimizer, Meta("updates"), Meta("version"));
+            computers[i].Restore(state.Workers[i] with { FirstStream = computers[i].FirstStream, StreamCount = computers[i].StreamCount });
+        return (state.Optimizer, state.Updates, state.Version);
     }
 }

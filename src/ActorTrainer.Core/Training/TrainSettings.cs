@@ -18,40 +18,41 @@ public enum TruncationKind { Subsequence, K, Full }
 
 /// <summary>
 /// Every setting of a training run, read once (reference.conf, then hocon/ files, then environment
-/// variables, then command-line flags) into this immutable record. <see cref="Validate"/> returns
-/// the first problem as a user-facing sentence, or null.
+/// variables, then command-line flags) into this immutable record. It has no defaults of its own:
+/// they live in the CLI's reference.conf only (TrainSettingsLoader.Defaults). <see cref="Validate"/>
+/// returns the first problem as a user-facing sentence, or null.
 /// </summary>
 public sealed record TrainSettings
 {
     /// <summary>Corpus file; null = the embedded default corpus.</summary>
     public string? Corpus { get; init; }
-    public int Hidden { get; init; } = 128;
+    public int Hidden { get; init; }
     /// <summary>Streams per worker (B).</summary>
-    public int Batch { get; init; } = 16;
+    public int Batch { get; init; }
     /// <summary>Chunk length k: steps forward between updates and the truncation depth.</summary>
-    public int Chunk { get; init; } = 25;
-    public TruncationKind Truncation { get; init; } = TruncationKind.Subsequence;
-    public Activation Activation { get; init; } = Activation.Tanh;
+    public int Chunk { get; init; }
+    public TruncationKind Truncation { get; init; }
+    public Activation Activation { get; init; }
     /// <summary>Global L2-norm clipping threshold; null = no norm clipping.</summary>
-    public float? ClipNorm { get; init; } = 5f;
+    public float? ClipNorm { get; init; }
     /// <summary>Per-element clipping bound; null = none.</summary>
     public float? ClipValue { get; init; }
-    public string Optimizer { get; init; } = "adam";
-    public float LearningRate { get; init; } = 0.002f;
+    public string Optimizer { get; init; } = ""; // not a default: an unread record names no optimizer
+    public float LearningRate { get; init; }
     /// <summary>Worker count; 0 = one per core.</summary>
     public int Workers { get; init; }
-    public ConsistencyMode Mode { get; init; } = ConsistencyMode.Sync;
-    public int Staleness { get; init; } = 2;
+    public ConsistencyMode Mode { get; init; }
+    public int Staleness { get; init; }
     /// <summary>Pushes a worker may have awaiting the server's answer before it stops computing;
     /// 0 = by mode (the actors' default: 2 in async, 1 in sync and ssp).</summary>
     public int MaxInFlight { get; init; }
     /// <summary><see cref="MaxInFlight"/> when set, null for the mode's default.</summary>
     public int? ExplicitMaxInFlight => MaxInFlight > 0 ? MaxInFlight : null;
     /// <summary>Parameter-server shards: W split by key range across this many server actors.</summary>
-    public int Shards { get; init; } = 1;
+    public int Shards { get; init; }
     /// <summary>Stop after this many applied updates.</summary>
-    public int Updates { get; init; } = 4000;
-    public int Seed { get; init; } = 1;
+    public int Updates { get; init; }
+    public int Seed { get; init; }
     /// <summary>Start from the weights of this safetensors checkpoint.</summary>
     public string? Init { get; init; }
     /// <summary>Resume the run in this directory.</summary>
@@ -59,16 +60,16 @@ public sealed record TrainSettings
     /// <summary>Run directory; null = ./runs/&lt;timestamp&gt;.</summary>
     public string? Out { get; init; }
     /// <summary>Fraction of the corpus held out for validation (taken from its end).</summary>
-    public double ValidationFraction { get; init; } = 0.1;
+    public double ValidationFraction { get; init; }
     /// <summary>Evaluate validation loss every this many updates (0 = only at the end).</summary>
-    public int EvalEvery { get; init; } = 200;
+    public int EvalEvery { get; init; }
     /// <summary>Write a checkpoint every this many updates (0 = only at the end).</summary>
-    public int CheckpointEvery { get; init; } = 1000;
+    public int CheckpointEvery { get; init; }
     /// <summary>Characters sampled at the end of the run.</summary>
-    public int SampleLength { get; init; } = 300;
-    public float Temperature { get; init; } = 0.8f;
+    public int SampleLength { get; init; }
+    public float Temperature { get; init; }
     /// <summary>Live progress display on stderr.</summary>
-    public bool Progress { get; init; } = true;
+    public bool Progress { get; init; }
 
     public int EffectiveWorkers => Workers > 0 ? Workers : Environment.ProcessorCount;
 

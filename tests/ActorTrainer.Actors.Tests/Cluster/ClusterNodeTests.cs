@@ -20,42 +20,6 @@ public class ClusterNodeTests
     private static Config ClusterConf() => ConfigurationFactory.ParseString(File.ReadAllText(Path.Combine(HoconDirectory(), "cluster.conf")));
 
     [Fact]
-    public void A_model_that_fits_in_one_part_needs_its_whole_push_in_one_frame()
-    {
-        // PushGradient: 41-byte header (incl. the float count) + 4 bytes per parameter.
-        Assert.Equal(41 + 4L * 1000 + ClusterNode.EnvelopeAllowance, ClusterNode.RequiredFrameSize(1000, floatsPerPart: 1000));
-    }
-
-    [Fact]
-    public void A_larger_model_needs_one_part_per_frame_whatever_its_size()
-    {
-        // TensorPart: 29-byte part header + the push's own 41-byte header as head + 4-byte count + 4 per float.
-        long part = 29 + 41 + 4 + 4L * 16384 + ClusterNode.EnvelopeAllowance;
-        Assert.Equal(part, ClusterNode.RequiredFrameSize(1_000_000));
-        Assert.Equal(part, ClusterNode.RequiredFrameSize(100_000_000));
-    }
-
-    [Fact]
-    public void A_frame_size_too_small_is_refused_with_the_sizes_and_the_fix()
-    {
-        long needed = ClusterNode.RequiredFrameSize(33_000);
-        Assert.Null(ClusterNode.FrameSizeProblem(33_000, needed));
-        string problem = ClusterNode.FrameSizeProblem(33_000, 32_000)!;
-        Assert.Contains("33000 parameters", problem);
-        Assert.Contains("32000", problem);
-        Assert.Contains($"{needed}b", problem);
-        Assert.Contains("EVERY node", problem);
-    }
-
-    [Fact]
-    public void Shipped_frame_size_fits_any_model()
-    {
-        long frame = ClusterNode.MaximumFrameSize(ClusterConf());
-        Assert.Null(ClusterNode.FrameSizeProblem(1_000_000, frame));
-        Assert.Null(ClusterNode.FrameSizeProblem(1_000_000_000, frame));
-    }
-
-    [Fact]
     public void Node_settings_are_applied_over_the_files_in_code()
     {
         var node = new NodeSettings { Role = NodeRole.Ps, Hostname = "ps-0.ps", BindHostname = "0.0.0.0", Port = 4053 };

@@ -48,9 +48,9 @@ public sealed class ChannelSecurityTests : TestKit, IDisposable
         var opened = server.ExpectMsg<TensorChannelOpened>(Patience);
         Assert.Equal("worker-1", opened.Connection.PeerName);
         Assert.Equal("ps", node.PeerName);
-        opened.Connection.Send(new WeightsFrame(new WeightsPublished(5, 5, new float[100])));
+        opened.Connection.Send(new MessageFrame(new WeightsPublished(5, 5, new float[100])));
         Assert.True(frames.TryTake(out var weights, Patience));
-        Assert.Equal(5, Assert.IsType<WeightsFrame>(weights).Weights.Version);
+        Assert.Equal(5, Assert.IsType<WeightsPublished>(Assert.IsType<MessageFrame>(weights).Message).Version);
         opened.Connection.Dispose();
     }
 

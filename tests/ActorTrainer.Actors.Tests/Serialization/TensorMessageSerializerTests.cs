@@ -1,5 +1,7 @@
 using System.Runtime.Serialization;
+using ActorTrainer.Actors.Cluster;
 using ActorTrainer.Actors.ParameterServer;
+using ActorTrainer.Actors.TensorChannel;
 using ActorTrainer.Actors.Serialization;
 using ActorTrainer.Actors.Worker;
 using Akka.TestKit.Xunit2;
@@ -74,12 +76,15 @@ public sealed class TensorMessageSerializerTests : TestKit
     }
 
     [Fact]
-    public void Tensor_payload_is_raw_little_endian_floats_after_the_header()
+    public void A_tensor_message_is_its_tensor_channel_frame_on_either_transport()
     {
         var serializer = new TensorMessageSerializer((Akka.Actor.ExtendedActorSystem)Sys);
-        var bytes = serializer.ToBinary(new WeightsPublished(1, 1, [1f, -2f]));
-        Assert.Equal(8 + 8 + 4 + 2 * 4, bytes.Length);
-        Assert.Equal(BitConverter.GetBytes(1f).Concat(BitConverter.GetBytes(-2f)), bytes[20..]);
+        var weights = new WeightsPublished(1, 1, [1f, -2f]);
+        var push = new PushGradient(1, 2, 3, [1f, 2f, 3f], 0f, 0, false, 1) { Hidden = [0.5f] };
+
+        Assert.Equal(ChannelFrameCodec.ToBytes(new MessageFrame(weights)), serializer.ToBinary(weights));
+        Assert.Equal(ChannelFrameCodec.ToBytes(new MessageFrame(new SlotPush(0, push))), serializer.ToBinary(push));
+        Assert.Equal(BitConverter.GetBytes(1f).Concat(BitConverter.GetBytes(-2f)), serializer.ToBinary(weights)[^8..]); // raw little-endian floats last
     }
 
     [Fact]
@@ -88,7 +93,7 @@ public sealed class TensorMessageSerializerTests : TestKit
         var serializer = new TensorMessageSerializer((Akka.Actor.ExtendedActorSystem)Sys);
         var bytes = serializer.ToBinary(new PushGradient(1, 2, 3, [1f, 2f, 3f], 0f, 0, false, 1));
         var ex = Assert.Throws<SerializationException>(() => serializer.FromBinary(bytes[..^2], TensorMessageSerializer.PushGradientManifest));
-        Assert.Contains("3 floats", ex.Message);
+        Assert.Contains("ends inside its frame", ex.Message);
         Assert.Throws<SerializationException>(() => serializer.FromBinary(bytes[..10], TensorMessageSerializer.PushGradientManifest));
         Assert.Throws<SerializationException>(() => serializer.FromBinary(bytes, "XX9"));
     }

@@ -1,5 +1,7 @@
 using System.Buffers.Binary;
+using ActorTrainer.Actors.Cluster;
 using ActorTrainer.Actors.ParameterServer;
+using ActorTrainer.Actors.Worker;
 using ActorTrainer.Actors.TensorChannel;
 
 namespace ActorTrainer.Actors.Tests.TensorChannel;
@@ -51,33 +53,79 @@ public sealed class ChannelFrameCodecTests
     [InlineData(100_000, 1 << 20)]
     public void Every_frame_kind_round_trips_bit_exact_whatever_the_read_sizes(int n, int chunk)
     {
-        var push = new PushGradient(3, 41, 77, Tensor(n), 2.5f, 1.25, true, 800);
+        var push = new PushGradient(3, 41, 77, Tensor(n), 2.5f, 1.25, true, 800) { Hidden = Tensor(n, seed: 5) };
         var weights = new WeightsPublished(42, 40, Tensor(n, seed: 9));
-        var bytes = Encode(new HelloFrame("akka.tcp://actortrainer@10.0.0.7:4100"), new WelcomeFrame(),
-            new PushFrame("slot-3-12", push), new WeightsFrame(weights), new AppliedFrame(new GradientApplied(3, 77, 41, 43, 2)),
-            new CloseFrame("the run finished ✓"));
+        var registered = new WorkerRegistered(3, 42, Tensor(n, seed: 11));
+        var assigned = new SlotAssigned(3, 12, 24, 8, 9001, Tensor(n, seed: 13));
+        ITrainerMessage[] small =
+        [
+            new RegisterSlotWorker(3, 12),
+            new SlotSkipped(12, new NonFiniteGradientSkipped(3, 41, 78, float.NaN, double.PositiveInfinity)),
+            new SlotRevoked(3, 12, "node x was dropped"),
+            new RegistrationRejected(3, "no"),
+            new GradientApplied(3, 77, 41, 43, 2),
+            new GradientRejected(3, 77, 41, RejectionReason.UnexpectedChunk, "chunk 77 is not the next", 43),
+            new RunFinished(CompletionReason.Diverged, "too many non-finite", 1234),
+        ];
+        ChannelFrame[] sent =
+        [
+            new HelloFrame("akka.tcp://actortrainer@10.0.0.7:4100", Epoch: 7), new WelcomeFrame(),
+            new MessageFrame(new SlotPush(12, push)), new MessageFrame(weights), new MessageFrame(registered), new MessageFrame(assigned),
+            .. small.Select(m => new MessageFrame(m)),
+            new CloseFrame("the run finished ✓"),
+        ];
+        var bytes = Encode(sent);
+        Assert.Equal(sent.Sum(ChannelFrameCodec.Length), bytes.Length);
 
         var frames = DecodeAll(new TrickleStream(bytes, chunk), maxFloats: n);
 
-        Assert.Equal(6, frames.Count);
-        Assert.Equal("akka.tcp://actortrainer@10.0.0.7:4100", Assert.IsType<HelloFrame>(frames[0]).Node);
+        Assert.Equal(sent.Length, frames.Count);
+        Assert.Equal(sent[0], frames[0]);
         Assert.IsType<WelcomeFrame>(frames[1]);
-        var p = Assert.IsType<PushFrame>(frames[2]);
-        Assert.Equal("slot-3-12", p.Worker);
-        Assert.Equal(push with { Gradient = p.Push.Gradient }, p.Push);
+        var p = Assert.IsType<SlotPush>(Message(frames[2]));
+        Assert.Equal(12, p.Assignment);
+        Assert.Equal(push with { Gradient = p.Push.Gradient, Hidden = p.Push.Hidden }, p.Push);
         Assert.Equal(Bits(push.Gradient), Bits(p.Push.Gradient));
-        var w = Assert.IsType<WeightsFrame>(frames[3]).Weights;
+        Assert.Equal(n == 0 ? null : Bits(push.Hidden!), p.Push.Hidden is null ? null : Bits(p.Push.Hidden));
+        var w = Assert.IsType<WeightsPublished>(Message(frames[3]));
         Assert.Equal((42L, 40L), (w.Version, w.UpdateNumber));
         Assert.Equal(Bits(weights.Weights), Bits(w.Weights));
-        Assert.Equal(new GradientApplied(3, 77, 41, 43, 2), Assert.IsType<AppliedFrame>(frames[4]).Applied);
-        Assert.Equal("the run finished ✓", Assert.IsType<CloseFrame>(frames[5]).Reason);
+        var r = Assert.IsType<WorkerRegistered>(Message(frames[4]));
+        Assert.Equal((3, 42L), (r.WorkerId, r.Version));
+        Assert.Equal(Bits(registered.Weights), Bits(r.Weights));
+        var a = Assert.IsType<SlotAssigned>(Message(frames[5]));
+        Assert.Equal(assigned with { Hidden = a.Hidden }, a);
+        Assert.Equal(Bits(assigned.Hidden), Bits(a.Hidden));
+        var skipped = Assert.IsType<SlotSkipped>(Message(frames[7]));
+        Assert.Equal((12L, 3, 78L), (skipped.Assignment, skipped.Skipped.WorkerId, skipped.Skipped.ChunkId));
+        Assert.True(float.IsNaN(skipped.Skipped.Loss) && double.IsPositiveInfinity(skipped.Skipped.GradNorm));
+        for (int i = 2; i < small.Length; i++) Assert.Equal(small[i], Message(frames[6 + i]));
+        Assert.Equal(small[0], Message(frames[6]));
+        Assert.Equal("the run finished ✓", Assert.IsType<CloseFrame>(frames[^1]).Reason);
     }
 
+    private static ITrainerMessage Message(ChannelFrame f) => Assert.IsType<MessageFrame>(f).Message;
+
     [Fact]
-    public void The_header_length_matches_what_is_written_before_the_floats()
+    public void The_header_length_is_what_is_written_before_the_tensors()
     {
-        var frame = new PushFrame("w", new PushGradient(0, 0, 0, Tensor(10), 0, 0, false, 0));
-        Assert.Equal(ChannelFrameCodec.HeaderLength(frame) + 40, Encode(frame).Length);
+        var frame = new MessageFrame(new SlotPush(1, new PushGradient(0, 0, 0, Tensor(10), 0, 0, false, 0) { Hidden = Tensor(3) }));
+        int header = ChannelFrameCodec.WriteHeader(frame, new byte[ChannelFrameCodec.MaxHeaderLength]);
+        Assert.Equal(header + 4 + 40 + 4 + 12, Encode(frame).Length);
+        Assert.Equal(Encode(frame).Length, ChannelFrameCodec.Length(frame));
+    }
+
+    [Theory]
+    [InlineData(33_217, 16 * 128)] // the defaults: H=128, B=16, V=O=65 (docs/cluster.md)
+    [InlineData(18_383, 8 * 96)]   // the process tests' small model
+    public void Carrying_h_costs_four_bytes_per_hidden_value(int p, int hidden)
+    {
+        var bare = new PushGradient(0, 0, 0, new float[p], 0, 0, false, 0);
+        long without = ChannelFrameCodec.Length(new MessageFrame(new SlotPush(1, bare)));
+        long with = ChannelFrameCodec.Length(new MessageFrame(new SlotPush(1, bare with { Hidden = new float[hidden] })));
+
+        Assert.Equal(60 + 4L * p, without); // 7 bytes of prefix, 45 of fields, two counts, the gradient
+        Assert.Equal(4L * hidden, with - without);
     }
 
     [Fact]
@@ -91,7 +139,7 @@ public sealed class ChannelFrameCodecTests
     [Fact]
     public void A_stream_that_ends_inside_a_frame_is_an_error()
     {
-        var bytes = Encode(new WeightsFrame(new WeightsPublished(1, 1, Tensor(100))));
+        var bytes = Encode(new MessageFrame(new WeightsPublished(1, 1, Tensor(100))));
         var reader = new ChannelFrameReader(new MemoryStream(bytes[..^5]), 100);
         Assert.Throws<EndOfStreamException>(() => reader.Read());
     }
@@ -99,7 +147,7 @@ public sealed class ChannelFrameCodecTests
     [Fact]
     public void A_tensor_longer_than_the_model_is_refused_before_anything_is_allocated()
     {
-        var bytes = Encode(new WeightsFrame(new WeightsPublished(1, 1, Tensor(100))));
+        var bytes = Encode(new MessageFrame(new WeightsPublished(1, 1, Tensor(100))));
         var e = Assert.Throws<ChannelProtocolException>(() => new ChannelFrameReader(new MemoryStream(bytes), 99).Read());
         Assert.Contains("at most 99", e.Message);
     }
@@ -107,10 +155,10 @@ public sealed class ChannelFrameCodecTests
     [Fact]
     public void A_frame_length_that_disagrees_with_the_float_count_is_a_clear_error()
     {
-        var bytes = Encode(new WeightsFrame(new WeightsPublished(1, 1, Tensor(100))));
+        var bytes = Encode(new MessageFrame(new WeightsPublished(1, 1, Tensor(100))));
         BinaryPrimitives.WriteUInt32LittleEndian(bytes, 0x7FFF_FFF0); // corrupt length
         var e = Assert.Throws<ChannelProtocolException>(() => new ChannelFrameReader(new MemoryStream(bytes), 100).Read());
-        Assert.Contains("header says 100 floats", e.Message);
+        Assert.Contains("bytes left after its tensors", e.Message);
     }
 
     [Fact]
@@ -119,16 +167,16 @@ public sealed class ChannelFrameCodecTests
         var bytes = Encode(new CloseFrame("bye"));
         BinaryPrimitives.WriteUInt32LittleEndian(bytes, uint.MaxValue);
         var e = Assert.Throws<ChannelProtocolException>(() => new ChannelFrameReader(new MemoryStream(bytes), 10).Read());
-        Assert.Contains("corrupt frame length", e.Message);
+        Assert.Contains("bytes left after its tensors", e.Message);
     }
 
     [Fact]
     public void A_zero_length_and_an_unknown_kind_are_refused()
     {
         Assert.Contains("length 0", Assert.Throws<ChannelProtocolException>(() =>
-            new ChannelFrameReader(new MemoryStream(new byte[] { 0, 0, 0, 0, 2 }), 10).Read()).Message);
+            new ChannelFrameReader(new MemoryStream(new byte[] { 0, 0, 0, 0, 2, 0, 0 }), 10).Read()).Message);
         Assert.Contains("unknown frame kind 99", Assert.Throws<ChannelProtocolException>(() =>
-            new ChannelFrameReader(new MemoryStream(new byte[] { 1, 0, 0, 0, 99 }), 10).Read()).Message);
+            new ChannelFrameReader(new MemoryStream(new byte[] { 3, 0, 0, 0, 99, 0, 0 }), 10).Read()).Message);
     }
 
     [Fact]
@@ -137,7 +185,7 @@ public sealed class ChannelFrameCodecTests
         var http = "GET / HTTP/1.1\r\nHost: x\r\n\r\n"u8.ToArray();
         Assert.Throws<ChannelProtocolException>(() => new ChannelFrameReader(new MemoryStream(http), 10).Read());
         var hello = Encode(new HelloFrame("node"));
-        hello[5] ^= 0xFF; // wrong magic
+        hello[ChannelFrameCodec.PrefixLength] ^= 0xFF; // wrong magic
         Assert.Contains("magic", Assert.Throws<ChannelProtocolException>(() => new ChannelFrameReader(new MemoryStream(hello), 10).Read()).Message);
     }
 

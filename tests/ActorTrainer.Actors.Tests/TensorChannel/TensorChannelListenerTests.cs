@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using ActorTrainer.Actors.Cluster;
 using ActorTrainer.Actors.ParameterServer;
 using ActorTrainer.Actors.TensorChannel;
 using Akka.TestKit.Xunit2;
@@ -16,7 +17,7 @@ public sealed class TensorChannelListenerTests : TestKit
         await TensorConnection.ConnectAsync("127.0.0.1", port, Patience, 100, (_, f) => onFrame?.Invoke(f), (_, _) => { });
 
     [Fact]
-    public async Task A_node_says_hello_pushes_and_its_dropped_connection_is_reported()
+    public async Task A_node_says_hello_its_messages_reach_the_server_mailbox_and_its_dropped_connection_is_reported()
     {
         using var listener = TensorChannelListener.Bind("127.0.0.1", 0);
         var server = CreateTestProbe();
@@ -27,10 +28,11 @@ public sealed class TensorChannelListenerTests : TestKit
         var opened = server.ExpectMsg<TensorChannelOpened>(Patience);
         Assert.Equal("akka.tcp://actortrainer@127.0.0.1:5000", opened.Node);
 
-        node.Send(new PushFrame("slot-1-1", new PushGradient(1, 0, 0, new float[100], 1f, 1, false, 10)));
-        var pushed = server.ExpectMsg<TensorChannelPushed>(Patience);
+        node.Send(new MessageFrame(new SlotPush(7, new PushGradient(1, 0, 0, new float[100], 1f, 1, false, 10))));
+        var pushed = server.ExpectMsg<TensorChannelReceived>(Patience);
         Assert.Same(opened.Connection, pushed.Connection);
-        Assert.Equal(("slot-1-1", 1, 100), (pushed.Worker, pushed.Push.WorkerId, pushed.Push.Gradient.Length));
+        var push = Assert.IsType<SlotPush>(pushed.Message);
+        Assert.Equal((7L, 1, 100), (push.Assignment, push.Push.WorkerId, push.Push.Gradient.Length));
 
         node.Dispose(); // the worker node dies
         var ended = server.ExpectMsg<TensorChannelEnded>(Patience);
@@ -39,14 +41,14 @@ public sealed class TensorChannelListenerTests : TestKit
     }
 
     [Fact]
-    public async Task A_push_before_hello_breaks_the_connection()
+    public async Task A_message_before_hello_breaks_the_connection()
     {
         using var listener = TensorChannelListener.Bind("127.0.0.1", 0);
         var server = CreateTestProbe();
         listener.Start(server.Ref, maxFloats: 100);
         using var node = await ConnectAsync(listener.Port);
         node.Start();
-        node.Send(new PushFrame("slot-1-1", new PushGradient(1, 0, 0, new float[1], 1f, 1, false, 10)));
+        node.Send(new MessageFrame(new SlotPush(7, new PushGradient(1, 0, 0, new float[1], 1f, 1, false, 10))));
         var ended = server.ExpectMsg<TensorChannelEnded>(Patience);
         Assert.False(ended.Closed.Orderly);
         Assert.Contains("before its Hello", ended.Closed.Reason);
@@ -73,11 +75,11 @@ public sealed class TensorChannelListenerTests : TestKit
         node.Send(new HelloFrame("n"));
         var opened = server.ExpectMsg<TensorChannelOpened>(Patience);
         opened.Connection.Send(new WelcomeFrame());
-        opened.Connection.Send(new WeightsFrame(new WeightsPublished(5, 5, new float[100])));
+        opened.Connection.Send(new MessageFrame(new WeightsPublished(5, 5, new float[100])));
         Assert.True(frames.TryTake(out var first, Patience));
         Assert.IsType<WelcomeFrame>(first);
         Assert.True(frames.TryTake(out var second, Patience));
-        Assert.Equal(5, Assert.IsType<WeightsFrame>(second).Weights.Version);
+        Assert.Equal(5, Assert.IsType<WeightsPublished>(Assert.IsType<MessageFrame>(second).Message).Version);
         opened.Connection.Dispose();
     }
 }

@@ -42,7 +42,7 @@ public sealed class TensorConnectionTests : IDisposable
         return (client, listener.Accept());
     }
 
-    private static WeightsFrame Weights(long version, int n = 1000) => new(new WeightsPublished(version, version, new float[n]));
+    private static MessageFrame Weights(long version, int n = 1000) => new(new WeightsPublished(version, version, new float[n]));
 
     [Fact]
     public void Frames_arrive_whole_and_in_order()
@@ -56,7 +56,7 @@ public sealed class TensorConnectionTests : IDisposable
         for (int v = 0; v < 20; v++)
         {
             Assert.True(b.Frames.TryTake(out var f, Patience));
-            var w = Assert.IsType<WeightsFrame>(f).Weights;
+            var w = Assert.IsType<WeightsPublished>(Assert.IsType<MessageFrame>(f).Message);
             Assert.Equal(v, w.Version);
             Assert.Equal(100_000, w.Weights.Length);
         }
@@ -102,7 +102,7 @@ public sealed class TensorConnectionTests : IDisposable
         var atB = await b.Closed.Task.WaitAsync(Patience);
         Assert.True(atB.Orderly);
         Assert.Equal("the run finished", atB.Reason);
-        Assert.Equal(7, Assert.IsType<WeightsFrame>(Assert.Single(b.Frames)).Weights.Version);
+        Assert.Equal(7, Assert.IsType<WeightsPublished>(Assert.IsType<MessageFrame>(Assert.Single(b.Frames)).Message).Version);
         Assert.True((await a.Closed.Task.WaitAsync(Patience)).Orderly);
     }
 
@@ -137,7 +137,7 @@ public sealed class TensorConnectionTests : IDisposable
         var (c, s) = SocketPair();
         var a = Open(c, maxFloats: 10);
         a.Connection.Start();
-        s.Send(new byte[] { 1, 0, 0, 0, 200 });
+        s.Send(new byte[] { 3, 0, 0, 0, 200, 0, 0 });
         var closed = await a.Closed.Task.WaitAsync(Patience);
         Assert.False(closed.Orderly);
         Assert.Contains("unknown frame kind 200", closed.Reason);

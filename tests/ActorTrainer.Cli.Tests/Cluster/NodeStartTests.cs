@@ -24,7 +24,7 @@ public sealed class NodeStartTests : IDisposable
         string run = Path.Combine(_root, "run");
 
         string[] args = ["node", "--role", role, "--config", TestNodes.LocalConf, "--port", $"{port}", "--seeds", $"127.0.0.1:{port}",
-            "--tensor-port", "-1", "--progress", "off", .. TestNodes.Credentials(role), .. role == "ps" ? new[] { "--workers", "1", "--out", run } : []];
+            "--tensor-port", "0", "--progress", "off", .. TestNodes.Credentials(role), .. role == "ps" ? new[] { "--workers", "1", "--out", run } : []];
         var r = CliHarness.Run(args);
 
         Assert.True(r.ExitCode == 2, $"exit {r.ExitCode}; stderr: {r.Err}");

@@ -108,7 +108,7 @@ public class DiagnoseCommandTests
     {
         using var dir = new TempDir();
         string missing = dir.File("nope.safetensors");
-        var e = Assert.Throws<UsageException>(() => Diagnose("--checkpoint", missing, "--out", dir.Path));
+        var e = Diagnose("--checkpoint", missing, "--out", dir.Path);
         Assert.Contains("not found", e.Message);
         Assert.Contains(missing, e.Message);
 
@@ -127,7 +127,7 @@ public class DiagnoseCommandTests
     public void Bad_option_values_are_usage_errors_naming_the_option(string option, string value, string named)
     {
         using var dir = new TempDir();
-        var e = Assert.Throws<UsageException>(() => Diagnose(option, value, "--out", dir.Path));
+        var e = Diagnose(option, value, "--out", dir.Path);
         Assert.Contains(named, e.Message);
         Assert.Contains(value == "1" ? "unknown option" : value, e.Message);
     }
@@ -136,14 +136,12 @@ public class DiagnoseCommandTests
     public void Conflicting_model_options_are_usage_errors()
     {
         using var dir = new TempDir();
-        Assert.Contains("not both", Assert.Throws<UsageException>(() =>
-            Diagnose("--spectral-radius", "1", "--whh-identity", "1", "--out", dir.Path)).Message);
+        Assert.Contains("not both", Diagnose("--spectral-radius", "1", "--whh-identity", "1", "--out", dir.Path).Message);
         string ckpt = dir.File("m.safetensors");
         var corpus = DefaultCorpus.Load();
         var model = ModelSource.Fresh(corpus.Vocabulary, 4, Activation.Tanh, new WhhInit.SpectralRadius(1), 1);
         ModelCheckpoint.Write(ckpt, model.Spec.Shape, model.W, corpus.Vocabulary);
-        Assert.Contains("--hidden", Assert.Throws<UsageException>(() =>
-            Diagnose("--checkpoint", ckpt, "--hidden", "8", "--out", dir.Path)).Message);
+        Assert.Contains("--hidden", Diagnose("--checkpoint", ckpt, "--hidden", "8", "--out", dir.Path).Message);
     }
 
     [Fact]
@@ -156,13 +154,21 @@ public class DiagnoseCommandTests
         ModelCheckpoint.Write(ckpt, model.Spec.Shape, model.W, vocab);
         string text = dir.File("text.txt");
         File.WriteAllText(text, string.Concat(Enumerable.Repeat("abc cab bca xyz ", 20)));
-        var e = Assert.Throws<UsageException>(() =>
-            Diagnose("--checkpoint", ckpt, "--corpus", text, "--max-lag", "4", "--out", dir.Path));
+        var e = Diagnose("--checkpoint", ckpt, "--corpus", text, "--max-lag", "4", "--out", dir.Path);
         Assert.Contains("'x'", e.Message);
     }
 
-    private static void Diagnose(params string[] args) =>
-        DiagnoseCommand.RunAsync(args, TextWriter.Null, TextWriter.Null).GetAwaiter().GetResult();
+    /// <summary>Runs `diagnose` through the command line expecting bad usage: exit 2 and one error line, returned.</summary>
+    private static UsageError Diagnose(params string[] args)
+    {
+        var r = Run(["diagnose", .. args]);
+        Assert.True(r.ExitCode == 2, $"exit code {r.ExitCode}; stderr: {r.Err}");
+        Assert.Single(r.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("error: ", r.Err);
+        return new UsageError(r.Err);
+    }
+
+    private sealed record UsageError(string Message);
 
     private static void AssertRelative(double expected, double actual, double tol, string what) =>
         Assert.True(Math.Abs(actual - expected) <= tol * Math.Abs(expected), $"{what}: expected {expected:R}, got {actual:R}");

@@ -8,8 +8,16 @@ namespace ActorTrainer.Cli.Tests.Settings;
 /// <summary>The transport security rules of a node's settings: TLS unless plaintext is asked for by name.</summary>
 public class NodeSecuritySettingsTests
 {
-    private static NodeSettings Load(string[] args, IDictionary? env = null) =>
-        NodeSettingsLoader.Load(new ArgList(args, "insecure"), env ?? new Hashtable()).Settings;
+    /// <summary>Parses <paramref name="args"/> with the node's option table, as `actortrainer node` does.</summary>
+    private static NodeSettings Load(string[] args, IDictionary? env = null)
+    {
+        var options = NodeSettingsLoader.CreateOptions();
+        var command = new System.CommandLine.Command("node");
+        foreach (var o in options) command.Options.Add(o);
+        var parsed = command.Parse(args);
+        Assert.Empty(parsed.Errors);
+        return NodeSettingsLoader.Load(TrainSettingsLoader.Given(parsed, options), env ?? new Hashtable()).Settings;
+    }
 
     private static string Problem(string[] args, IDictionary? env = null) =>
         Assert.Throws<UsageException>(() => Load(args, env)).Message;
@@ -41,9 +49,10 @@ public class NodeSecuritySettingsTests
     [Theory]
     [InlineData("--insecure")]
     [InlineData("--insecure=on")]
+    [InlineData("--insecure on")]
     public void Insecure_is_plaintext_akka_tcp(string flag)
     {
-        var s = Load(["--role", "worker", "--seeds", "10.0.0.1:4053", flag]);
+        var s = Load(["--role", "worker", "--seeds", "10.0.0.1:4053", .. flag.Split(' ')]);
         Assert.True(s.Insecure);
         Assert.Equal("akka.tcp", s.SeedAddresses()[0].Protocol);
     }
@@ -52,7 +61,7 @@ public class NodeSecuritySettingsTests
     public void Insecure_can_come_from_the_environment_and_a_bad_value_names_it()
     {
         Assert.True(Load(["--role", "ps"], new Hashtable { ["ACTORTRAINER_INSECURE"] = "true" }).Insecure);
-        Assert.Contains("ACTORTRAINER_INSECURE: 'maybe' is not true or false", Problem(["--role", "ps"], new Hashtable { ["ACTORTRAINER_INSECURE"] = "maybe" }));
+        Assert.Contains("ACTORTRAINER_INSECURE: 'maybe' is not on/off", Problem(["--role", "ps"], new Hashtable { ["ACTORTRAINER_INSECURE"] = "maybe" }));
     }
 
     [Fact]

@@ -11,8 +11,9 @@ public class NodeSettingsLoaderTests
     /// <summary>Loads as a plaintext node (these tests are about the other settings; NodeSecuritySettingsTests covers TLS).</summary>
     private static NodeSettings Load(string[] args, IDictionary? env = null)
     {
-        var a = new ArgList([.. args, "--insecure"], "insecure");
-        var (s, _) = NodeSettingsLoader.Load(a, env ?? new Hashtable());
+        var flags = new Dictionary<string, string> { ["insecure"] = "on" };
+        for (int i = 0; i < args.Length; i += 2) flags[args[i].TrimStart('-')] = args[i + 1];
+        var (s, _) = NodeSettingsLoader.Load(flags, env ?? new Hashtable());
         return s;
     }
 
@@ -28,8 +29,8 @@ public class NodeSettingsLoaderTests
     {
         Assert.Equal(4054, Load(["--role", "ps"]).TensorPort);
         Assert.Equal(0, Load(["--role", "ps", "--config", Path.Combine(NodeSettingsLoader.DefaultHoconDirectory, "local.conf")]).TensorPort);
-        Assert.Equal(-1, Load(["--role", "ps"], new Hashtable { ["ACTORTRAINER_TENSOR_PORT"] = "-1" }).TensorPort); // env: off
-        Assert.Equal(4100, Load(["--role", "ps", "--tensor-port", "4100"], new Hashtable { ["ACTORTRAINER_TENSOR_PORT"] = "-1" }).TensorPort);
+        Assert.Equal(4200, Load(["--role", "ps"], new Hashtable { ["ACTORTRAINER_TENSOR_PORT"] = "4200" }).TensorPort); // env over the file
+        Assert.Equal(4100, Load(["--role", "ps", "--tensor-port", "4100"], new Hashtable { ["ACTORTRAINER_TENSOR_PORT"] = "4200" }).TensorPort);
     }
 
     [Fact]
@@ -89,7 +90,7 @@ public class NodeSettingsLoaderTests
     [InlineData("--role", "boss", "unknown role 'boss'")]
     [InlineData("--port", "http", "--port: 'http' is not an integer")]
     [InlineData("--port", "70000", "--port must be in [0, 65535]")]
-    [InlineData("--tensor-port", "-2", "--tensor-port must be in [0, 65535], or -1 for off")]
+    [InlineData("--tensor-port", "-1", "--tensor-port must be in [0, 65535] (got -1); the tensor channel cannot be turned off")]
     [InlineData("--join-timeout", "soon", "--join-timeout: 'soon' is not a duration")]
     [InlineData("--join-timeout", "0s", "--join-timeout must be positive")]
     [InlineData("--seeds", "akka.tcp://other@h:1", "actor system 'other'")]
@@ -107,7 +108,7 @@ public class NodeSettingsLoaderTests
     [Fact]
     public void A_missing_hocon_directory_is_named()
     {
-        var e = Assert.Throws<UsageException>(() => NodeSettingsLoader.Load(new ArgList(["--role", "ps"]), new Hashtable(), "/nonexistent/hocon"));
+        var e = Assert.Throws<UsageException>(() => NodeSettingsLoader.Load(new Dictionary<string, string> { ["role"] = "ps" }, new Hashtable(), "/nonexistent/hocon"));
         Assert.Contains("/nonexistent/hocon/cluster.conf", e.Message);
     }
 }

@@ -7,19 +7,12 @@ namespace ActorTrainer.Cli.Tests.Settings;
 
 public class TrainSettingsLoaderTests
 {
+    /// <summary>Settings from flags given as pairs (e.g. ["--hidden", "8"]), as the train command passes them.</summary>
     private static TrainSettings Load(string[] args, IDictionary? env = null)
     {
-        var a = new ArgList(args);
-        var s = TrainSettingsLoader.Load(a, env ?? new Hashtable());
-        a.RejectUnused("train");
-        return s;
-    }
-
-    [Fact]
-    public void Reference_conf_defaults_match_the_settings_record_defaults()
-    {
-        // The record's initialisers and reference.conf must agree, or the documented defaults lie.
-        Assert.Equal(new TrainSettings(), Load([]));
+        var flags = new Dictionary<string, string>();
+        for (int i = 0; i < args.Length; i += 2) flags[args[i].TrimStart('-')] = args[i + 1];
+        return TrainSettingsLoader.Load(flags, env ?? new Hashtable());
     }
 
     [Fact]
@@ -58,13 +51,6 @@ public class TrainSettingsLoaderTests
     {
         var e = Assert.Throws<UsageException>(() => Load([flag, value]));
         Assert.Contains(expected, e.Message);
-    }
-
-    [Fact]
-    public void Unknown_option_is_rejected()
-    {
-        var e = Assert.Throws<UsageException>(() => Load(["--hiden", "3"]));
-        Assert.Contains("--hiden", e.Message);
     }
 
     [Fact]

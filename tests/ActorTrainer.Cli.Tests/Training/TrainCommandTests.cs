@@ -143,4 +143,22 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Equal(2, code);
         Assert.Contains(value, err);
     }
+
+    [Fact]
+    public async Task A_stop_request_ends_the_run_with_a_checkpoint_and_exit_130()
+    {
+        using var stop = new CancellationTokenSource();
+        stop.Cancel(); // Ctrl-C, delivered as the command's stop token, before the first update
+        var o = new StringWriter(); var e = new StringWriter();
+        int code = await Cli.RunAsync([.. Small, "--updates", "100", "--out", Dir("stopped")], o, e, stop.Token);
+        Assert.True(code == 130, $"exit {code}: {e}");
+        Assert.True(File.Exists(Path.Combine(Dir("stopped"), "model.safetensors")));
+        Assert.True(File.Exists(Path.Combine(Dir("stopped"), "state.safetensors")));
+        Assert.Contains($"stopped early; continue with: actortrainer train --resume {Dir("stopped")}", o.ToString());
+
+        // what it wrote is a checkpoint a run continues from
+        var (resumed, stdout, err) = await Run("train", "--resume", Dir("stopped"), "--updates", "20", "--progress", "off", "--sample", "0");
+        Assert.True(resumed == 0, err);
+        Assert.Contains("trained 20 updates", stdout);
+    }
 }

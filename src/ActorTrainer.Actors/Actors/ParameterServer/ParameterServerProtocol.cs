@@ -27,7 +27,12 @@ public sealed record RegistrationRejected(int WorkerId, string Reason) : ITraine
 /// </summary>
 public sealed record PushGradient(
     int WorkerId, long BaseVersion, long ChunkId, float[] Gradient,
-    float Loss, double GradNorm, bool Clipped, int Tokens) : ITrainerMessage;
+    float Loss, double GradNorm, bool Clipped, int Tokens) : ITrainerMessage
+{
+    /// <summary>(B×H) the worker's carried h after this chunk, or null: in a cluster the server keeps
+    /// it, so a slot that moves resumes with it. Not copied, like the gradient.</summary>
+    public float[]? Hidden { get; init; }
+}
 
 /// <summary>The gradient of (<paramref name="WorkerId"/>, <paramref name="ChunkId"/>) computed on
 /// <paramref name="BaseVersion"/> is in W at <paramref name="Version"/>; staleness = the server's

@@ -19,4 +19,6 @@ public enum RejectionReason
     AlreadyInRound,
     /// <summary>The run has completed; nothing more is applied.</summary>
     TrainingFinished,
+    /// <summary>Cluster: the chunk id is beyond the one the slot must push next (a chunk would be skipped).</summary>
+    UnexpectedChunk,
 }

@@ -1,13 +1,12 @@
 using System.Diagnostics;
-using ActorTrainer.Actors.Serialization;
+using ActorTrainer.Actors.TensorChannel;
 
 namespace ActorTrainer.Actors.ParameterServer;
 
 /// <summary>
 /// A server actor's own load, measured by its shell: wall time inside message handlers, messages
-/// handled, and tensor bytes in and out at the exact length <see cref="TensorMessageSerializer"/>
-/// gives whole messages (what they put on the wire between processes, whatever the transport splits
-/// them into). Plain state, written only by the actor's thread; <see cref="Report"/> is the
+/// handled, and tensor bytes in and out at the exact length <see cref="ChannelFrameCodec.TensorBytes"/>
+/// gives them (what they put on the wire between processes). Plain state, written only by the actor's thread; <see cref="Report"/> is the
 /// <see cref="ServerLoadReported"/> the actor sends before <see cref="TrainingCompleted"/>.
 /// </summary>
 public sealed class ServerLoadMeter
@@ -19,7 +18,7 @@ public sealed class ServerLoadMeter
     public long Received(object message)
     {
         _messages++;
-        _bytesIn += TensorMessageSerializer.SerializedLength(message) ?? 0;
+        _bytesIn += ChannelFrameCodec.TensorBytes(message) ?? 0;
         return Stopwatch.GetTimestamp();
     }
 
@@ -27,7 +26,7 @@ public sealed class ServerLoadMeter
     public void Handled(long startTimestamp) => _busyTicks += Stopwatch.GetTimestamp() - startTimestamp;
 
     /// <summary>Counts a message sent to one recipient (a worker, or a node's agent that fans it out).</summary>
-    public void Sent(object message) => _bytesOut += TensorMessageSerializer.SerializedLength(message) ?? 0;
+    public void Sent(object message) => _bytesOut += ChannelFrameCodec.TensorBytes(message) ?? 0;
 
     public ServerLoadReported Report() => new(
         BusySeconds: (double)_busyTicks / Stopwatch.Frequency, ElapsedSeconds: _alive.Elapsed.TotalSeconds,

@@ -1,6 +1,5 @@
 using ActorTrainer.Actors.Hosting;
 using ActorTrainer.Actors.ParameterServer;
-using ActorTrainer.Actors.Serialization;
 using ActorTrainer.Actors.Sharding;
 using ActorTrainer.Core.Training;
 using Akka.Actor;
@@ -22,31 +21,28 @@ public sealed class WorkerActor : ReceiveActor
     private readonly WorkerState _state;
     private readonly IActorRef[] _servers; // (N) shard i's address; one entry when unsharded
     private readonly int? _pinCpu;         // CPU index the thread is pinned to, if any
-    private readonly TensorAssembler _parts = new();
-    private readonly IGradientSink? _gradients;
 
     /// <param name="computer">Owned by this worker from now on; used only on its thread.</param>
-    /// <param name="gradients">Where gradient pushes go instead of <paramref name="server"/> (a cluster
-    /// node's tensor channel); null = to the server.</param>
-    public static Props Props(int workerId, IActorRef server, IGradientComputer computer, WorkerSettings settings, IGradientSink? gradients = null) =>
-        Props(workerId, [server], computer, settings, layout: null, gradients);
+    /// <param name="server">A local actor: the parameter server, or on a cluster worker node its agent,
+    /// which relays to the server on the node's one tensor connection.</param>
+    public static Props Props(int workerId, IActorRef server, IGradientComputer computer, WorkerSettings settings) =>
+        Props(workerId, [server], computer, settings, layout: null);
 
     /// <param name="servers">Shard i's address at index i (one per range of <paramref name="layout"/>).</param>
     /// <param name="layout">How W is split across the shards; null = one unsharded server.</param>
     /// <param name="pinCpu">Pin the worker's thread to this CPU index (<see cref="ThreadAffinity"/>), or null.</param>
     public static Props Props(
         int workerId, IReadOnlyList<IActorRef> servers, IGradientComputer computer, WorkerSettings settings, ShardLayout? layout,
-        IGradientSink? gradients = null, int? pinCpu = null)
+        int? pinCpu = null)
     {
         var copy = servers.ToArray();
-        return Akka.Actor.Props.Create(() => new WorkerActor(workerId, copy, computer, settings, layout, gradients, pinCpu))
+        return Akka.Actor.Props.Create(() => new WorkerActor(workerId, copy, computer, settings, layout, pinCpu))
             .WithDispatcher(TrainerHocon.ComputeDispatcherId);
     }
 
     public WorkerActor(int workerId, IActorRef[] servers, IGradientComputer computer, WorkerSettings settings, ShardLayout? layout,
-        IGradientSink? gradients = null, int? pinCpu = null)
+        int? pinCpu = null)
     {
-        _gradients = gradients;
         _pinCpu = pinCpu;
         ArgumentNullException.ThrowIfNull(servers);
         _state = new WorkerState(workerId, computer, settings, layout);
@@ -90,20 +86,11 @@ public sealed class WorkerActor : ReceiveActor
         return shard;
     }
 
-    /// <summary>Tensor messages from a server on another node arrive in parts; the whole message is handled.</summary>
-    protected override bool AroundReceive(Receive receive, object message) =>
-        message is TensorPart part
-            ? _parts.Add(Sender, part) is not { } whole || base.AroundReceive(receive, whole)
-            : base.AroundReceive(receive, message);
-
     private void Deliver(IReadOnlyList<WorkerOutput> outbox)
     {
         foreach (var (to, message, shard) in outbox)
         {
-            // A gradient goes to the sink if there is one (a lost push means the channel broke, which
-            // ends the node's part); to a server on another node in parts (TensorParts); locally as is.
-            if (to == WorkerTarget.Server && _gradients is not null && message is PushGradient push) _gradients.Push(push, Self);
-            else if (to == WorkerTarget.Server) TensorParts.Tell(_servers[shard], message, Self);
+            if (to == WorkerTarget.Server) _servers[shard].Tell(message, Self);
             else Self.Tell(message, Self);
         }
         if (_state.Phase == WorkerPhase.Stopped) Context.Stop(Self);

@@ -245,6 +245,7 @@ public sealed class WorkerState
             return;
         }
         GradientsPushed++;
+        var hidden = _computer.Snapshot().Hidden; // (B×H) h after the chunk: a cluster server keeps it for the slot
         foreach (var r in _layout.Ranges)
         {
             // One shard: the whole array. N shards: slice i, copied into shard i's array. Either is
@@ -260,8 +261,8 @@ public sealed class WorkerState
             _inFlight[r.Index]++;
             _waitBeyondVersion[r.Index] = _localVersion[r.Index];
             outbox.Add(new(WorkerTarget.Server, new PushGradient(
-                WorkerId, _localVersion[r.Index], outcome.ChunkIndex, slice, outcome.Loss, outcome.GradNorm, outcome.Clipped, outcome.Tokens),
-                r.Index));
+                WorkerId, _localVersion[r.Index], outcome.ChunkIndex, slice, outcome.Loss, outcome.GradNorm, outcome.Clipped, outcome.Tokens)
+                { Hidden = hidden }, r.Index));
         }
     }
 }

@@ -3,7 +3,8 @@ using ActorTrainer.Actors.ParameterServer;
 using ActorTrainer.Actors.Tests.Fakes;
 using ActorTrainer.Core.Optim;
 using ActorTrainer.Core.Training;
-using ActorTrainer.Actors.Serialization;
+using ActorTrainer.Actors.Cluster;
+using ActorTrainer.Actors.TensorChannel;
 using Akka.Actor;
 using Akka.TestKit.Xunit2;
 
@@ -70,14 +71,14 @@ public sealed class ShardedTrainingRunTests : TestKit
     }
 
     [Fact]
-    public async Task Servers_report_their_tensor_bytes_as_the_serializer_would_write_them()
+    public async Task Servers_report_their_tensor_bytes_as_the_tensor_channel_would_carry_them()
     {
         var (result, _, _) = await Run(ConsistencyMode.Sync, shards: 1, updates: 10, workers: 2);
         var load = Assert.Single(result.ServerLoads);
-        var serializer = new TensorMessageSerializer((ExtendedActorSystem)Sys);
-        long push = serializer.ToBinary(new PushGradient(0, 0, 0, new float[P], 0, 0, false, 0)).Length;
-        long weights = serializer.ToBinary(new WeightsPublished(0, 0, new float[P])).Length;
-        long registered = serializer.ToBinary(new WorkerRegistered(0, 0, new float[P])).Length;
+        static long Wire(ITrainerMessage m) => ChannelFrameCodec.ToBytes(new MessageFrame(m)).Length;
+        long push = Wire(new SlotPush(0, new PushGradient(0, 0, 0, new float[P], 0, 0, false, 0) { Hidden = new float[1] })); // the fake's h: 1 float
+        long weights = Wire(new WeightsPublished(0, 0, new float[P]));
+        long registered = Wire(new WorkerRegistered(0, 0, new float[P]));
         // 2 workers × 10 rounds of pushes in (a round is complete when the run stops at 10 updates);
         // out: 2 registrations, then each update's weights to both workers (none after the last update)
         Assert.Equal(20 * push, load.TensorBytesReceived);
