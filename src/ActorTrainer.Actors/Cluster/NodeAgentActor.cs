@@ -31,6 +31,7 @@ public sealed class NodeAgentActor : ReceiveActor, IWithTimers
     private readonly IActorRef _serverProxy;
     private readonly int _capacity;
     private readonly RunFingerprint _fingerprint;
+    private readonly string _nodeName = Security.ChannelSecurity.Of(Context.System)?.Credentials.NodeName ?? ""; // the certificate's: what the connection will prove
     private readonly WorkerSettings _workerSettings;
     private readonly SlotComputerFactory _computers;
     private readonly TaskCompletionSource<WorkerNodeResult> _completion;
@@ -62,7 +63,7 @@ public sealed class NodeAgentActor : ReceiveActor, IWithTimers
         _serverProxy = serverProxy; _capacity = capacity; _fingerprint = fingerprint; _workerSettings = workerSettings;
         _computers = computers; _completion = completion; _retryInterval = retryInterval;
         _maxFloats = Math.Max(fingerprint.Model.ParameterCount, hiddenPerSlot);
-        Receive<RetryJoin>(_ => _serverProxy.Tell(new JoinRun(_capacity, _fingerprint)));
+        Receive<RetryJoin>(_ => _serverProxy.Tell(new JoinRun(_capacity, _fingerprint, _nodeName)));
         Receive<RunJoined>(m =>
         {
             Timers.Cancel("join");
@@ -97,7 +98,7 @@ public sealed class NodeAgentActor : ReceiveActor, IWithTimers
 
     protected override void PreStart()
     {
-        _serverProxy.Tell(new JoinRun(_capacity, _fingerprint));
+        _serverProxy.Tell(new JoinRun(_capacity, _fingerprint, _nodeName));
         Timers.StartPeriodicTimer("join", new RetryJoin(), _retryInterval);
     }
 

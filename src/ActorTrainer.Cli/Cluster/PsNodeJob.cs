@@ -26,6 +26,10 @@ public sealed class PsNodeJob
     private readonly TextWriter _out;
     private readonly TextWriter _err;
     private ServerLoadReported? _load; // the server's own load, sent just before it completes
+    private long _foreignPushes;       // pushes refused because their sender does not host the slot
+
+    /// <summary>Refused pushes printed one by one; the rest are only counted (a rogue member could send millions).</summary>
+    private const int ForeignPushesPrinted = 3;
 
     public PsNodeJob(TextWriter stdout, TextWriter stderr) { _out = stdout; _err = TextWriter.Synchronized(stderr); }
 
@@ -128,6 +132,7 @@ public sealed class PsNodeJob
             }
             var result = await completion.Task; // a failed callback (e.g. the disk is full) surfaces here
             ServerSummary.From(result, _load, GC.CollectionCount(2)).Write(dir.Path);
+            if (_foreignPushes > ForeignPushesPrinted) _err.WriteLine($"refused {_foreignPushes} pushes in all for slots their sender did not host");
             progress.Finish();
             metrics.SavePlot(dir.LossPlot, Reporting.RunCaption.Of(dir.Path, settings, slots));
             if (result.Reason == CompletionReason.Diverged)
@@ -185,6 +190,15 @@ public sealed class PsNodeJob
                 break;
             case RegistrationRejected m:
                 _err.WriteLine($"refused worker of slot {m.WorkerId}: {m.Reason}");
+                break;
+            case ConnectionRefused m:
+                _err.WriteLine($"refused a tensor connection that said Hello as {m.Node}: {m.Reason}");
+                break;
+            case GradientRejected { Reason: RejectionReason.UnknownWorker } m:
+                long n = Interlocked.Increment(ref _foreignPushes);
+                if (n <= ForeignPushesPrinted)
+                    _err.WriteLine($"refused a push for slot {m.WorkerId}, chunk {m.ChunkId}: {m.Detail}" +
+                                   (n == ForeignPushesPrinted ? " (further refusals of this kind are counted, not printed)" : ""));
                 break;
             case ServerLoadReported m:
                 _load = m;
