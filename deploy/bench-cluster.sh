@@ -68,7 +68,8 @@ im=$(printf '%s\n' "${inproc[@]}" | median); cm=$(printf '%s\n' "${channel[@]}" 
 ccm=$(printf '%s\n' "${channel_cpu[@]}" | median); pcm=$(printf '%s\n' "${plain_cpu[@]}" | median)
 
 raw=$(grep '^raw TCP' <<<"$transport" | grep -o '[0-9]* MB/s' | head -1 | cut -d' ' -f1)
-ch=$(grep '^tensor channel' <<<"$transport" | grep -o '[0-9]* MB/s' | head -1 | cut -d' ' -f1)
+ch=$(grep '^tensor channel: ' <<<"$transport" | grep -o '[0-9]* MB/s' | head -1 | cut -d' ' -f1)
+tl=$(grep '^tensor channel, TLS' <<<"$transport" | grep -o '[0-9]* MB/s' | head -1 | cut -d' ' -f1)
 ak=$(grep '^akka.remote' <<<"$transport" | grep -o '[0-9]* MB/s' | head -1 | cut -d' ' -f1)
 pct() { awk -v a="$1" -v b="$2" 'BEGIN { print 100 * a / b }'; }
 echo
@@ -77,7 +78,8 @@ echo
 echo "| path | MB/s | vs raw TCP |"
 echo "|---|---:|---:|"
 printf '| raw loopback TCP, same pattern | %s | 100%% |\n' "$raw"
-printf '| tensor channel (the cluster path) | %s | %.0f%% |\n' "$ch" "$(pct "$ch" "$raw")"
+printf '| tensor channel (the cluster path), plaintext | %s | %.0f%% |\n' "$ch" "$(pct "$ch" "$raw")"
+printf '| tensor channel, mutual TLS (as nodes run it) | %s | %.0f%% |\n' "$tl" "$(pct "$tl" "$raw")"
 printf '| Akka.Remote, 64 KiB parts (bench only: runs no longer use it) | %s | %.0f%% |\n' "$ak" "$(pct "$ak" "$raw")"
 echo
 echo "Training, medium shape, medians of $rounds interleaved rounds (cluster: updates 51..$updates)"

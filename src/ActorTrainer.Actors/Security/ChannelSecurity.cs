@@ -39,25 +39,27 @@ public sealed class ChannelSecurity : Akka.Actor.Setup.Setup
     /// did not finish the handshake within <see cref="HandshakeTimeout"/>; the message says which.</exception>
     public async Task<SecureChannel> AcceptAsync(Socket socket)
     {
-        var tls = new SslStream(new NetworkStream(socket, ownsSocket: false), leaveInnerStreamOpen: false);
+        var wire = new GatheringStream(new NetworkStream(socket, ownsSocket: false));
+        var tls = new SslStream(wire, leaveInnerStreamOpen: false);
         var options = Credentials.ServerOptions();
         var check = new PeerCheck(Credentials);
         options.RemoteCertificateValidationCallback = check.Accept;
-        return await HandshakeAsync(tls, socket, check, t => tls.AuthenticateAsServerAsync(options, t)).ConfigureAwait(false);
+        return await HandshakeAsync(tls, wire, socket, check, t => tls.AuthenticateAsServerAsync(options, t)).ConfigureAwait(false);
     }
 
     /// <summary>Client side: TLS over a connected socket, presenting this node's certificate and verifying the server's.</summary>
     /// <exception cref="AuthenticationException">As for <see cref="AcceptAsync"/>, seen from the client.</exception>
     public async Task<SecureChannel> ConnectAsync(Socket socket, string host)
     {
-        var tls = new SslStream(new NetworkStream(socket, ownsSocket: false), leaveInnerStreamOpen: false);
+        var wire = new GatheringStream(new NetworkStream(socket, ownsSocket: false));
+        var tls = new SslStream(wire, leaveInnerStreamOpen: false);
         var options = Credentials.ClientOptions(host);
         var check = new PeerCheck(Credentials);
         options.RemoteCertificateValidationCallback = check.Accept;
-        return await HandshakeAsync(tls, socket, check, t => tls.AuthenticateAsClientAsync(options, t)).ConfigureAwait(false);
+        return await HandshakeAsync(tls, wire, socket, check, t => tls.AuthenticateAsClientAsync(options, t)).ConfigureAwait(false);
     }
 
-    private async Task<SecureChannel> HandshakeAsync(SslStream tls, Socket socket, PeerCheck check, Func<CancellationToken, Task> authenticate)
+    private async Task<SecureChannel> HandshakeAsync(SslStream tls, GatheringStream wire, Socket socket, PeerCheck check, Func<CancellationToken, Task> authenticate)
     {
         using var timeout = new CancellationTokenSource(HandshakeTimeout);
         string peer = socket.RemoteEndPoint?.ToString() ?? "?";
@@ -67,6 +69,7 @@ public sealed class ChannelSecurity : Akka.Actor.Setup.Setup
             var certificate = tls.RemoteCertificate as X509Certificate2;
             // The validation callback already refused any other certificate; this only names the peer.
             if (certificate is null) throw new AuthenticationException($"{peer} presented no certificate");
+            wire.Gather = true; // from now on a frame's records leave together, at the writer's flush
             return new SecureChannel(tls, NodeCredentials.NameOf(certificate));
         }
         catch (Exception e) when (e is OperationCanceledException or IOException or AuthenticationException or SocketException or ObjectDisposedException)

@@ -190,6 +190,7 @@ public sealed class TensorConnection : IDisposable
             try
             {
                 ChannelFrameCodec.Write(_stream, frame, scratch);
+                _stream.Flush(); // TLS: the frame's records gathered beneath it leave now (plaintext: nothing to do)
                 if (frame is not CloseFrame) continue;
                 _socket.Shutdown(SocketShutdown.Send);
                 // The peer closes its side on our Close frame; give it a moment, then let go of the socket.
