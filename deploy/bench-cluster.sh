@@ -92,4 +92,4 @@ printf '| cluster, as above in plaintext (-i, --insecure) | %.0f | %.0f%% |\n' "
 echo
 echo "Cost of mutual TLS (tensor channel, pairs of runs back to back):"
 echo "- tokens/s, TLS/plaintext: median $(pct "$cm" "$pm" | awk '{printf "%.1f", $1}')%; per round: $(for r in $(seq 0 $((rounds - 1))); do pct "${channel[$r]}" "${plain[$r]}" | awk '{printf "%.1f%% ", $1}'; done)"
-echo "- CPU seconds of the whole run (ps + 2 workers, start-up included), TLS/plaintext: median $ccm s / $pcm s = $(pct "$ccm" "$pcm" | awk '{printf "%.1f", $1}')%; per round: $(for r in $(seq 0 $((rounds - 1))); do pct "${channel_cpu[$r]}" "${plain_cpu[$r]}" | awk '{printf "%.1f%% ", $1}'; done)"
+echo "- CPU seconds of the whole local-cluster.sh (its up-to-date build check, then ps + 2 workers from start-up to exit), TLS/plaintext: median $ccm s / $pcm s = $(pct "$ccm" "$pcm" | awk '{printf "%.1f", $1}')%; per round: $(for r in $(seq 0 $((rounds - 1))); do pct "${channel_cpu[$r]}" "${plain_cpu[$r]}" | awk '{printf "%.1f%% ", $1}'; done)"
