@@ -5,7 +5,7 @@
 #      in process with 2 workers (`bench inproc`), and 1 ps + 2 worker processes
 #      (deploy/local-cluster.sh -a: worker node i pinned to CPU i-1, as in-process pins worker i; every message after the join on the tensor channel),
 #      with mutual TLS (the default) and once more in plaintext (-i): the cost of TLS, paired back to back
-#      (which of the pair runs first alternates by round), in tokens/s and in CPU seconds of all three processes.
+#      (which of the pair runs first alternates by round), in tokens/s and in CPU seconds of each whole local-cluster.sh run.
 # Cluster tokens/s are taken over updates 51..N of metrics.csv (sum of tokens over rows 52.. divided
 # by the elapsed_s difference): start-up and warm-up left out. Prints markdown tables with medians.
 #
