@@ -55,6 +55,11 @@ public static class Cli
             }, stop);
         }
         catch (Exception e) when (UserFacing(e)) { return Fail(stderr, e); }
+        catch (IOException e) // the run failed on its own files (e.g. the disk filled up): no stack trace for that either
+        {
+            stderr.WriteLine($"error: {e.Message}");
+            return ExitCodes.Failed;
+        }
     }
 
     /// <summary>This assembly's informational version: the version and the commit it was built from.</summary>

@@ -34,6 +34,7 @@ public static class ClusterNode
             akka.remote.dot-netty.tcp.hostname = {Quote(bind)}
             akka.remote.dot-netty.tcp.public-hostname = {Quote(host)}
             akka.remote.dot-netty.tcp.port = {node.Port.ToString(CultureInfo.InvariantCulture)}
+            akka.remote.dot-netty.tcp.tcp-reuse-addr = off
             akka.cluster.roles = [{Quote(role)}]
             """);
         return overrides.WithFallback(hocon).WithFallback(TrainerHocon.Config);

@@ -5,14 +5,8 @@ namespace ActorTrainer.Actors.Hosting;
 
 /// <summary>
 /// A pinned dispatcher (one thread per actor) whose idle thread sleeps instead of spinning.
-///
-/// Why not Akka's <c>PinnedDispatcher</c>: its single-thread fork-join pool waits on an unfair
-/// semaphore that spins and yields before it blocks. On this project's 2-core machines two idle
-/// pinned threads (the parameter server's and the coordinator's) yielded ~8,000 times a second
-/// each and showed up as ~19,000 involuntary context switches a second on the worker thread's
-/// core — CPU taken from the training loop. Here an idle thread blocks on a monitor at once:
-/// a wake-up costs a few microseconds once per message burst (a chunk is milliseconds), and an
-/// idle thread costs nothing.
+/// Not Akka's <c>PinnedDispatcher</c>: its idle threads spin and yield, taking CPU from the training loop
+/// (docs/decisions.md#dispatcher); here an idle thread blocks on a monitor at once.
 ///
 /// HOCON: <c>type = "ActorTrainer.Actors.Hosting.DedicatedThreadDispatcherConfigurator, ActorTrainer.Actors"</c>,
 /// with the usual <c>throughput</c>, <c>throughput-deadline-time</c> and <c>shutdown-timeout</c>.

@@ -1,6 +1,8 @@
 using System.Globalization;
+using System.Net.Sockets;
 using Akka.Actor;
 using Akka.Event;
+using Akka.Remote;
 
 namespace ActorTrainer.Actors.Hosting;
 
@@ -9,6 +11,8 @@ namespace ActorTrainer.Actors.Hosting;
 /// (scripts read it). Enable with <c>akka.loggers = ["ActorTrainer.Actors.Hosting.StandardErrorLogger, ActorTrainer.Actors"]</c>.
 /// Refused TLS connections are logged in one line each, the first <see cref="RefusalsInFull"/> of them, then only the
 /// 100th, 1000th, …: a flood of strangers cannot flood the log.
+/// A transport that cannot bind its port is not logged: the node reports it as one <c>error:</c> line
+/// (ClusterNode.StartSystem), and Akka's version of it is a stack trace.
 /// </summary>
 public sealed class StandardErrorLogger : ReceiveActor
 {
@@ -20,6 +24,7 @@ public sealed class StandardErrorLogger : ReceiveActor
         Receive<InitializeLogger>(_ => Sender.Tell(new LoggerInitialized()));
         Receive<LogEvent>(e =>
         {
+            if (IsBindFailure(e)) return;
             if (!IsTlsRefusal(e))
             {
                 Console.Error.WriteLine(e.ToString());
@@ -31,6 +36,19 @@ public sealed class StandardErrorLogger : ReceiveActor
             else if (IsPowerOfTen(n))
                 Console.Error.WriteLine(FirstLine(e.ToString()) + string.Create(CultureInfo.InvariantCulture, $" ({n} refused TLS log lines so far)"));
         });
+    }
+
+    /// <summary>The transport's "failed to bind" error (a socket error under a RemoteTransportException).</summary>
+    public static bool IsBindFailure(LogEvent e)
+    {
+        if (e is not Error { Cause: { } cause }) return false;
+        bool transport = false;
+        for (Exception? x = cause; x is not null; x = x.InnerException)
+        {
+            transport |= x is RemoteTransportException;
+            if (transport && x is SocketException) return true;
+        }
+        return false;
     }
 
     // A refused TLS peer (a stranger, or a node of another run) is expected traffic: the certificate check

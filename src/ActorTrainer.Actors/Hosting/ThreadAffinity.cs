@@ -5,12 +5,8 @@ namespace ActorTrainer.Actors.Hosting;
 
 /// <summary>
 /// Binds the calling thread to one of the CPUs the process may use (Linux; elsewhere nothing happens).
-///
-/// Why an in-process run pins its threads: a worker blocks between chunks (waiting for weights), and
-/// on waking the scheduler often moved it to the other core, so the chunk's working set (activations,
-/// W, gradient: ~2.5 MB at H=256 B=32 k=50) refilled another core's L2. Pinning worker i to CPU i and
-/// the server to worker 0's CPU (it runs while workers wait, and then reads the gradient and writes the
-/// snapshot in that core's cache) measured +8% tokens/s for both 1 and 2 workers on the 2-core VM.
+/// An in-process run pins worker i to CPU i (and the server to worker 0's) so a worker that wakes after
+/// waiting for weights finds its chunk's working set still in that core's cache (docs/decisions.md#pinning).
 /// </summary>
 public static partial class ThreadAffinity
 {

@@ -37,16 +37,21 @@ public static class TrainerHocon
 
     /// <summary>
     /// Serializers: the three tensor-carrying messages and the parts they are sent in across nodes by exact type to TensorMessageSerializer
-    /// (raw little-endian floats), every other trainer message via its marker interface to Hyperion.
+    /// (raw little-endian floats), every other trainer message via its marker interface to Hyperion, which
+    /// deserializes only the trainer's and Akka's types (<see cref="Serialization.AllowListHyperionSerializer"/>).
     /// An exact-type binding always wins over an interface binding.
     /// </summary>
     public const string SerializationHocon = """
         akka.actor {
           serializers {
-            hyperion = "Akka.Serialization.HyperionSerializer, Akka.Serialization.Hyperion"
+            # Hyperion behind the trainer's allow-list (AllowListHyperionSerializer): other types are refused
+            hyperion = "ActorTrainer.Actors.Serialization.AllowListHyperionSerializer, ActorTrainer.Actors"
+            # Akka's Newtonsoft JSON would create any type a peer names: replaced by one that refuses
+            json = "ActorTrainer.Actors.Serialization.RefusingJsonSerializer, ActorTrainer.Actors"
             actortrainer-tensor = "ActorTrainer.Actors.Serialization.TensorMessageSerializer, ActorTrainer.Actors"
           }
           serialization-bindings {
+            "System.Object" = hyperion
             "ActorTrainer.Actors.ITrainerMessage, ActorTrainer.Actors" = hyperion
             "ActorTrainer.Actors.ParameterServer.PushGradient, ActorTrainer.Actors" = actortrainer-tensor
             "ActorTrainer.Actors.ParameterServer.WeightsPublished, ActorTrainer.Actors" = actortrainer-tensor

@@ -103,7 +103,7 @@ public sealed class TensorMessageSerializer : SerializerWithStringManifest
             {
                 Require(s, PartHeader, manifest);
                 int headLength = BinaryPrimitives.ReadInt32LittleEndian(s[25..]);
-                if (headLength < 0 || PartHeader + headLength + 4 > s.Length)
+                if (headLength < 0 || PartHeader + 4L + headLength > s.Length) // in long: a huge length must not wrap around
                     throw new SerializationException($"{manifest}: head of {headLength} bytes does not fit in a message of {s.Length}");
                 string? headManifest = s[24] switch
                 {
@@ -134,7 +134,8 @@ public sealed class TensorMessageSerializer : SerializerWithStringManifest
     private static ITrainerMessage FromFrame(byte[] bytes, string manifest)
     {
         ChannelFrame? frame;
-        try { frame = new ChannelFrameReader(new MemoryStream(bytes, writable: false), int.MaxValue).Read(); }
+        // no tensor holds more floats than the message has bytes / 4: a forged count allocates nothing beyond that
+        try { frame = new ChannelFrameReader(new MemoryStream(bytes, writable: false), bytes.Length / sizeof(float)).Read(); }
         catch (ChannelProtocolException e) { throw new SerializationException($"{manifest}: {e.Message}", e); }
         catch (EndOfStreamException e) { throw new SerializationException($"{manifest}: the message ends inside its frame ({bytes.Length} bytes)", e); }
         ITrainerMessage? message = frame switch

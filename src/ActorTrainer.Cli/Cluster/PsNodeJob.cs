@@ -1,4 +1,3 @@
-using System.Globalization;
 using Akka.Actor;
 using Akka.Cluster.Tools.Singleton;
 using Akka.Configuration;
@@ -75,18 +74,13 @@ public sealed class PsNodeJob
             }
             else
             {
-                dir = RunDirectory.CreateNew(settings.Out);
-                dir.WriteSettings(settings, slots);
+                dir = RunDirectory.CreateNew(settings.Out, settings, slots);
             }
-            _err.WriteLine($"run directory: {dir.Path}");
-            _err.WriteLine($"corpus: {setup.Corpus.Source} ({setup.Corpus.TrainTokens.Length} train / {setup.Corpus.ValidationTokens.Length} validation chars, V={setup.Vocabulary.Size}); " +
-                           $"model H={settings.Hidden}, {setup.Spec.Shape.Count} parameters; {slots} workers × B={settings.Batch} streams, k={settings.Chunk}; " +
-                           $"{settings.Mode.ToString().ToLowerInvariant()} mode, {settings.Optimizer} lr={settings.LearningRate.ToString(CultureInfo.InvariantCulture)}");
+            // The server continues its update numbers after a resume: the host adds nothing, but keeps the history.
+            using var host = new RunHost(_out, _err, setup, dir, slots, keepHistory: resumed);
+            host.WriteHeader();
 
             var rule = setup.CreateUpdateRule(resume?.Optimizer);
-            using var metrics = new MetricsLog(dir);
-            if (resumed) metrics.LoadHistory(dir);
-            var progress = new ProgressDisplay(_err, settings.Updates, settings.Progress);
             if (!await ClusterNode.JoinAsync(system, node, ct))
             {
                 _err.WriteLine(ct.IsCancellationRequested ? "stopped before joining the cluster" : $"error: {ClusterNode.JoinFailure(node)}");
@@ -95,22 +89,9 @@ public sealed class PsNodeJob
             _err.WriteLine($"ps node up at {Akka.Cluster.Cluster.Get(system).SelfAddress}; waiting for worker nodes to offer {slots} workers");
 
             var completion = new TaskCompletionSource<TrainingResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-            var callbacks = new TrainingCallbacks
-            {
-                OnUpdate = u =>
-                {
-                    metrics.Write(u, u.UpdateNumber, u.Version, progress.Elapsed);
-                    progress.OnUpdate(u, u.UpdateNumber);
-                },
-                OnEvent = Report,
-                Validate = (weights, _) => setup.ValidationLoss(weights),
-                OnValidation = r =>
-                {
-                    if (!double.IsNaN(r.Loss)) metrics.WriteValidation(r.UpdateNumber, r.Version, r.Loss, progress.Elapsed);
-                    progress.OnValidation(r.Loss);
-                },
-            };
-            void Checkpoint(ServerCheckpoint c) => dir.WriteCheckpoint(setup, c.Weights, c.Updates, c.Version, c.Optimizer,
+            // The cluster's server sends its own checkpoints: each slot's next chunk and its h.
+            var callbacks = host.Callbacks(Report, checkpoints: false);
+            void Checkpoint(ServerCheckpoint c) => host.Checkpoint(c.Weights, c.Updates, c.Version, c.Optimizer,
                 c.NextChunk.Select((next, g) => new WorkerSnapshot(g * settings.Batch, settings.Batch, next,
                     c.Hidden[g].Length > 0 ? c.Hidden[g] : new float[settings.Batch * settings.Hidden])).ToList(), c.Epoch);
             var observer = system.ActorOf(ClusterRunObserver.Props(callbacks, Checkpoint, completion), "observer");
@@ -133,20 +114,7 @@ public sealed class PsNodeJob
             var result = await completion.Task; // a failed callback (e.g. the disk is full) surfaces here
             ServerSummary.From(result, _load, GC.CollectionCount(2)).Write(dir.Path);
             if (_foreignPushes > ForeignPushesPrinted) _err.WriteLine($"refused {_foreignPushes} pushes in all for slots their sender did not host");
-            progress.Finish();
-            metrics.SavePlot(dir.LossPlot, Reporting.RunCaption.Of(dir.Path, settings, slots));
-            if (result.Reason == CompletionReason.Diverged)
-            {
-                _err.WriteLine($"error: training diverged after {result.Stats.Updates} updates ({result.Detail}); the last good checkpoint is in {dir.Path}. Try a lower --lr or a --clip-norm.");
-                return 1;
-            }
-            string sample = setup.Sample(result.Weights, settings.SampleLength, settings.Seed);
-            RunDirectory.AtomicWrite(dir.SampleText, sample);
-            double validation = result.Validations.Count > 0 ? result.Validations[^1].Loss : double.NaN;
-            _out.WriteLine($"trained {result.Stats.Updates} updates; validation loss {validation.ToString("F3", CultureInfo.InvariantCulture)} nats/char; run directory {dir.Path}");
-            if (result.Reason == CompletionReason.Stopped) _out.WriteLine("stopped early: " + result.Detail);
-            if (sample.Length > 0) _out.WriteLine($"--- sample ---{Environment.NewLine}{sample}{Environment.NewLine}--------------");
-            return 0;
+            return host.Finish(result, "stopped early: " + result.Detail);
         }
         finally
         {

@@ -43,6 +43,8 @@ public sealed class WorkerNodeJob
         var system = NodeSystem.Start(config, NodeSystem.Security(node, _err));
         try
         {
+            // Said before the wait, so that a node started ahead of its ps node shows it is waiting, not stuck.
+            _err.WriteLine($"joining the cluster via {string.Join(", ", node.Seeds)}; giving up after {node.JoinTimeout.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)} s");
             if (!await ClusterNode.JoinAsync(system, node, ct))
             {
                 _err.WriteLine(ct.IsCancellationRequested ? "stopped before joining the cluster" : $"error: {ClusterNode.JoinFailure(node)}");

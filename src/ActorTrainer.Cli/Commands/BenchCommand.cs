@@ -150,22 +150,23 @@ internal static class BenchCommand
         var grad = new float[w.Length];
         var sgd = new Sgd(settings.LearningRate);
         var state = sgd.CreateState(w.Length);
-        // The training verbs, top to bottom: forward/backward + clip (computer), apply (optimizer).
-        // Warm-up: the chunks asked for, and at least a second, so tiered JIT has compiled the
-        // hot loops before the clock starts (a small shape's chunk takes microseconds).
+        // One update: the shared training step (computer: forward, backward, clip), then apply.
+        float Update()
+        {
+            float chunkLoss = computer.ComputeNext(w, grad).Loss;
+            sgd.Step(w, grad, state);
+            return chunkLoss;
+        }
+        // Warm-up: the chunks asked for, and at least a second, so caches and the JIT's code are
+        // settled before the clock starts (a small shape's chunk takes microseconds).
         var warm = Stopwatch.StartNew();
-        for (int i = 0; i < warmup || warm.Elapsed.TotalSeconds < 1; i++) { computer.ComputeNext(w, grad); sgd.Step(w, grad, state); }
+        for (int i = 0; i < warmup || warm.Elapsed.TotalSeconds < 1; i++) Update();
         ready?.Invoke();
         long chunks = 0, chunksBefore = computer.Chunks;
         double computeBefore = computer.ComputeSeconds;
         float loss = 0;
         var sw = Stopwatch.StartNew();
-        while (sw.Elapsed.TotalSeconds < seconds)
-        {
-            loss = computer.ComputeNext(w, grad).Loss;
-            sgd.Step(w, grad, state);
-            chunks++;
-        }
+        for (; sw.Elapsed.TotalSeconds < seconds; chunks++) loss = Update();
         double chunkMs = 1e3 * (computer.ComputeSeconds - computeBefore) / (computer.Chunks - chunksBefore);
         return (chunks * computer.TokensPerChunk / sw.Elapsed.TotalSeconds, loss, chunkMs);
     }
@@ -225,7 +226,7 @@ internal static class BenchCommand
         var fp = ModelFingerprint.Of(setup.Spec).Shape;
         TrainingResult warm;
         var run = new TrainingRunSettings(settings.Mode, long.MaxValue / 2, fp, maxInFlight: settings.ExplicitMaxInFlight);
-        using (var warmUp = new CancellationTokenSource(TimeSpan.FromSeconds(1))) // tiered JIT, caches
+        using (var warmUp = new CancellationTokenSource(TimeSpan.FromSeconds(1))) // JIT, caches
             warm = await TrainingRun.RunAsync(system, run, computers, setup.InitialWeights(), rule,
                 cancellationToken: warmUp.Token);
         long first = 0, last = 0, tokens = 0, updates = 0;
@@ -264,7 +265,7 @@ internal static class BenchCommand
         var inproc = counts.ToDictionary(n => n, _ => new List<double>());
         var cores = counts.ToDictionary(n => n, _ => new List<double>()); // n > 1: n bare loops at once
         stdout.WriteLine(Invariant($"bench workers H={settings.Hidden} B={settings.Batch} K={settings.Chunk} mode={settings.Mode.ToString().ToLowerInvariant()} cores={Environment.ProcessorCount} rounds={rounds} seconds={seconds}"));
-        // A round that is not counted: tiered JIT recompiles the hot paths during the first seconds.
+        // A round that is not counted: the first seconds of a process run slower (JIT, caches).
         MeasureCore(setup, settings, Math.Min(seconds, 2), warmup: 5);
         foreach (int n in counts) await MeasureInProcess(system, settings, n, Math.Min(seconds, 2));
         for (int r = 1; r <= rounds; r++)

@@ -39,8 +39,11 @@ internal static class ScaleCommand
             Launcher = _t.Add("launcher",
                 "inproc: every configuration in this process, one actor system. cluster: every configuration as node processes on " +
                 "127.0.0.1 (1 ps + n worker nodes, like deploy/local-cluster.sh), figures from the ps node's run directory " +
-                "(DIR/runs/<config>/, logs in DIR/runs/<config>-logs/); cluster takes --shards 1 and --until budget only",
-                ParseLauncher, completions: ["inproc", "cluster"]);
+                "(DIR/runs/<config>/, logs in DIR/runs/<config>-logs/); cluster takes --shards 1 and --until budget only. " +
+                "sim: every configuration on virtual time in this process, the real worker and server state classes with a cost model " +
+                "for the clock (docs/simulation.md); n may exceed the cores",
+                ParseLauncher, completions: ["inproc", "cluster", "sim"]);
+            Sim = Scaling.Simulation.SimOptions.Table.Select(o => _t.Add(o.Name, o.Help, (v, _) => v, o.Value)).ToArray();
             StallTimeout = _t.Add("stall-timeout", "cluster: seconds a configuration may show no sign of progress before its nodes are killed and the sweep fails with their logs", (v, _) => Number(v, "stall-timeout", double.Parse), "S");
         }
 
@@ -57,6 +60,15 @@ internal static class ScaleCommand
         public CliOption<string?> Out { get; }
         public CliOption<Launcher> Launcher { get; }
         public CliOption<double> StallTimeout { get; }
+        public CliOption<string>[] Sim { get; }
+
+        /// <summary>The --sim-* options as given or defaulted; null where empty.</summary>
+        public Scaling.Simulation.SimOptions ReadSim(ParseResult r)
+        {
+            var values = Scaling.Simulation.SimOptions.Table.Zip(Sim, (t, o) => (t.Name, Value: o.Read(r)))
+                .ToDictionary(x => x.Name, x => x.Value.Trim().Length == 0 ? null : x.Value);
+            return Scaling.Simulation.SimOptions.Parse(name => values[name]);
+        }
 
         public IReadOnlyList<Option> Options => _t.Options;
     }
@@ -65,7 +77,8 @@ internal static class ScaleCommand
     {
         "inproc" => Scaling.Launcher.InProcess,
         "cluster" => Scaling.Launcher.Cluster,
-        _ => throw new UsageException($"--launcher: unknown value '{v}' (expected inproc or cluster)"),
+        "sim" => Scaling.Launcher.Sim,
+        _ => throw new UsageException($"--launcher: unknown value '{v}' (expected inproc, cluster or sim)"),
     };
 
     public static Command Create(CliContext context)
@@ -96,9 +109,11 @@ internal static class ScaleCommand
         var target = new CorpusScaleTarget(settings.Train, settings.ValidationTokens);
         progress.Note($"{MachineInfo.Describe()}");
         progress.Note($"model: {target.Description}");
-        progress.Note($"{settings.Configurations().Count} configurations ({(settings.Launcher == Launcher.Cluster ? "cluster: node processes on 127.0.0.1" : "in-process")}); output in {dir}");
+        progress.Note($"{settings.Configurations().Count} configurations ({settings.Launcher switch { Launcher.Cluster => "cluster: node processes on 127.0.0.1", Launcher.Sim => "simulated on virtual time", _ => "in-process" }}); output in {dir}");
 
         SweepResult result;
+        if (settings.Sim.CompareInProcess)
+            return await Scaling.Simulation.SimValidation.RunAsync(target, settings, progress, stdout, context.Stop);
         try { result = await new ScaleSweep(target, settings, progress).RunAsync(context.Stop); }
         catch (Exception e) when (e is ClusterRunException or InvalidDataException) // a node failed, or left unreadable results
         {
@@ -138,6 +153,7 @@ internal static class ScaleCommand
             CapacitySeconds = o.CapacitySeconds.Read(r),
             StallSeconds = o.StallTimeout.Read(r),
             Out = o.Out.Read(r),
+            Sim = o.ReadSim(r),
         };
         try
         {

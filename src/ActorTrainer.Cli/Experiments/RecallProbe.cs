@@ -1,6 +1,6 @@
-using System.Numerics.Tensors;
 using ActorTrainer.Core.Data;
 using ActorTrainer.Core.Rnn;
+using ActorTrainer.Core.Truncation;
 
 namespace ActorTrainer.Cli.Experiments;
 
@@ -19,32 +19,16 @@ internal static class RecallProbe
         int B = task.Streams, H = s.H, V = s.V, O = s.O;
         if (V != task.TokenCount || O != task.TokenCount)
             throw new ArgumentException($"model has V={V}, O={O} but the task has {task.TokenCount} tokens", nameof(spec));
-        ReadOnlySpan<float> Wxh = s.Wxh(w), Whh = s.Whh(w), Bh = s.Bh(w), Why = s.Why(w), By = s.By(w);
+        var engine = new BpttEngine(spec, new TruncationScheme.Full(), B, chunkLength);   // forward only
         var chunk = Chunk.ForTokens(B, chunkLength);
         var h = new float[B * H];                      // (B×H)
-        var a = new float[H];                          // (H)
         var logits = new float[chunkLength * B * O];   // (T×B×O)
         var score = new RecallScore(0, 0);
         for (int done = 0; done < steps; done += chunk.T)
         {
             chunk.T = Math.Min(chunkLength, steps - done);
             task.Fill(chunk);
-            for (int t = 0; t < chunk.T; t++)
-                for (int b = 0; b < B; b++)
-                {
-                    Span<float> hb = h.AsSpan(b * H, H);
-                    int x = chunk.InputTokens![t * B + b];
-                    // a = Wxh x + Whh h + Bh (one-hot x: column gather)
-                    for (int i = 0; i < H; i++) a[i] = Wxh[i * V + x] + Bh[i] + TensorPrimitives.Dot(Whh.Slice(i * H, H), hb);
-                    switch (spec.Phi)
-                    {
-                        case Activation.Tanh: TensorPrimitives.Tanh(a, hb); break;
-                        case Activation.Relu: TensorPrimitives.Max(a, 0f, hb); break;
-                        default: a.CopyTo(hb); break;
-                    }
-                    Span<float> y = logits.AsSpan((t * B + b) * O, O);
-                    for (int o = 0; o < O; o++) y[o] = By[o] + TensorPrimitives.Dot(Why.Slice(o * H, H), hb);
-                }
+            engine.ForwardOutputs(w, chunk, h, logits);
             score += task.Score(logits.AsSpan(0, chunk.T * B * O), chunk);
         }
         return score;

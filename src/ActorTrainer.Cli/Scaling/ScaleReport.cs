@@ -56,6 +56,7 @@ public static class ScaleReport
         StalenessHistogram(sweep, name).SavePng(P(StalenessPng));
         StalenessByConfig(sweep, name).SavePng(P(StalenessByConfigPng));
         written.AddRange([P(ThroughputPng), P(LossPng), P(StalenessPng), P(StalenessByConfigPng)]);
+        if (sweep.Simulation is not null) written.AddRange(Simulation.SimReport.Write(sweep, directory));
 
         AtomicFile.WriteAllBytes(P(Summary), Encoding.UTF8.GetBytes(Markdown(sweep)));
         written.Add(P(Summary));
@@ -70,8 +71,13 @@ public static class ScaleReport
         var s = sweep.Settings;
         var t = s.Train;
         string stop = s.Stop == StopRule.Budget ? I($"{s.TokenBudget:N0} tokens each") : I($"each to validation loss {s.TargetLoss}");
-        string where = s.Launcher == Launcher.Cluster ? "cluster processes" : "in-process";
-        return I($"{name}: H={t.Hidden}, B={t.Batch}, {t.Optimizer} lr={t.LearningRate}; {stop}; {where} on {sweep.Cores} cores");
+        string where = s.Launcher switch
+        {
+            Launcher.Cluster => I($"cluster processes on {sweep.Cores} cores"),
+            Launcher.Sim => "simulated, virtual seconds",
+            _ => I($"in-process on {sweep.Cores} cores"),
+        };
+        return I($"{name}: H={t.Hidden}, B={t.Batch}, {t.Optimizer} lr={t.LearningRate}; {stop}; {where}");
     }
 
     /// <summary>Tokens/s against workers, one line per group, and over them the ideal n × (mean 1-worker throughput), dashed.</summary>
@@ -93,7 +99,7 @@ public static class ScaleReport
         {
             var ns = sweep.Configs.Select(r => (double)r.Config.Workers).Distinct().Order().ToArray();
             plot.AddReference("ideal: n × mean 1-worker", ns, ns.Select(n => n * ones.Average()).ToArray());
-            if (ns[^1] > sweep.Cores)
+            if (ns[^1] > sweep.Cores && sweep.Simulation is null) // simulated workers have a core each
                 plot.AddReference(I($"ideal capped at {sweep.Cores} cores"), ns, ns.Select(n => Math.Min(n, sweep.Cores) * ones.Average()).ToArray(), LineChart.ReferenceStyle.GreyDashed);
         }
         return plot;
@@ -167,7 +173,7 @@ public static class ScaleReport
         L($"| configuration | tok/s | speedup | efficiency | eff. vs cores | time to target (s) | final val loss | updates | rejected | staleness mean / p50 / p99 / max | server busy | worker idle | MB sent / received | gen2 GCs |");
         L($"|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---|---:|");
         foreach (var r in sweep.Configs)
-            L($"| {r.Config.Label} | {r.TokensPerSecond:N0} | {Opt(r.Speedup, "F2")} | {Opt(r.Efficiency, "P0")} | {Opt(r.CoreEfficiency, "P0")} | {Opt(r.TimeToTarget, "F1")} | {r.FinalLoss:F3} | {r.Updates} | {r.GradientsRejected} | {r.StalenessMean:F2} / {r.StalenessP50} / {r.StalenessP99} / {r.StalenessMax} | {Fraction(r.ServerBusy)} | {Fraction(r.WorkerIdle)} | {r.BytesSent / 1e6:F1} / {r.BytesReceived / 1e6:F1} | {r.Gen2Collections} |");
+            L($"| {r.Config.Label} | {r.TokensPerSecond:N0} | {Opt(r.Speedup, "F2")} | {Opt(r.Efficiency, "P0")} | {Opt(r.CoreEfficiency, "P0")} | {Opt(r.TimeToTarget, "0.0##")} | {r.FinalLoss:F3} | {r.Updates} | {r.GradientsRejected} | {r.StalenessMean:F2} / {r.StalenessP50} / {r.StalenessP99} / {r.StalenessMax} | {Fraction(r.ServerBusy)} | {Fraction(r.WorkerIdle)} | {r.BytesSent / 1e6:F1} / {r.BytesReceived / 1e6:F1} | {r.Gen2Collections} |");
         L();
         if (sweep.Capacity is { } c)
         {
@@ -181,7 +187,8 @@ public static class ScaleReport
         L($"## How to read this");
         L();
         L($"- Throughput is training tokens of applied gradients per second, from a run's start to its last update. Speedup = tok/s(n) ÷ tok/s(1) and efficiency = tok/s(n) ÷ (n · tok/s(1)), both against the 1-worker run of the same mode, k and shards.");
-        L($"- **This machine has {sweep.Cores} cores.** With more workers than cores, workers share cores (and also share them with the server shards and the coordinator), so the best possible speedup is about {sweep.Cores}, not n: efficiency past n = {sweep.Cores} measures oversubscription, not the algorithm. \"eff. vs cores\" divides by min(n, cores) instead; read that column for n > {sweep.Cores}. The machine may also be shared with other work (see the load averages), which lowers every figure.");
+        if (sweep.Simulation is not null) sb.Append(Simulation.SimReport.HowToRead(sweep));
+        else L($"- **This machine has {sweep.Cores} cores.** With more workers than cores, workers share cores (and also share them with the server shards and the coordinator), so the best possible speedup is about {sweep.Cores}, not n: efficiency past n = {sweep.Cores} measures oversubscription, not the algorithm. \"eff. vs cores\" divides by min(n, cores) instead; read that column for n > {sweep.Cores}. The machine may also be shared with other work (see the load averages), which lowers every figure.");
         if (s.Train.ExplicitMaxInFlight is { } inFlight)
             L($"- A worker computes while fewer than {inFlight} of its pushes await the server's answer (`--max-in-flight {inFlight}`, every mode). With 1, a lone worker idles for each round trip (see its worker-idle figure) and a second worker fills that gap: efficiency above 100 % at small n is this latency hiding, not a measurement error.");
         else
@@ -197,7 +204,7 @@ public static class ScaleReport
             L($"- gen2 GCs counts full garbage collections summed over the configuration's processes (ps and worker nodes).");
             L($"- The ps node writes a checkpoint of W {s.Points} times per run and does no validation while training; the sweep evaluates those checkpoints after the run, so validation never competes with training for the cores; loss is mean cross-entropy in nats per character on the held-out text.");
         }
-        else
+        else if (s.Launcher == Launcher.InProcess)
         {
             L($"- Server busy is the busiest shard's time in message handlers ÷ its lifetime. Worker idle is 1 − (wall time inside the chunk computation, summed over workers) ÷ (n · wall time); with more workers than cores, waiting for a core mid-chunk counts as computing.");
             L($"- Bytes are the tensor messages (gradient pushes; registrations and published weights to workers) at the exact length the wire serializer (TensorMessageSerializer) gives them, counted by the servers as they receive and send them; small control messages (acks, rejections) are not counted. Nothing is serialized in-process.");
@@ -205,6 +212,7 @@ public static class ScaleReport
             L($"- Budget mode evaluates the weight snapshots after each run, so validation never competes with training for the cores; loss is mean cross-entropy in nats per character on the held-out text.");
         }
         L();
+        if (sweep.Simulation is not null) sb.Append(Simulation.SimReport.Markdown(sweep));
         L($"![throughput]({ThroughputPng})");
         L($"![validation loss]({LossPng})");
         L($"![staleness]({StalenessPng})");

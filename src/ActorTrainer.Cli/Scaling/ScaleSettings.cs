@@ -18,6 +18,8 @@ public enum Launcher
     InProcess,
     /// <summary>As real processes on 127.0.0.1: one `actortrainer node --role ps` and n worker nodes (one worker each).</summary>
     Cluster,
+    /// <summary>Simulated on virtual time in this process: the real state classes and gradients, a cost model for the clock.</summary>
+    Sim,
 }
 
 /// <summary>
@@ -60,6 +62,8 @@ public sealed record ScaleSettings
     /// output, no new metrics or checkpoint bytes, no exit) has stalled: its nodes are killed and the sweep
     /// fails with their logs, instead of waiting for ever.</summary>
     public double StallSeconds { get; init; } = 300;
+    /// <summary>Sim launcher: the cost model's options (see <see cref="Simulation.SimOptions"/>).</summary>
+    public Simulation.SimOptions Sim { get; init; } = new();
 
     public IReadOnlyList<int> EffectiveChunks => Chunks.Count > 0 ? Chunks : [Train.Chunk];
 
@@ -91,6 +95,8 @@ public sealed record ScaleSettings
         if (!(StallSeconds > 0) || double.IsInfinity(StallSeconds)) return $"--stall-timeout must be a positive number of seconds (got {StallSeconds})";
         if (Launcher == Launcher.Cluster && Shards.Any(s => s != 1))
             return $"--launcher cluster runs one unsharded parameter server per configuration (a ps node has no shards); --shards {string.Join(",", Shards)} is for --launcher inproc only";
+        if (Launcher != Launcher.Sim && (Sim.Stragglers is not null || Sim.CompareInProcess || Sim.JitterSigma > 0))
+            return "--sim-* options need --launcher sim";
         if (Launcher == Launcher.Cluster && Stop == StopRule.Target)
             return "--until target needs --launcher inproc (a cluster run is not stopped at a loss); with --launcher cluster use --until budget and --target LOSS for the time to the target";
         return null;

@@ -25,10 +25,12 @@ public sealed class ScaleSweep
     }
 
     private string _launcherDescription = "";
+    private Simulation.SimulationReport? _simulation;
 
     private IScaleLauncher CreateLauncher() => _settings.Launcher switch
     {
         Launcher.Cluster => new ClusterLauncher(_target, _settings, _progress),
+        Launcher.Sim => new Simulation.SimLauncher(_target, _settings, _progress),
         _ => new InProcessLauncher(_target, _settings, _progress),
     };
 
@@ -53,13 +55,15 @@ public sealed class ScaleSweep
             for (int i = 0; i < configs.Count && !ct.IsCancellationRequested; i++)
                 results.Add(await launcher.RunAsync(Plan(configs[i], i + 1, configs.Count, initialLoss), ct));
             _launcherDescription = launcher.Description;
+            _simulation = (launcher as Simulation.SimLauncher)?.Report;
         }
 
         // Time to the target: the given one, or the loss every configuration reached.
         bool given = _settings.TargetLoss is not null;
         double target = _settings.TargetLoss ?? results.Select(r => r.FinalLoss).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Max();
         var withTarget = results.Select(r => r with { TimeToTarget = ScaleMetrics.TimeToTarget(r.Curve, target) }).ToArray();
-        var final = ScaleMetrics.WithSpeedups(withTarget, MachineInfo.Cores);
+        // simulated workers each have a core of their own: efficiency against the cores is plain efficiency
+        var final = ScaleMetrics.WithSpeedups(withTarget, _settings.Launcher == Launcher.Sim ? int.MaxValue : MachineInfo.Cores);
 
         CapacitySummary? capacity = null;
         if (_settings.CapacitySeconds > 0 && !ct.IsCancellationRequested)
@@ -72,6 +76,6 @@ public sealed class ScaleSweep
             capacity = new CapacitySummary(cap, bandwidth, rate);
         }
         return new SweepResult(final, _settings, _target.Description, MachineInfo.Cores, loadBefore, MachineInfo.LoadAverage(),
-            clock.Elapsed.TotalSeconds, target, given, capacity) { Launcher = _launcherDescription };
+            clock.Elapsed.TotalSeconds, target, given, capacity) { Launcher = _launcherDescription, Simulation = _simulation };
     }
 }

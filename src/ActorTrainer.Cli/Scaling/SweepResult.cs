@@ -15,4 +15,7 @@ public sealed record SweepResult(
 {
     /// <summary>Where the configurations ran (<see cref="IScaleLauncher.Description"/>).</summary>
     public string Launcher { get; init; } = "";
+
+    /// <summary>The simulator's costs and per-worker times (sim launcher only).</summary>
+    public Simulation.SimulationReport? Simulation { get; init; }
 }

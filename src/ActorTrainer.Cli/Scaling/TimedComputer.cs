@@ -44,4 +44,5 @@ public sealed class TimedComputer(IGradientComputer inner) : IGradientComputer
 
     public WorkerSnapshot Snapshot() => _inner.Snapshot();
     public void Restore(WorkerSnapshot snapshot) => _inner.Restore(snapshot);
+    public void CopyHidden(Span<float> destination) => _inner.CopyHidden(destination);
 }

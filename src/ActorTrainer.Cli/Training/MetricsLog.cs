@@ -44,10 +44,11 @@ public sealed class MetricsLog : IDisposable
     /// </summary>
     public static void TrimAfter(RunDirectory dir, long updates)
     {
-        foreach (var path in new[] { dir.Metrics, dir.Validation })
+        // Both files are read and checked before either is rewritten: a bad line changes nothing.
+        var files = new[] { (dir.Metrics, 4), (dir.Validation, 2) }.Where(f => File.Exists(f.Item1))
+            .Select(f => (Path: f.Item1, Rows: ReadChecked(f.Item1, f.Item2))).ToList();
+        foreach (var (path, rows) in files)
         {
-            if (!File.Exists(path)) continue;
-            var rows = CsvReader.ReadAll(path);
             var kept = rows.Take(1).Concat(rows.Skip(1).Where(r => r.Length > 0 && long.Parse(r[0], Inv) <= updates));
             RunDirectory.AtomicWrite(path, string.Concat(kept.Select(r => CsvWriter.FormatRow(r) + "\n")));
         }
@@ -55,10 +56,31 @@ public sealed class MetricsLog : IDisposable
 
     public void LoadHistory(RunDirectory dir)
     {
-        foreach (var row in CsvReader.ReadAll(dir.Metrics).Skip(1))
+        foreach (var row in ReadChecked(dir.Metrics, 4).Skip(1).Where(r => r.Length > 0))
             TrainLoss.Add((double.Parse(row[0], Inv), double.Parse(row[4], Inv)));
-        foreach (var row in CsvReader.ReadAll(dir.Validation).Skip(1))
+        foreach (var row in ReadChecked(dir.Validation, 2).Skip(1).Where(r => r.Length > 0))
             ValidationLoss.Add((double.Parse(row[0], Inv), double.Parse(row[2], Inv)));
+    }
+
+    /// <summary>A log's rows, each data row checked to hold an update number and a number in column
+    /// <paramref name="lossColumn"/>; UsageException naming the file and line otherwise (--resume's input).</summary>
+    private static List<string[]> ReadChecked(string path, int lossColumn)
+    {
+        List<string[]> rows;
+        try { rows = CsvReader.ReadAll(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or InvalidDataException)
+        {
+            throw new CommandLine.UsageException($"--resume: cannot read {path} ({e.Message})");
+        }
+        for (int i = 1; i < rows.Count; i++)
+        {
+            var r = rows[i];
+            if (r.Length == 0 || (r.Length == 1 && r[0].Length == 0)) continue;
+            if (r.Length <= lossColumn || !long.TryParse(r[0], System.Globalization.NumberStyles.Integer, Inv, out _)
+                || !double.TryParse(r[lossColumn], System.Globalization.NumberStyles.Float, Inv, out _))
+                throw new CommandLine.UsageException($"--resume: {path} line {i + 1} is not a {System.IO.Path.GetFileNameWithoutExtension(path)} row: '{string.Join(",", r)}'");
+        }
+        return rows;
     }
 
     private static readonly System.Globalization.CultureInfo Inv = System.Globalization.CultureInfo.InvariantCulture;

@@ -39,17 +39,36 @@ public sealed class RunDirectory
 
     private RunDirectory(string path) => Path = path;
 
-    /// <summary>A new run directory: --out (must not exist or be empty) or ./runs/&lt;timestamp&gt;.</summary>
-    public static RunDirectory CreateNew(string? requested)
+    /// <summary>A new run directory: --out (must not exist or be empty) or ./runs/&lt;timestamp&gt;, with its
+    /// run.json. A directory that cannot be made or written (read-only, full) is bad input: UsageException,
+    /// and whatever this call created is removed again, so a run that does not start leaves nothing.</summary>
+    public static RunDirectory CreateNew(string? requested, TrainSettings settings, int workers)
     {
         string path = requested ?? System.IO.Path.Combine("runs", DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
         path = System.IO.Path.GetFullPath(path);
         if (File.Exists(path)) throw new UsageException($"--out {path} is a file, not a directory");
         if (Directory.Exists(path) && Directory.EnumerateFileSystemEntries(path).Any())
             throw new UsageException($"run directory {path} already exists and is not empty; choose another --out, or --resume it");
-        Directory.CreateDirectory(path);
-        Directory.CreateDirectory(System.IO.Path.Combine(path, "checkpoints"));
-        return new RunDirectory(path);
+        bool existed = Directory.Exists(path);
+        var dir = new RunDirectory(path);
+        try
+        {
+            Directory.CreateDirectory(path);
+            Directory.CreateDirectory(dir.CheckpointDir);
+            dir.WriteSettings(settings, workers);
+            return dir;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            try
+            {
+                if (existed) { foreach (var entry in Directory.EnumerateFileSystemEntries(path)) Delete(entry); }
+                else Delete(path);
+            }
+            catch (Exception cleanup) when (cleanup is IOException or UnauthorizedAccessException) { /* nothing was made, or it cannot be removed */ }
+            throw new UsageException($"--out {path}: cannot write the run directory ({e.Message})");
+        }
+        static void Delete(string p) { if (Directory.Exists(p)) Directory.Delete(p, recursive: true); else File.Delete(p); }
     }
 
     /// <summary>An existing run to resume; it must hold run.json, model.safetensors and state.safetensors.</summary>
@@ -61,6 +80,13 @@ public sealed class RunDirectory
         foreach (var f in new[] { dir.RunJson, dir.Model, dir.State })
             if (!File.Exists(f))
                 throw new UsageException($"--resume {path} is not a run directory with a complete checkpoint (missing {System.IO.Path.GetFileName(f)})");
+        // A resumed run rewrites metrics.csv first: find out now, before anything is changed, that it cannot.
+        string probe = System.IO.Path.Combine(path, $".write-probe-{Guid.NewGuid():N}.tmp");
+        try { File.WriteAllBytes(probe, []); File.Delete(probe); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"--resume {path}: the run directory is not writable ({e.Message})");
+        }
         return dir;
     }
 
@@ -133,8 +159,8 @@ public sealed class RunDirectory
     public CheckpointState ReadCheckpointState(RunSetup setup, int workers)
     {
         SafetensorsContent state;
-        try { state = SafetensorsFile.Read(State); }
-        catch (CheckpointException e) { throw new UsageException($"--resume {Path}: state.safetensors is unreadable: {e.Message}"); }
+        try { state = SafetensorsFile.Read(State); SafetensorsFile.RequireFinite(state); }
+        catch (CheckpointException e) { throw new UsageException($"--resume {Path}: state.safetensors cannot be resumed from: {e.Message}"); }
         long Meta(string key) => state.Metadata.TryGetValue(key, out var v) && long.TryParse(v, CultureInfo.InvariantCulture, out long x) ? x
             : throw new UsageException($"--resume {Path}: state.safetensors lacks '{key}'");
         var buffers = state.Tensors.Where(t => t.Name.StartsWith("optimizer.", StringComparison.Ordinal))

@@ -13,12 +13,11 @@ using ActorTrainer.Core.Training;
 namespace ActorTrainer.Cli.Training;
 
 /// <summary>
-/// The main job: a parameter server and N workers in this process, run in segments of
-/// eval-every updates. Between segments the workers are idle, so validation, checkpoints
-/// (weights, optimizer state, hidden state and data position — everything --resume needs) and
-/// the progress line see one consistent point of the run. In sync mode segmenting changes
-/// nothing; in async/ssp mode the gradients still in flight at a segment's end (up to the
-/// in-flight limit per worker) are dropped.
+/// The main job: a parameter server and N workers in this process, one actor tree for the whole run.
+/// Validation runs on the server's W snapshots and checkpoints (weights, optimizer state, hidden state
+/// and data position: everything --resume needs) on its run snapshots, both taken without stopping the
+/// workers, so no gradient in flight is dropped at an evaluation or checkpoint. The hosting (metrics,
+/// progress, sample, exit code) is <see cref="RunHost"/>'s, shared with the ps node.
 /// </summary>
 public sealed class TrainJob
 {
@@ -48,80 +47,23 @@ public sealed class TrainJob
         else
         {
             w = setup.InitialWeights();
-            dir = RunDirectory.CreateNew(settings.Out);
-            dir.WriteSettings(settings, setup.Workers);
+            dir = RunDirectory.CreateNew(settings.Out, settings, setup.Workers);
         }
 
-        _err.WriteLine($"run directory: {dir.Path}");
-        _err.WriteLine($"corpus: {setup.Corpus.Source} ({setup.Corpus.TrainTokens.Length} train / {setup.Corpus.ValidationTokens.Length} validation chars, V={setup.Vocabulary.Size}); " +
-                       $"model H={settings.Hidden}, {setup.Spec.Shape.Count} parameters; {setup.Workers} workers × B={settings.Batch} streams, k={settings.Chunk}, {settings.Truncation.ToString().ToLowerInvariant()} truncation; {settings.Mode.ToString().ToLowerInvariant()} mode, {settings.Optimizer} lr={settings.LearningRate.ToString(CultureInfo.InvariantCulture)}");
-
-        var rule = setup.CreateUpdateRule(optimizerState);
-        using var metrics = new MetricsLog(dir);
-        if (resumed) metrics.LoadHistory(dir);
-        var progress = new ProgressDisplay(_err, settings.Updates, settings.Progress);
+        using var host = new RunHost(_out, _err, setup, dir, setup.Workers, updates, version);
+        host.WriteHeader();
         using var system = ActorSystem.Create("actortrainer", ConfigurationFactory.ParseString("akka.loglevel = WARNING").WithFallback(TrainerHocon.Config));
-
-        var fingerprint = ModelFingerprint.Of(setup.Spec).Shape;
-        int segment = settings.EvalEvery > 0 ? settings.EvalEvery : settings.Updates;
-        long nextCheckpoint = settings.CheckpointEvery > 0 ? (updates / settings.CheckpointEvery + 1) * settings.CheckpointEvery : long.MaxValue;
-        CompletionReason reason = CompletionReason.ReachedMaxUpdates;
-        string detail = "";
-        double validation = double.NaN;
-        // At least one segment, so a run stopped at once (Ctrl-C during start-up) still ends with a checkpoint.
-        do
+        var run = new TrainingRunSettings(settings.Mode, settings.Updates - updates, ModelFingerprint.Of(setup.Spec).Shape, settings.Staleness,
+            validateEvery: settings.EvalEvery, maxInFlight: settings.ExplicitMaxInFlight, shards: settings.Shards)
         {
-            long length = Math.Min(segment, settings.Updates - updates);
-            long baseUpdates = updates, baseVersion = version;
-            var callbacks = new TrainingCallbacks
-            {
-                OnUpdate = u =>
-                {
-                    long n = baseUpdates + u.UpdateNumber;
-                    metrics.Write(u, n, baseVersion + u.Version, progress.Elapsed);
-                    progress.OnUpdate(u, n);
-                },
-            };
-            var run = new TrainingRunSettings(settings.Mode, length, fingerprint, settings.Staleness,
-                maxInFlight: settings.ExplicitMaxInFlight, shards: settings.Shards);
-            var result = await TrainingRun.RunAsync(system, run, computers, w, rule, callbacks, ct);
-            w = result.Weights;
-            updates += result.Stats.Updates;
-            version += result.Version;
-            reason = result.Reason;
-            detail = result.Detail;
-            if (reason == CompletionReason.Diverged) break;
-
-            validation = setup.ValidationLoss(w);
-            if (!double.IsNaN(validation)) metrics.WriteValidation(updates, version, validation, progress.Elapsed);
-            progress.OnValidation(validation);
-            if (updates >= nextCheckpoint || updates >= settings.Updates || ct.IsCancellationRequested)
-            {
-                dir.WriteCheckpoint(setup, w, updates, version, rule.State, computers.Select(c => c.Snapshot()).ToList());
-                nextCheckpoint = (updates / Math.Max(1, settings.CheckpointEvery) + 1) * Math.Max(1, settings.CheckpointEvery);
-            }
-        }
-        while (updates < settings.Updates && !ct.IsCancellationRequested);
-        progress.Finish();
-        metrics.SavePlot(dir.LossPlot, Reporting.RunCaption.Of(dir.Path, settings, setup.Workers));
-
-        if (reason == CompletionReason.Diverged)
-        {
-            _err.WriteLine($"error: training diverged after {updates} updates ({detail}); the last good checkpoint is in {dir.Path}. Try a lower --lr or a --clip-norm.");
-            return 1;
-        }
-        string sample = setup.Sample(w, settings.SampleLength, settings.Seed);
-        RunDirectory.AtomicWrite(dir.SampleText, sample);
-        _out.WriteLine($"trained {updates} updates; validation loss {validation:F3} nats/char; run directory {dir.Path}");
-        if (ct.IsCancellationRequested)
-            _out.WriteLine($"stopped early; continue with: actortrainer train --resume {dir.Path} --updates {settings.Updates}");
-        if (sample.Length > 0)
-        {
-            _out.WriteLine("--- sample ---");
-            _out.WriteLine(sample);
-            _out.WriteLine("--------------");
-        }
-        return ct.IsCancellationRequested ? ExitCodes.Interrupted : ExitCodes.Ok;
+            SnapshotEvery = settings.CheckpointEvery,
+            ClipNorm = settings.ClipNorm, ClipValue = settings.ClipValue, // the server enforces the workers' clipping
+        };
+        // A worker stopped before it registered computed nothing: a checkpoint keeps its streams as they start.
+        var starting = computers.Select(c => c.Snapshot()).ToList();
+        var result = await TrainingRun.RunAsync(system, run, computers, w, setup.CreateUpdateRule(optimizerState), host.Callbacks(startingStreams: starting), ct);
+        int code = host.Finish(result, $"stopped early; continue with: actortrainer train --resume {dir.Path} --updates {settings.Updates}");
+        return code == ExitCodes.Ok && ct.IsCancellationRequested ? ExitCodes.Interrupted : code;
     }
 
     /// <summary>For --resume: the run's recorded settings, with only the schedule taken from the command line.</summary>

@@ -34,7 +34,7 @@ public static class ModelCheckpoint
     public const string OptimizerStepKey = "optimizer.step_count";
     public const string OptimizerTensorPrefix = "optimizer.";
 
-    private static readonly HashSet<string> Reserved = [FormatKey, "V", "H", "O", VocabularyKey, OptimizerStepKey];
+    private static readonly HashSet<string> Reserved = [FormatKey, "V", "H", "O", VocabularyKey, OptimizerStepKey, SafetensorsFile.ChecksumKey];
 
     /// <summary>
     /// Writes W (length shape.Count) with its vocabulary, run settings and optimizer state.
@@ -87,6 +87,7 @@ public static class ModelCheckpoint
     public static ModelCheckpointData Read(string path)
     {
         var file = SafetensorsFile.Read(path);
+        SafetensorsFile.RequireFinite(file); // W or an optimizer buffer with NaN/∞ would poison the run it starts
         var wxh = file["W_xh"];
         var why = file["W_hy"];
         if (wxh.Shape.Length != 2 || why.Shape.Length != 2 || wxh.Shape.Any(d => d == 0) || why.Shape.Any(d => d == 0))

@@ -15,12 +15,18 @@ namespace ActorTrainer.Core.Checkpoints;
 /// Offsets are byte ranges relative to the start of the data section; data is little-endian and
 /// row-major; the ranges tile the data section exactly. Writes are atomic (temp file in the same
 /// directory, flushed to disk, then moved over the target), so a crash never leaves a torn file.
+/// Every file written here carries <see cref="ChecksumKey"/> in its metadata: the SHA-256 of the whole
+/// data section (lower-case hex), checked on read, so a file changed or damaged after it was written is
+/// refused by name; the key is not part of the metadata <see cref="Read(string)"/> returns. Files
+/// without it (older ones, other tools') are read unchecked.
 /// </summary>
 public static class SafetensorsFile
 {
     public const string MetadataKey = "__metadata__";
     /// <summary>Headers larger than this are treated as corrupt (real headers are a few KB).</summary>
     public const long MaxHeaderBytes = 100L << 20;
+    /// <summary>Metadata key of the data section's SHA-256 (lower-case hex).</summary>
+    public const string ChecksumKey = "data_sha256";
 
     /// <summary>
     /// Atomically writes tensors (in the given order, data back to back) and metadata to path.
@@ -30,18 +36,15 @@ public static class SafetensorsFile
     /// </summary>
     public static void Write(string path,
                              IReadOnlyList<(string Name, int[] Shape, ReadOnlyMemory<float> Data)> tensors,
-                             IReadOnlyDictionary<string, string>? metadata = null) =>
-        Write(path, tensors, metadata, afterTensor: null);
-
-    /// <summary>As the public Write; afterTensor(i) runs after tensor i's data is written (tests inject failures here).</summary>
-    internal static void Write(string path,
-                               IReadOnlyList<(string Name, int[] Shape, ReadOnlyMemory<float> Data)> tensors,
-                               IReadOnlyDictionary<string, string>? metadata,
-                               Action<int>? afterTensor)
+                             IReadOnlyDictionary<string, string>? metadata = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         ArgumentNullException.ThrowIfNull(tensors);
-        byte[] header = BuildHeader(tensors, metadata);
+        var withChecksum = new Dictionary<string, string>(metadata ?? new Dictionary<string, string>(), StringComparer.Ordinal)
+        {
+            [ChecksumKey] = Checksum(tensors.Select(t => t.Data)),
+        };
+        byte[] header = BuildHeader(tensors, withChecksum);
 
         string full = System.IO.Path.GetFullPath(path);
         string dir = System.IO.Path.GetDirectoryName(full)!;
@@ -54,11 +57,7 @@ public static class SafetensorsFile
                 BinaryPrimitives.WriteUInt64LittleEndian(n, (ulong)header.Length);
                 fs.Write(n);
                 fs.Write(header);
-                for (int i = 0; i < tensors.Count; i++)
-                {
-                    WriteLittleEndian(fs, tensors[i].Data.Span);
-                    afterTensor?.Invoke(i);
-                }
+                for (int i = 0; i < tensors.Count; i++) WriteLittleEndian(fs, tensors[i].Data.Span);
                 fs.Flush(flushToDisk: true);
             }
             File.Move(temp, full, overwrite: true);
@@ -73,7 +72,8 @@ public static class SafetensorsFile
     /// <summary>
     /// Reads and validates a safetensors file. CheckpointException (naming the file) when it is
     /// missing, unreadable, truncated, has a malformed header, a dtype other than F32, offsets out of
-    /// range or not matching the shape, overlapping or gapped data, or trailing bytes.
+    /// range or not matching the shape, overlapping or gapped data, trailing bytes, or data that does
+    /// not match its <see cref="ChecksumKey"/>. Nothing larger than the file is ever allocated.
     /// </summary>
     public static SafetensorsContent Read(string path)
     {
@@ -94,7 +94,15 @@ public static class SafetensorsFile
         }
     }
 
-    private static SafetensorsContent ReadFrom(FileStream fs, string path)
+    /// <summary>Parses a whole file's bytes (for tests: the same checks as <see cref="Read(string)"/>).</summary>
+    internal static SafetensorsContent Parse(byte[] bytes, string path)
+    {
+        using var ms = new MemoryStream(bytes, writable: false);
+        try { return ReadFrom(ms, path); }
+        catch (EndOfStreamException e) { throw Corrupt(path, "truncated", e); }
+    }
+
+    private static SafetensorsContent ReadFrom(Stream fs, string path)
     {
         long fileLength = fs.Length;
         if (fileLength < 8)
@@ -122,7 +130,36 @@ public static class SafetensorsFile
             if (!BitConverter.IsLittleEndian) ReverseEndianness(data);
             tensors.Add(new SafeTensor(e.Name, e.Shape, data));
         }
+        if (metadata.Remove(ChecksumKey, out string? expected)) // checked here, so not handed on as metadata
+        {
+            // The ranges tile the data section, so the tensors in offset order are its bytes.
+            string actual = Checksum(tensors.Zip(entries).OrderBy(p => p.Second.Begin).Select(p => (ReadOnlyMemory<float>)p.First.Data));
+            if (!string.Equals(actual, expected, StringComparison.Ordinal))
+                throw Corrupt(path, $"its tensor data does not match the {ChecksumKey} in its metadata (changed or damaged since it was written)");
+        }
         return new SafetensorsContent(path, tensors, metadata);
+    }
+
+    /// <summary>CheckpointException naming the file and the first tensor that holds NaN or ±∞.</summary>
+    public static void RequireFinite(SafetensorsContent content)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        foreach (var t in content.Tensors)
+            if (!System.Numerics.Tensors.TensorPrimitives.IsFiniteAll<float>(t.Data))
+                throw new CheckpointException($"checkpoint '{content.Path}' holds NaN or infinity in tensor '{t.Name}'");
+    }
+
+    /// <summary>SHA-256 (lower-case hex) of the tensors' little-endian bytes, back to back.</summary>
+    private static string Checksum(IEnumerable<ReadOnlyMemory<float>> data)
+    {
+        using var sha = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        Span<byte> b = stackalloc byte[4];
+        foreach (var d in data)
+        {
+            if (BitConverter.IsLittleEndian) { sha.AppendData(MemoryMarshal.AsBytes(d.Span)); continue; }
+            foreach (float x in d.Span) { BinaryPrimitives.WriteSingleLittleEndian(b, x); sha.AppendData(b); }
+        }
+        return Convert.ToHexStringLower(sha.GetHashAndReset());
     }
 
     private sealed record Entry(string Name, int[] Shape, long Begin, long End);
@@ -133,6 +170,14 @@ public static class SafetensorsFile
         try { doc = JsonDocument.Parse(header); }
         catch (JsonException e) { throw Corrupt(path, $"header is not valid JSON ({e.Message})", e); }
         using (doc)
+        {
+            try { return ParseHeader(doc, path); }
+            catch (InvalidOperationException e) { throw Corrupt(path, $"header holds text that is not valid UTF-8 ({e.Message})", e); }
+        }
+    }
+
+    private static (List<Entry>, Dictionary<string, string>) ParseHeader(JsonDocument doc, string path)
+    {
         {
             if (doc.RootElement.ValueKind != JsonValueKind.Object) throw Corrupt(path, "header is not a JSON object");
             var entries = new List<Entry>();
@@ -182,7 +227,8 @@ public static class SafetensorsFile
         }
         if (!v.TryGetProperty("data_offsets", out var off) || off.ValueKind != JsonValueKind.Array || off.GetArrayLength() != 2)
             throw Corrupt(path, $"tensor '{name}' has no [begin, end] data_offsets");
-        if (!off[0].TryGetInt64(out long begin) || !off[1].TryGetInt64(out long end) || begin < 0 || end < begin)
+        if (off[0].ValueKind != JsonValueKind.Number || off[1].ValueKind != JsonValueKind.Number
+            || !off[0].TryGetInt64(out long begin) || !off[1].TryGetInt64(out long end) || begin < 0 || end < begin)
             throw Corrupt(path, $"tensor '{name}' has invalid data_offsets {off.GetRawText()}");
         if (end - begin != count * sizeof(float))
             throw Corrupt(path, $"tensor '{name}' has shape [{string.Join(",", shape)}] ({count * sizeof(float)} bytes) " +

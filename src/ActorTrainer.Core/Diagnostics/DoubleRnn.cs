@@ -28,8 +28,8 @@ internal sealed class RnnTrace
 }
 
 /// <summary>
-/// A plain double-precision Elman RNN over a flat float W (layout: <see cref="ModelShape"/>):
-/// the small, obviously-correct forward the diagnostics measure. Not the training engine.
+/// A plain double-precision Elman RNN over a flat float W (layout: <see cref="ModelShape"/>) for the
+/// diagnostics: its forward step is <see cref="BpttReference.Step"/>, the reference's. Not the training engine.
 ///   a_t = Wxh x_t + Whh h_{t−1} + Bh,   h_t = φ(a_t),   y_t = Why h_t + By.
 /// One-hot inputs make Wxh x_t the column x_t of Wxh.
 /// </summary>
@@ -44,6 +44,7 @@ internal sealed class DoubleRnn
     public double[] Bh { get; }  // (H)
     public double[] Why { get; } // (O×H)
     public double[] By { get; }  // (O)
+    private readonly double[] _w; // (Count) W in double, for the reference's step
 
     public DoubleRnn(ModelSpec spec, ReadOnlySpan<float> w)
     {
@@ -54,6 +55,7 @@ internal sealed class DoubleRnn
         Spec = spec; V = s.V; H = s.H; O = s.O;
         Wxh = Dense.ToDouble(s.Wxh(w)); Whh = Dense.ToDouble(s.Whh(w)); Bh = Dense.ToDouble(s.Bh(w));
         Why = Dense.ToDouble(s.Why(w)); By = Dense.ToDouble(s.By(w));
+        _w = Dense.ToDouble(w);
     }
 
     /// <summary>Forward over token inputs x_t = onehot(tokens[t]) from h_{−1} = h0 (H), or zeros when h0 is empty.</summary>
@@ -82,43 +84,17 @@ internal sealed class DoubleRnn
         for (int t = 0; t < T; t++)
         {
             var a = tr.A.AsSpan(t * H, H);
-            // a = Whh h_{t−1} + Bh + Wxh x_t
-            Dense.MatVec(Whh, H, H, tr.HAt(t - 1), a);
-            TensorPrimitives.Add(a, Bh, a);
-            if (!tokens.IsEmpty)
-                for (int i = 0; i < H; i++) a[i] += Wxh[i * V + tokens[t]]; // one-hot: column gather
-            else
-                for (int i = 0; i < H; i++) a[i] += TensorPrimitives.Dot(Wxh.AsSpan(i * V, V), x.Slice(t * V, V));
-            Activate(a, tr.HAt(t), tr.DPhiAt(t));
+            if (!tokens.IsEmpty) BpttReference.Step(Spec, _w, tokens[t], default, tr.HAt(t - 1), a, tr.HAt(t));
+            else BpttReference.Step(Spec, _w, -1, x.Slice(t * V, V), tr.HAt(t - 1), a, tr.HAt(t));
+            ReadOnlySpan<double> h = tr.HAt(t);
+            Span<double> d = tr.DPhiAt(t);
+            for (int i = 0; i < H; i++) d[i] = ActivationFunctions.PhiPrime(Spec.Phi, h[i]);
         }
         return tr;
     }
 
-    /// <summary>h = φ(a) and d = φ'(a): tanh → 1 − h², identity → 1, relu → [a &gt; 0].</summary>
-    private void Activate(ReadOnlySpan<double> a, Span<double> h, Span<double> d)
-    {
-        switch (Spec.Phi)
-        {
-            case Activation.Tanh:
-                for (int i = 0; i < a.Length; i++) { h[i] = Math.Tanh(a[i]); d[i] = 1 - h[i] * h[i]; }
-                break;
-            case Activation.Identity:
-                a.CopyTo(h); d.Fill(1);
-                break;
-            case Activation.Relu:
-                for (int i = 0; i < a.Length; i++) { bool on = a[i] > 0; h[i] = on ? a[i] : 0; d[i] = on ? 1 : 0; }
-                break;
-            default:
-                throw new ArgumentOutOfRangeException(nameof(Spec), Spec.Phi, "unknown activation");
-        }
-    }
-
     /// <summary>y (O) = Why h + By.</summary>
-    public void Output(ReadOnlySpan<double> h, Span<double> y)
-    {
-        Dense.MatVec(Why, O, H, h, y);
-        TensorPrimitives.Add(y, By, y);
-    }
+    public void Output(ReadOnlySpan<double> h, Span<double> y) => BpttReference.Output(Spec, _w, h, y);
 
     /// <summary>
     /// Softmax cross-entropy on logits y (O) against class target; overwrites y with ∂L/∂y = softmax(y) − onehot(target)

@@ -7,10 +7,10 @@ using ActorTrainer.Core.Rnn;
 namespace ActorTrainer.Core.Kernels;
 
 /// <summary>
-/// Fast elementwise φ (forward) and φ' (backward) over spans; same results as
-/// <see cref="ActivationsReference"/> up to float rounding. Forward is TensorPrimitives (an own AVX-512
-/// tanh measured no faster: both ~0.65 ns/element, bound by the two zmm FP ports); the backward
-/// products (no TensorPrimitives op fuses them) are one <see cref="Vector{T}"/> pass each.
+/// φ and φ' over spans: a vector kernel where one exists (TensorPrimitives for φ; one <see cref="Vector{T}"/>
+/// pass for each φ' product, which no TensorPrimitives op fuses), else the definitions in
+/// <see cref="ActivationFunctions"/> element by element. Same results as <see cref="ActivationsReference"/>
+/// up to float rounding.
 /// </summary>
 public static class Activations
 {
@@ -22,30 +22,24 @@ public static class Activations
     public static void Forward(Activation phi, ReadOnlySpan<float> a, Span<float> h)
     {
         CheckSameLength(a.Length, h.Length, nameof(h));
-        switch (phi)
-        {
-            case Activation.Tanh: TensorPrimitives.Tanh(a, h); break;
-            case Activation.Relu: TensorPrimitives.Max(a, 0f, h); break;   // IEEE max: NaN propagates, like MathF.Max
-            case Activation.Identity: a.CopyTo(h); break;                  // CopyTo handles a == h
-            default: throw Unknown(phi);
-        }
+        if (phi == Activation.Tanh) TensorPrimitives.Tanh(a, h);
+        else if (phi == Activation.Relu) TensorPrimitives.Max(a, 0f, h);   // IEEE max, as the definition
+        else if (phi == Activation.Identity) a.CopyTo(h);                  // CopyTo handles a == h
+        else for (int i = 0; i < a.Length; i++) h[i] = ActivationFunctions.Phi(phi, a[i]);
     }
 
     /// <summary>
-    /// da = dh ⊙ φ'(a), with φ' computed from h = φ(a): tanh 1−h², relu (h&gt;0 ? 1 : 0), identity 1.
+    /// da = dh ⊙ φ'(a), with φ' computed from h = φ(a) (<see cref="ActivationFunctions.PhiPrime{T}"/>).
     /// da may alias dh. Throws if the lengths differ.
     /// </summary>
     public static void Backward(Activation phi, ReadOnlySpan<float> h, ReadOnlySpan<float> dh, Span<float> da)
     {
         CheckSameLength(h.Length, dh.Length, nameof(dh));
         CheckSameLength(h.Length, da.Length, nameof(da));
-        switch (phi)
-        {
-            case Activation.Tanh: TanhBackward(h, dh, da); break;
-            case Activation.Relu: ReluBackward(h, dh, da); break;
-            case Activation.Identity: dh.CopyTo(da); break;
-            default: throw Unknown(phi);
-        }
+        if (phi == Activation.Tanh) TanhBackward(h, dh, da);
+        else if (phi == Activation.Relu) ReluBackward(h, dh, da);
+        else if (phi == Activation.Identity) dh.CopyTo(da);
+        else for (int i = 0; i < h.Length; i++) da[i] = dh[i] * ActivationFunctions.PhiPrime(phi, h[i]);
     }
 
     /// <summary>da = dh·(1 − h²), through tanh.</summary>
@@ -85,7 +79,4 @@ public static class Activations
         if (actual != expected)
             throw new ArgumentException($"{name} has length {actual}, expected {expected}.", name);
     }
-
-    internal static ArgumentOutOfRangeException Unknown(Activation phi)
-        => new(nameof(phi), phi, $"Unknown activation {phi}.");
 }

@@ -34,7 +34,7 @@ public static class GemmBenchmark
             else Gemm.Sgemm(isa, ta, tb, m, n, k, 1f, a, lda, b, ldb, 1f, c, n);
         }
 
-        // Warm-up: enough calls for tiered JIT to reach optimised code, bounded by a tenth of the budget.
+        // Warm-up: enough calls for caches to settle, bounded by a tenth of the budget.
         var warm = Stopwatch.StartNew();
         for (int i = 0; i < 60 && warm.Elapsed < duration / 10; i++) Call();
 

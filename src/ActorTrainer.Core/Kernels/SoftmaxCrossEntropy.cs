@@ -9,8 +9,8 @@ namespace ActorTrainer.Core.Kernels;
 /// Fast softmax cross-entropy over the rows of a logits matrix; same results as
 /// <see cref="SoftmaxCrossEntropyReference"/> up to float rounding. On AVX-512 each row is one fused
 /// pass per step with <see cref="FastMath.Exp"/>; elsewhere five TensorPrimitives passes (max, subtract,
-/// exp, sum, scale). Measured for 3200 rows of o = 65: ~200 µs fused against ~340 µs as passes (short
-/// rows: per-call overhead dominates). Only the per-row loss is accumulated in double.
+/// exp, sum, scale); short rows make per-call overhead dominate (docs/decisions.md#softmax). Only the
+/// per-row loss is accumulated in double.
 /// </summary>
 public static class SoftmaxCrossEntropy
 {
@@ -22,15 +22,8 @@ public static class SoftmaxCrossEntropy
     /// <see cref="ArgumentException"/> when a span is shorter than its shape.
     /// </summary>
     public static double ForwardBackward(ReadOnlySpan<float> logits, int m, int o, ReadOnlySpan<int> targets, float scale, Span<float> dlogits)
-        => ForwardBackward(FastMath.IsSupported, logits, m, o, targets, scale, dlogits);
-
-    /// <summary>Same sum of losses as <see cref="ForwardBackward"/>, no gradient.</summary>
-    public static double Loss(ReadOnlySpan<float> logits, int m, int o, ReadOnlySpan<int> targets)
-        => Loss(FastMath.IsSupported, logits, m, o, targets);
-
-    /// <summary>As the public overload, on the fused AVX-512 rows or the portable TensorPrimitives rows (tests run both).</summary>
-    internal static double ForwardBackward(bool fused, ReadOnlySpan<float> logits, int m, int o, ReadOnlySpan<int> targets, float scale, Span<float> dlogits)
     {
+        bool fused = FastMath.IsSupported;
         CheckArgs(logits.Length, m, o, targets);
         if (dlogits.Length < m * o)
             throw new ArgumentException($"dlogits has length {dlogits.Length}, need m·o = {m * o}.", nameof(dlogits));
@@ -44,9 +37,10 @@ public static class SoftmaxCrossEntropy
         return loss;
     }
 
-    /// <inheritdoc cref="ForwardBackward(bool, ReadOnlySpan{float}, int, int, ReadOnlySpan{int}, float, Span{float})"/>
-    internal static double Loss(bool fused, ReadOnlySpan<float> logits, int m, int o, ReadOnlySpan<int> targets)
+    /// <summary>Same sum of losses as <see cref="ForwardBackward"/>, no gradient.</summary>
+    public static double Loss(ReadOnlySpan<float> logits, int m, int o, ReadOnlySpan<int> targets)
     {
+        bool fused = FastMath.IsSupported;
         CheckArgs(logits.Length, m, o, targets);
         double loss = 0;
         for (int r = 0; r < m; r++)

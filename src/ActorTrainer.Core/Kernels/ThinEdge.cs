@@ -10,7 +10,7 @@ namespace ActorTrainer.Core.Kernels;
 /// </summary>
 internal static unsafe class ThinEdge
 {
-    /// <summary>Widest edge worth doing column by column (a column here costs ~4× a full-tile column).</summary>
+    /// <summary>Widest edge worth doing column by column (a column here costs more than a full-tile column).</summary>
     public const int MaxColumns = 8;
 
     /// <summary>

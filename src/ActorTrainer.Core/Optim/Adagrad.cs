@@ -18,14 +18,16 @@ public sealed class Adagrad : Optimizer
     private static readonly string[] Names = [SumSquares];
     public override IReadOnlyList<string> BufferNames => Names;
 
-    protected override void Apply(Span<float> w, ReadOnlySpan<float> g, OptimizerState s)
+    protected override void Apply(ReadOnlySpan<float> w, ReadOnlySpan<float> g, OptimizerState s, Span<float> wOut, OptimizerState sOut, long t)
     {
-        Span<float> G = s.Buffer(SumSquares);
+        ReadOnlySpan<float> G = s.Buffer(SumSquares);
+        Span<float> GOut = sOut.Buffer(SumSquares);
         float lr = LearningRate, eps = Epsilon;
         for (int i = 0; i < w.Length; i++)
         {
-            G[i] += g[i] * g[i];
-            w[i] -= lr * g[i] / (MathF.Sqrt(G[i]) + eps);
+            float Gi = G[i] + g[i] * g[i]; // overflows only where G itself would (and TryStep refuses that)
+            GOut[i] = Gi;
+            wOut[i] = w[i] - lr * g[i] / (MathF.Sqrt(Gi) + eps);
         }
     }
 

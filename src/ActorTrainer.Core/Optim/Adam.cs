@@ -26,20 +26,23 @@ public sealed class Adam : Optimizer
     private static readonly string[] Names = [FirstMoment, SecondMoment];
     public override IReadOnlyList<string> BufferNames => Names;
 
-    protected override void Apply(Span<float> w, ReadOnlySpan<float> g, OptimizerState s)
+    protected override void Apply(ReadOnlySpan<float> w, ReadOnlySpan<float> g, OptimizerState s, Span<float> wOut, OptimizerState sOut, long t)
     {
-        Span<float> m = s.Buffer(FirstMoment), v = s.Buffer(SecondMoment);
-        long t = s.StepCount;
+        ReadOnlySpan<float> m = s.Buffer(FirstMoment), v = s.Buffer(SecondMoment);
+        Span<float> mOut = sOut.Buffer(FirstMoment), vOut = sOut.Buffer(SecondMoment);
         // Bias corrections in double: β2ᵗ is close to 1 for many steps.
         float c1 = (float)(1.0 / (1.0 - Math.Pow(Beta1, t)));
-        float c2 = (float)(1.0 / (1.0 - Math.Pow(Beta2, t)));
+        float sqrtC2 = (float)Math.Sqrt(1.0 / (1.0 - Math.Pow(Beta2, t))); // √v̂ = √v·√c2: v·c2 itself could overflow
         float b1 = Beta1, b2 = Beta2, lr = LearningRate, eps = Epsilon;
         for (int i = 0; i < w.Length; i++)
         {
-            m[i] = b1 * m[i] + (1 - b1) * g[i];
-            v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i];
-            float mHat = m[i] * c1, vHat = v[i] * c2;
-            w[i] -= lr * mHat / (MathF.Sqrt(vHat) + eps);
+            float mi = b1 * m[i] + (1 - b1) * g[i];
+            // ((1−β2)·g)·g: scaled before squaring, so it overflows only where v itself would (and TryStep refuses that).
+            float vi = b2 * v[i] + (1 - b2) * g[i] * g[i];
+            mOut[i] = mi;
+            vOut[i] = vi;
+            float mHat = mi * c1;
+            wOut[i] = w[i] - lr * mHat / (MathF.Sqrt(vi) * sqrtC2 + eps);
         }
     }
 

@@ -21,11 +21,11 @@ public sealed class Momentum : Optimizer
     private static readonly string[] Names = [Velocity];
     public override IReadOnlyList<string> BufferNames => Names;
 
-    protected override void Apply(Span<float> w, ReadOnlySpan<float> g, OptimizerState s)
+    protected override void Apply(ReadOnlySpan<float> w, ReadOnlySpan<float> g, OptimizerState s, Span<float> wOut, OptimizerState sOut, long t)
     {
-        Span<float> v = s.Buffer(Velocity);
-        TensorPrimitives.MultiplyAdd(v, Mu, g, v);          // v ← μ·v + g
-        TensorPrimitives.MultiplyAdd(v, -LearningRate, w, w); // w ← w − lr·v
+        Span<float> vOut = sOut.Buffer(Velocity);
+        TensorPrimitives.MultiplyAdd(s.Buffer(Velocity), Mu, g, vOut);   // v ← μ·v + g
+        TensorPrimitives.MultiplyAdd(vOut, -LearningRate, w, wOut);      // w ← w − lr·v
     }
 
     public override string ToString() => $"{Name}(lr={LearningRate}, μ={Mu})";

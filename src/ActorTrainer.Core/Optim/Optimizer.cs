@@ -1,3 +1,5 @@
+using System.Numerics.Tensors;
+
 namespace ActorTrainer.Core.Optim;
 
 /// <summary>
@@ -31,18 +33,48 @@ public abstract class Optimizer
     /// </summary>
     public void Step(Span<float> w, ReadOnlySpan<float> g, OptimizerState s)
     {
-        ArgumentNullException.ThrowIfNull(s);
-        if (w.Length != g.Length)
-            throw new ArgumentException($"weights have length {w.Length} but the gradient has length {g.Length}", nameof(g));
-        if (s.Length != w.Length)
-            throw new ArgumentException($"optimizer state covers {s.Length} parameters but the weights have {w.Length}", nameof(s));
+        Validate(w.Length, g.Length, s);
+        Apply(w, g, s, w, s, s.StepCount + 1);
         s.StepCount++;
-        try { Apply(w, g, s); }
-        catch { s.StepCount--; throw; }
     }
 
-    /// <summary>The rule itself; lengths are already checked and s.StepCount is the step being taken (1 on the first).</summary>
-    protected abstract void Apply(Span<float> w, ReadOnlySpan<float> g, OptimizerState s);
+    /// <summary>
+    /// <see cref="Step"/> that never leaves w or s non-finite: the update is computed into
+    /// <paramref name="spare"/> (W's length, its contents overwritten) and <paramref name="spareState"/>
+    /// (a state of this rule, same length), checked, and only then taken — w copied back, the state's
+    /// buffers swapped with the spare's. A refused update (<see cref="UpdateOutcome.WouldBeNonFinite"/>)
+    /// changes nothing in w or s, not even the step count.
+    /// </summary>
+    public UpdateOutcome TryStep(Span<float> w, ReadOnlySpan<float> g, OptimizerState s, Span<float> spare, OptimizerState spareState)
+    {
+        Validate(w.Length, g.Length, s);
+        ArgumentNullException.ThrowIfNull(spareState);
+        if (spare.Length != w.Length || spareState.Length != s.Length || ReferenceEquals(spareState, s))
+            throw new ArgumentException("the spare W and state must be distinct and of W's length", nameof(spare));
+        Apply(w, g, s, spare, spareState, s.StepCount + 1);
+        if (!TensorPrimitives.IsFiniteAll<float>(spare) || !spareState.IsFinite()) return UpdateOutcome.WouldBeNonFinite;
+        bool changed = !w.SequenceEqual(spare);
+        spare.CopyTo(w);
+        s.SwapBuffers(spareState);
+        s.StepCount++;
+        return changed ? UpdateOutcome.Applied : UpdateOutcome.AppliedWithoutChange;
+    }
+
+    private void Validate(int w, int g, OptimizerState s)
+    {
+        ArgumentNullException.ThrowIfNull(s);
+        if (w != g)
+            throw new ArgumentException($"weights have length {w} but the gradient has length {g}", nameof(g));
+        if (s.Length != w)
+            throw new ArgumentException($"optimizer state covers {s.Length} parameters but the weights have {w}", nameof(s));
+    }
+
+    /// <summary>
+    /// The rule itself, out of place: reads w, g and s, writes wOut and sOut (which may be w and s
+    /// themselves: every rule is elementwise, reading element i before writing it). Lengths are checked;
+    /// <paramref name="t"/> is the step being taken (1 on the first).
+    /// </summary>
+    protected abstract void Apply(ReadOnlySpan<float> w, ReadOnlySpan<float> g, OptimizerState s, Span<float> wOut, OptimizerState sOut, long t);
 
     public override string ToString() => $"{Name}(lr={LearningRate})";
 

@@ -61,6 +61,19 @@ public sealed class OptimizerState
             "was it created by a different optimizer?");
     }
 
+    /// <summary>True when every buffer holds only finite values.</summary>
+    public bool IsFinite() => buffers.All(b => System.Numerics.Tensors.TensorPrimitives.IsFiniteAll<float>(b.Data));
+
+    /// <summary>Exchanges this state's buffer arrays with <paramref name="other"/>'s (same names, same
+    /// order, same length); step counts stay. How a checked step takes the state it computed aside.</summary>
+    internal void SwapBuffers(OptimizerState other)
+    {
+        if (other.Length != Length || !other.buffers.Select(b => b.Name).SequenceEqual(buffers.Select(b => b.Name)))
+            throw new ArgumentException("states differ in length or buffers", nameof(other));
+        for (int i = 0; i < buffers.Length; i++)
+            (buffers[i].Data, other.buffers[i].Data) = (other.buffers[i].Data, buffers[i].Data);
+    }
+
     /// <summary>
     /// An independent copy of the state of parameters [offset, offset+count): each buffer's slice,
     /// same step count. Stepping the slice state on the matching slices of w and g gives exactly

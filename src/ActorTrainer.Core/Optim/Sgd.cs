@@ -9,6 +9,6 @@ public sealed class Sgd(float lr) : Optimizer(lr)
     private static readonly string[] NoBuffers = [];
     public override IReadOnlyList<string> BufferNames => NoBuffers;
 
-    protected override void Apply(Span<float> w, ReadOnlySpan<float> g, OptimizerState s) =>
-        TensorPrimitives.MultiplyAdd(g, -LearningRate, w, w); // w ← g·(−lr) + w
+    protected override void Apply(ReadOnlySpan<float> w, ReadOnlySpan<float> g, OptimizerState s, Span<float> wOut, OptimizerState sOut, long t) =>
+        TensorPrimitives.MultiplyAdd(g, -LearningRate, w, wOut); // w ← g·(−lr) + w
 }

@@ -60,17 +60,24 @@ public sealed partial class BpttEngine
         }
     }
 
+    /// <summary>Y (T·B×O) = Hs·Why^T + By, from Hs (T·B×H).</summary>
+    private void Outputs(ReadOnlySpan<float> w, ReadOnlySpan<float> hs, int T, Span<float> Y)
+    {
+        ReadOnlySpan<float> Why = _shape.Why(w), By = _shape.By(w);
+        int m = T * B;
+        for (int r = 0; r < m; r++) By.CopyTo(Y.Slice(r * O, O));
+        Gemm.Sgemm(No, Yes, m, O, H, 1f, hs, H, Why, H, 1f, Y, O);
+    }
+
     /// <summary>
-    /// Y (T·B×O) = Hs·Why^T + By, then the SUM of the T·B per-step losses (double). With withGrad,
+    /// Y = <see cref="Outputs"/>, then the SUM of the T·B per-step losses (double). With withGrad,
     /// also dY = ∂(mean loss)/∂Y = ∂(sum)/∂Y / (B·T) into _dY.
     /// </summary>
     private double OutputsAndLoss(ReadOnlySpan<float> w, ReadOnlySpan<float> hs, Chunk chunk, int T, bool withGrad)
     {
-        ReadOnlySpan<float> Why = _shape.Why(w), By = _shape.By(w);
         int m = T * B;
         Span<float> Y = _y.AsSpan(0, m * O), dY = _dY.AsSpan(0, m * O);   // (T·B×O)
-        for (int r = 0; r < m; r++) By.CopyTo(Y.Slice(r * O, O));
-        Gemm.Sgemm(No, Yes, m, O, H, 1f, hs, H, Why, H, 1f, Y, O);
+        Outputs(w, hs, T, Y);
         float scale = 1f / m;
 
         if (Spec.Loss == LossKind.SoftmaxCrossEntropy)       // L = −log softmax(y)[target]; ∂L/∂y = p − onehot
@@ -92,8 +99,8 @@ public sealed partial class BpttEngine
     }
 
     /// <summary>
-    /// Backward of the chunk (its stored steps s = S … S+T−1) and, for KStep/Full, into earlier stored
-    /// steps. Needs _dY from <see cref="OutputsAndLoss"/>; overwrites grad.
+    /// Backward of the chunk (its stored steps s = S … S+T−1) and, where f(t) is before the chunk, into
+    /// earlier stored steps. Needs _dY from <see cref="OutputsAndLoss"/>; overwrites grad.
     /// </summary>
     private void Backward(ReadOnlySpan<float> w, int T, Span<float> grad)
     {
@@ -110,8 +117,13 @@ public sealed partial class BpttEngine
         // into h from the outputs: dHs = dY·Why
         Gemm.Sgemm(No, No, m, H, O, 1f, dY, O, Why, H, 0f, _dHs.AsSpan(0, m * H), H);
 
-        // through the recurrence: dA_s for every stored step s ≥ first the gradient reaches
-        int first = Scheme is TruncationScheme.KStep ? RecurrentKStep(w, T) : RecurrentSingle(w, T);
+        // through the recurrence: dA_s for every stored step s ≥ first, the one holding f(chunk start)
+        // (f does not decrease, so no L_t of the chunk reaches further). When every L_t of the chunk
+        // stops at the same step one δ carries them all; otherwise each origin carries its own.
+        long start = Step;
+        int first = (int)(F(start) - (start - _s));
+        if (F(start) == F(start + T - 1)) RecurrentSingle(w, T, first);
+        else RecurrentPerOrigin(w, T, first, start);
 
         // into Wxh, Whh, Bh: A_s = Wxh·x_s + Whh·h_{s−1} + Bh, summed over the steps reached
         int rows = (n - first) * B;
@@ -137,14 +149,13 @@ public sealed partial class BpttEngine
     }
 
     /// <summary>
-    /// Full and Subsequence: one δ carries every L_t's gradient down to the first step it may reach
-    /// (Full: stored step 0, the sequence start; Subsequence: the chunk start, S = 0).
-    /// Writes dA_s for s = first … S+T−1 and returns first.
+    /// f(t) the same for every L_t of the chunk (Full; an aligned Subsequence chunk): one δ carries every
+    /// L_t's gradient down to stored step first. Writes dA_s for s = first … S+T−1.
     /// </summary>
-    private int RecurrentSingle(ReadOnlySpan<float> w, int T)
+    private void RecurrentSingle(ReadOnlySpan<float> w, int T, int first)
     {
         ReadOnlySpan<float> Whh = _shape.Whh(w);
-        int bh = B * H, n = _s + T, first = 0;
+        int bh = B * H, n = _s + T;
         Span<float> dNext = _dNext;                            // (B×H) ∂loss/∂h_s arriving from step s+1
         for (int s = n - 1; s >= first; s--)
         {
@@ -157,26 +168,30 @@ public sealed partial class BpttEngine
             if (s > first)                                      // into h_{s−1}: dNext = dA_s·Whh
                 Gemm.Sgemm(No, No, B, H, H, 1f, dAs, H, Whh, H, 0f, dNext, H);
         }
-        return first;
     }
 
     /// <summary>
-    /// KStep(k), f(t) = max(0, t−k) exactly: each origin t (chunk step, all B streams) carries its own δ
-    /// from step t down to step t−k, possibly into the stored steps. Origin t's δ lives in block t of the
-    /// (T×B×H) δ buffers; the origins active at step s are a contiguous range, so each step is one GEMM
-    /// over at most (k+1)·B rows. Two buffers alternate (read one, write the other); both start as dHs,
-    /// and a block is untouched until its origin becomes active. Writes dA_s = Σ_origins dA and returns first.
+    /// f(t) varies within the chunk (KStep, f(t) = max(0, t−k); a Subsequence chunk across a boundary):
+    /// each origin o (chunk step, all B streams) carries its own δ from step o down to f(o), possibly into
+    /// the stored steps. Origin o's δ lives in block o of the (T×B×H) δ buffers; as f does not decrease,
+    /// the origins active at step s are a contiguous range, so each step is one GEMM over its rows (KStep:
+    /// at most (k+1)·B). Two buffers alternate (read one, write the other); both start as dHs, and a block
+    /// is untouched until its origin becomes active. Writes dA_s = Σ_origins dA for s = first … S+T−1.
     /// </summary>
-    private int RecurrentKStep(ReadOnlySpan<float> w, int T)
+    private void RecurrentPerOrigin(ReadOnlySpan<float> w, int T, int first, long start)
     {
         ReadOnlySpan<float> Whh = _shape.Whh(w);
-        int bh = B * H, n = _s + T, first = Math.Max(0, _s - _k);
-        Span<float> cur = _dHs.AsSpan(0, T * bh), next = _dAlt.AsSpan(0, T * bh);   // (T×B×H) δ per origin
+        int bh = B * H, n = _s + T;
+        long stored0 = start - _s;                              // sequence step of stored step 0
+        Span<float> cur = _dHs.AsSpan(0, T * bh);
+        Span<float> next = (_dAlt ??= new float[MaxT * bh]).AsSpan(0, T * bh);   // (T×B×H) δ per origin
         cur.CopyTo(next);
+        int hi = T - 1;
         for (int s = n - 1; s >= first; s--)
         {
-            // origins o (chunk steps) whose δ is at step s: o ≥ s − S (started) and o ≤ s − S + k (not yet k steps)
-            int lo = Math.Max(0, s - _s), hi = Math.Min(T - 1, s - _s + _k);
+            // origins o (chunk steps) whose δ is at step s: o ≥ s − S (started) and f(o) ≤ s (not yet stopped)
+            int lo = Math.Max(0, s - _s);
+            while (hi >= lo && F(start + hi) > stored0 + s) hi--;
             ReadOnlySpan<float> Hs = _hh.AsSpan((s + 1) * bh, bh);
             Span<float> dAs = _dA.AsSpan(s * bh, bh);           // (B×H) Σ over the active origins
             for (int o = lo; o <= hi; o++)
@@ -186,14 +201,14 @@ public sealed partial class BpttEngine
                 if (o == lo) d.CopyTo(dAs);
                 else TensorPrimitives.Add(dAs, d, dAs);
             }
-            // into h_{s−1} for the origins that go on (o ≤ s−1−S+k): δ_o ← dA_o·Whh
-            int last = Math.Min(hi, s - 1 - _s + _k);
+            // into h_{s−1} for the origins that go on (f(o) ≤ s−1): δ_o ← dA_o·Whh
+            int last = hi;
+            while (last >= lo && F(start + last) > stored0 + s - 1) last--;
             if (s > first && last >= lo)
                 Gemm.Sgemm(No, No, (last - lo + 1) * B, H, H, 1f, cur.Slice(lo * bh, (last - lo + 1) * bh), H, Whh, H,
                     0f, next.Slice(lo * bh, (last - lo + 1) * bh), H);
             Span<float> tmp = cur; cur = next; next = tmp;
         }
-        return first;
     }
 
     /// <summary>sums (n) = Σ_r m (rows×n) row r.</summary>

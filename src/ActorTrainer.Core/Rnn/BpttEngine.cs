@@ -10,8 +10,9 @@ namespace ActorTrainer.Core.Rnn;
 /// </summary>
 /// <remarks>
 /// Legend: V input size, H hidden, O output, B streams, T steps in the chunk, k truncation depth,
-/// S steps stored from earlier chunks (0 for Subsequence, ≤ k for KStep, all since
-/// <see cref="ResetHistory"/> for Full).
+/// S steps stored from earlier chunks: those a later gradient may still reach, from f(t) on at the
+/// chunk's start t (0 for aligned Subsequence chunks, ≤ k for KStep, all since <see cref="ResetHistory"/>
+/// for Full). Every truncation decision asks the scheme's f(t); none depends on its type.
 /// <para>
 /// History and chunk share buffers indexed by "stored step" s ∈ [0, S+T): the S stored steps first,
 /// then the chunk's T steps. Slot s of <c>hh</c> holds the h entering step s and slot s+1 holds H_s,
@@ -19,9 +20,9 @@ namespace ActorTrainer.Core.Rnn;
 /// φ' is taken from H (tanh 1−h², relu h&gt;0), so pre-activations are not kept.
 /// </para>
 /// <para>
-/// Buffers are allocated in the constructor; they grow only while a Full history grows (doubling,
-/// bounded by <see cref="MaxHistoryFloats"/>), while a KStep history first fills (k larger than the
-/// initial reservation), and once for dense inputs the first time a dense chunk arrives.
+/// Buffers are allocated in the constructor; they grow only while a stored history first fills (doubling;
+/// a Full history bounded by <see cref="MaxHistoryFloats"/>), once for dense inputs the first time a
+/// dense chunk arrives, and once for per-origin deltas if f(t) first varies within a chunk later in a run.
 /// </para>
 /// </remarks>
 public sealed partial class BpttEngine
@@ -53,7 +54,6 @@ public sealed partial class BpttEngine
 
     private readonly ModelShape _shape;
     private readonly int V, H, O;
-    private readonly int _k;              // k of KStep/Subsequence; unused for Full
 
     private int _cap;                     // steps the shared history+chunk buffers hold
     private int _s;                       // S: stored steps before the current chunk
@@ -66,8 +66,8 @@ public sealed partial class BpttEngine
     private readonly float[] _y;          // (MaxT×B×O) outputs Y
     private readonly float[] _dY;         // (MaxT×B×O) ∂loss/∂Y (scratch in evaluation)
     private readonly float[] _dHs;        // (MaxT×B×H) ∂loss/∂H_t from the outputs only
-    private readonly float[] _dAlt;       // (MaxT×B×H) KStep: second buffer of per-origin deltas
-    private readonly float[] _dNext;      // (B×H) Full/Subsequence: ∂loss/∂h_{s−1} from step s
+    private float[]? _dAlt;               // (MaxT×B×H) second buffer of per-origin deltas, once f(t) varies in a chunk
+    private readonly float[] _dNext;      // (B×H) one δ: ∂loss/∂h_{s−1} from step s
     private readonly float[] _evalHH;     // ((MaxT+1)×B×H) ForwardLoss's own states
     private readonly float[] _whhT;       // (H×H) Whh^T of the current chunk's W
     private readonly float[] _wxhT;       // (V×H) Wxh^T in the forward, dWxh^T in the backward (token inputs)
@@ -78,25 +78,12 @@ public sealed partial class BpttEngine
         ArgumentNullException.ThrowIfNull(scheme);
         if (batch <= 0) throw new ArgumentOutOfRangeException(nameof(batch), batch, "B must be positive.");
         if (maxChunk <= 0) throw new ArgumentOutOfRangeException(nameof(maxChunk), maxChunk, "MaxT must be positive.");
-        _k = scheme switch                    // the records validate k themselves
-        {
-            TruncationScheme.Full => 0,
-            TruncationScheme.KStep ks => ks.K,
-            TruncationScheme.Subsequence ss => ss.K,
-            _ => throw new ArgumentException($"Unknown truncation scheme {scheme}.", nameof(scheme)),
-        };
         Spec = spec; Scheme = scheme; B = batch; MaxT = maxChunk;
         _shape = spec.Shape; V = _shape.V; H = _shape.H; O = _shape.O;
 
-        // Steps of history+chunk reserved up front. KStep reserves its whole window k unless k is
-        // very large (then it grows as the window fills); Full grows with the sequence.
-        long kReserve = Math.Max(4L * maxChunk, (1L << 22) / ((long)batch * H));
-        _cap = scheme switch
-        {
-            TruncationScheme.KStep => maxChunk + (int)Math.Min(_k, kReserve),
-            TruncationScheme.Full => 2 * maxChunk,
-            _ => maxChunk,
-        };
+        // A chunk and the steps a chunk from step MaxT may reach back to (Subsequence(k = MaxT): none; Full: MaxT);
+        // a longer history grows it. Per-origin deltas up front if f varies within the first chunks.
+        _cap = maxChunk + (int)(maxChunk - F(maxChunk));
         int bh = batch * H, bo = batch * O;
         _hh = new float[(_cap + 1) * bh];
         _dA = new float[_cap * bh];
@@ -104,7 +91,7 @@ public sealed partial class BpttEngine
         _y = new float[maxChunk * bo];
         _dY = new float[maxChunk * bo];
         _dHs = new float[maxChunk * bh];
-        _dAlt = new float[scheme is TruncationScheme.KStep ? maxChunk * bh : 0];
+        if (F(0) != F(maxChunk - 1) || F(maxChunk) != F(2L * maxChunk - 1)) _dAlt = new float[maxChunk * bh];
         _dNext = new float[bh];
         _evalHH = new float[(maxChunk + 1) * bh];
         _whhT = new float[H * H];
@@ -113,17 +100,17 @@ public sealed partial class BpttEngine
 
     /// <summary>
     /// Runs the chunk forward from hPrev (B×H, overwritten with the chunk's last h), then backward
-    /// according to the scheme's f(t), where t counts steps since the last <see cref="ResetHistory"/>.
-    /// Subsequence: h entering the chunk is a constant. KStep/Full: the gradient of each L_t reaches
-    /// back into earlier chunks' stored steps (evaluated with the activations stored then).
+    /// according to the scheme's f(t), where t counts steps since the last <see cref="ResetHistory"/>:
+    /// the gradient of each L_t reaches back to step f(t), into earlier chunks' stored steps when f(t) is
+    /// before the chunk (evaluated with the activations stored then); h entering step f(t) is a constant.
     /// Writes into grad (length Spec.Shape.Count, overwritten) the gradient of the MEAN loss over
     /// the chunk's B·T predictions; returns that mean loss.
     /// </summary>
     /// <exception cref="ArgumentException">Wrong lengths, a chunk of another B, T outside [1, MaxT], missing
-    /// inputs/targets for the loss, a token outside [0, V) or a target outside [0, O); Subsequence: T &gt; k.</exception>
-    /// <exception cref="InvalidOperationException">Subsequence: the chunk does not start at a multiple of k.
-    /// KStep/Full: hPrev is not the h this engine returned for the previous chunk, or the input kind changed
-    /// (call <see cref="ResetHistory"/> first). Full: the history would exceed <see cref="MaxHistoryFloats"/>.</exception>
+    /// inputs/targets for the loss, a token outside [0, V) or a target outside [0, O).</exception>
+    /// <exception cref="InvalidOperationException">With stored steps: hPrev is not the h this engine returned for
+    /// the previous chunk, or the input kind changed (call <see cref="ResetHistory"/> first). The history would
+    /// exceed <see cref="MaxHistoryFloats"/> (Full), or f(t) reaches before the stored steps (an f that decreases).</exception>
     public float ForwardBackward(ReadOnlySpan<float> w, Chunk chunk, Span<float> hPrev, Span<float> grad)
     {
         CheckCall(w, chunk, hPrev);
@@ -131,15 +118,9 @@ public sealed partial class BpttEngine
             throw new ArgumentException($"grad has length {grad.Length}, expected {_shape.Count}.", nameof(grad));
         int T = chunk.T, bh = B * H;
         bool dense = chunk.InputTokens is null;
-        if (Scheme is TruncationScheme.Subsequence)
-        {
-            if (T > _k)
-                throw new ArgumentException($"Subsequence(k={_k}) needs chunks of T ≤ k steps; got T={T}.", nameof(chunk));
-            if (Step % _k != 0)
-                throw new InvalidOperationException(
-                    $"Subsequence(k={_k}) needs every chunk to start at a multiple of k; this one would start at step {Step}. " +
-                    "After a chunk shorter than k, call ResetHistory().");
-        }
+        if (F(Step) < Step - _s)
+            throw new InvalidOperationException(
+                $"{Scheme}: f({Step}) = {F(Step)} reaches before the {_s} stored steps; f(t) must not decrease.");
         if (_s > 0)
         {
             if (dense != _denseInputs)
@@ -173,6 +154,21 @@ public sealed partial class BpttEngine
 
     /// <summary>Forward only: the SUM of the chunk's B·T losses in double; advances hPrev; touches no history.</summary>
     internal double ForwardLossSum(ReadOnlySpan<float> w, Chunk chunk, Span<float> hPrev)
+        => OutputsAndLoss(w, ForwardOnly(w, chunk, hPrev), chunk, chunk.T, withGrad: false);
+
+    /// <summary>
+    /// Forward only, for generation and scoring: writes the outputs y (T×B×O, row t·B+b) of the chunk's
+    /// steps and advances hPrev; touches no history. The chunk's targets are not read.
+    /// </summary>
+    public void ForwardOutputs(ReadOnlySpan<float> w, Chunk chunk, Span<float> hPrev, Span<float> y)
+    {
+        if (chunk is not null && y.Length < chunk.T * B * O)
+            throw new ArgumentException($"y has length {y.Length}, need T·B·O = {chunk.T * B * O}.", nameof(y));
+        Outputs(w, ForwardOnly(w, chunk!, hPrev), chunk!.T, y);
+    }
+
+    /// <summary>The chunk forward from hPrev in the evaluation buffer: returns its H_t (T·B×H), advances hPrev.</summary>
+    private ReadOnlySpan<float> ForwardOnly(ReadOnlySpan<float> w, Chunk chunk, Span<float> hPrev)
     {
         CheckCall(w, chunk, hPrev);
         int T = chunk.T, bh = B * H;
@@ -181,9 +177,8 @@ public sealed partial class BpttEngine
         ReadOnlySpan<int> tokens = chunk.InputTokens is null ? default : chunk.InputTokens.AsSpan(0, T * B);
         ReadOnlySpan<float> xs = chunk.InputVectors is null ? default : chunk.InputVectors.AsSpan(0, T * B * V);
         Forward(w, tokens, xs, T, hh);
-        double loss = OutputsAndLoss(w, hh.Slice(bh), chunk, T, withGrad: false);
         hh.Slice(T * bh, bh).CopyTo(hPrev);
-        return loss;
+        return hh.Slice(bh, T * bh);
     }
 
     /// <summary>Starts a new sequence: step counter to 0, cross-chunk history forgotten.</summary>
@@ -196,28 +191,24 @@ public sealed partial class BpttEngine
     private ReadOnlySpan<int> InputTokens(int s, int T) => _denseInputs ? default : _xTok.AsSpan(s * B, T * B);
     private ReadOnlySpan<float> InputVectors(int s, int T) => _denseInputs ? _xVec.AsSpan(s * B * V, T * B * V) : default;
 
-    /// <summary>After the chunk: keep what later chunks' gradients may reach (Full all, KStep the last k steps).</summary>
+    /// <summary>f(t) of the scheme, at a sequence step t.</summary>
+    private long F(long t) => Scheme.EarliestStep(checked((int)t));
+
+    /// <summary>After the chunk: keep the steps a later chunk's gradients may reach, from f(Step) on
+    /// (Full: all; KStep: the last k; an aligned Subsequence chunk: none).</summary>
     private void AdvanceHistory(int T)
     {
         Step += T;
         int n = _s + T, bh = B * H;
-        switch (Scheme)
+        int keep = (int)(Step - F(Step));
+        if (keep > 0 && keep < n)
         {
-            case TruncationScheme.Full:
-                _s = n;
-                break;
-            case TruncationScheme.KStep:
-                int keep = Math.Min(_k, n);
-                // slide the last k steps to the front (keep+1 h slots: the one entering them too)
-                _hh.AsSpan((n - keep) * bh, (keep + 1) * bh).CopyTo(_hh);
-                if (_denseInputs) _xVec.AsSpan((n - keep) * B * V, keep * B * V).CopyTo(_xVec);
-                else _xTok.AsSpan((n - keep) * B, keep * B).CopyTo(_xTok);
-                _s = keep;
-                break;
-            default:
-                _s = 0;
-                break;
+            // slide the last `keep` steps to the front (keep+1 h slots: the one entering them too)
+            _hh.AsSpan((n - keep) * bh, (keep + 1) * bh).CopyTo(_hh);
+            if (_denseInputs) _xVec.AsSpan((n - keep) * B * V, keep * B * V).CopyTo(_xVec);
+            else _xTok.AsSpan((n - keep) * B, keep * B).CopyTo(_xTok);
         }
+        _s = keep;
     }
 
     /// <summary>Makes the shared buffers hold <paramref name="steps"/> steps, keeping the stored ones.</summary>

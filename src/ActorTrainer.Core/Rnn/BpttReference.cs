@@ -28,7 +28,7 @@ public static class BpttReference
         {
             int r = t * B + b;
             ReadOnlySpan<double> hPrev = t == 0 ? h0.Slice(b * H, H) : h.AsSpan((r - B) * H, H);
-            Step(spec, w, seq, r, hPrev, a.AsSpan(r * H, H), h.AsSpan(r * H, H));
+            StepRow(spec, w, seq, r, hPrev, a.AsSpan(r * H, H), h.AsSpan(r * H, H));
             Output(spec, w, h.AsSpan(r * H, H), y.AsSpan(r * O, O));
         }
         return new Trajectory(a, h, y);
@@ -66,7 +66,7 @@ public static class BpttReference
             int f = EarliestStep(scheme, t);
             ReadOnlySpan<double> start = f == 0 ? h0.Slice(b * H, H) : frozen.H.AsSpan(((f - 1) * B + b) * H, H);
             start.CopyTo(h);
-            for (int s = f; s <= t; s++) Step(spec, w, seq, s * B + b, h, a, h);
+            for (int s = f; s <= t; s++) StepRow(spec, w, seq, s * B + b, h, a, h);
             Output(spec, w, h, y);
             sum += StepLoss(spec, seq, t * B + b, y, default);
         }
@@ -119,12 +119,12 @@ public static class BpttReference
             for (int s = t; s >= f; s--)
             {
                 int rs = s * B + b;
-                ReadOnlySpan<double> a = tr.A.AsSpan(rs * H, H);
+                ReadOnlySpan<double> hs = tr.H.AsSpan(rs * H, H);
                 ReadOnlySpan<double> hPrev = s == 0 ? h0.Slice(b * H, H) : tr.H.AsSpan((rs - B) * H, H);
                 Input(seq, rs, V, x);
                 for (int i = 0; i < H; i++)
                 {
-                    da[i] = dh[i] * PhiPrime(spec.Phi, a[i]);        // through φ
+                    da[i] = dh[i] * ActivationFunctions.PhiPrime(spec.Phi, hs[i]);   // through φ
                     dBh[i] += da[i];
                     for (int j = 0; j < V; j++) dWxh[i * V + j] += da[i] * x[j];
                     for (int j = 0; j < H; j++) dWhh[i * H + j] += da[i] * hPrev[j];
@@ -148,25 +148,38 @@ public static class BpttReference
         return f;
     }
 
-    /// <summary>One step of one stream (row r = t·B + b): a = Wxh·x + Whh·hPrev + Bh, h = φ(a). hPrev may alias h.</summary>
-    private static void Step(ModelSpec spec, ReadOnlySpan<double> w, Chunk seq, int r, ReadOnlySpan<double> hPrev, Span<double> a, Span<double> h)
+    /// <summary>One step of row r = t·B + b of the sequence (see <see cref="Step"/>).</summary>
+    private static void StepRow(ModelSpec spec, ReadOnlySpan<double> w, Chunk seq, int r, ReadOnlySpan<double> hPrev, Span<double> a, Span<double> h)
+    {
+        int V = spec.Shape.V;
+        if (seq.InputTokens is { } tokens) { Step(spec, w, tokens[r], default, hPrev, a, h); return; }
+        Span<double> x = V <= 512 ? stackalloc double[V] : new double[V];
+        Input(seq, r, V, x);
+        Step(spec, w, -1, x, hPrev, a, h);
+    }
+
+    /// <summary>
+    /// The double-precision forward step of one stream: a (H) = Wxh·x + Whh·hPrev + Bh, h (H) = φ(a).
+    /// x is onehot(token) when token ≥ 0 (column token of Wxh), else the dense x (V). hPrev may alias h.
+    /// </summary>
+    public static void Step(ModelSpec spec, ReadOnlySpan<double> w, int token, ReadOnlySpan<double> x,
+        ReadOnlySpan<double> hPrev, Span<double> a, Span<double> h)
     {
         ModelShape sh = spec.Shape;
         int V = sh.V, H = sh.H;
-        Span<double> x = V <= 512 ? stackalloc double[V] : new double[V];
-        Input(seq, r, V, x);
         for (int i = 0; i < H; i++)
         {
             double sum = w[sh.BhOffset + i];
-            for (int j = 0; j < V; j++) sum += w[sh.WxhOffset + i * V + j] * x[j];
+            if (token >= 0) sum += w[sh.WxhOffset + i * V + token];
+            else for (int j = 0; j < V; j++) sum += w[sh.WxhOffset + i * V + j] * x[j];
             for (int j = 0; j < H; j++) sum += w[sh.WhhOffset + i * H + j] * hPrev[j];
             a[i] = sum;
         }
-        for (int i = 0; i < H; i++) h[i] = Phi(spec.Phi, a[i]);
+        for (int i = 0; i < H; i++) h[i] = ActivationFunctions.Phi(spec.Phi, a[i]);
     }
 
-    /// <summary>y = Why·h + By.</summary>
-    private static void Output(ModelSpec spec, ReadOnlySpan<double> w, ReadOnlySpan<double> h, Span<double> y)
+    /// <summary>y (O) = Why·h + By, in double.</summary>
+    public static void Output(ModelSpec spec, ReadOnlySpan<double> w, ReadOnlySpan<double> h, Span<double> y)
     {
         ModelShape sh = spec.Shape;
         for (int o = 0; o < sh.O; o++)
@@ -211,22 +224,6 @@ public static class BpttReference
         }
         else for (int j = 0; j < V; j++) x[j] = seq.InputVectors![r * V + j];
     }
-
-    private static double Phi(Activation phi, double a) => phi switch
-    {
-        Activation.Tanh => Math.Tanh(a),
-        Activation.Relu => Math.Max(a, 0),
-        Activation.Identity => a,
-        _ => throw new ArgumentOutOfRangeException(nameof(phi), phi, "Unknown activation."),
-    };
-
-    private static double PhiPrime(Activation phi, double a) => phi switch
-    {
-        Activation.Tanh => 1 - Math.Tanh(a) * Math.Tanh(a),
-        Activation.Relu => a > 0 ? 1 : 0,
-        Activation.Identity => 1,
-        _ => throw new ArgumentOutOfRangeException(nameof(phi), phi, "Unknown activation."),
-    };
 
     private static void Check(ModelSpec spec, ReadOnlySpan<double> w, Chunk seq, ReadOnlySpan<double> h0)
     {

@@ -1,8 +1,5 @@
 namespace ActorTrainer.Core.Rnn;
 
-/// <summary>φ, the hidden non-linearity.</summary>
-public enum Activation { Tanh, Identity, Relu }
-
 /// <summary>Per-step loss L_t.</summary>
 public enum LossKind
 {

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using ActorTrainer.Core.Truncation;
 
 namespace ActorTrainer.Core.Rnn;
 
@@ -40,14 +41,16 @@ public static class Sampler
         if (!(temperature >= 0) || double.IsInfinity(temperature))
             throw new ArgumentOutOfRangeException(nameof(temperature), temperature, "Temperature must be finite and ≥ 0 (0 = argmax).");
 
-        var y = new float[sh.O];
+        // The engine's forward step, one stream and one step at a time (forward only: the scheme is not used).
+        var engine = new BpttEngine(spec, new TruncationScheme.Full(), batch: 1, maxChunk: 1);
+        var step = Chunk.ForTokens(1, 1);
+        var y = new float[sh.O];                               // (O) logits of the step
         var tokens = new int[count];
-        for (int i = 0; i < seed.Length - 1; i++) StepState(spec, w, seed[i], h);
+        for (int i = 0; i < seed.Length - 1; i++) Step(engine, w, step, seed[i], h, y);
         int x0 = seed[^1];
         for (int n = 0; n < count; n++)
         {
-            StepState(spec, w, x0, h);
-            Logits(spec, w, h, y);
+            Step(engine, w, step, x0, h, y);
             if (!float.IsFinite(TensorPrimitives.Sum<float>(y)))
                 throw new InvalidOperationException($"The model produced non-finite logits at sample {n}.");
             x0 = tokens[n] = temperature == 0 ? TensorPrimitives.IndexOfMax<float>(y) : Draw(y, temperature, rng);
@@ -55,28 +58,11 @@ public static class Sampler
         return tokens;
     }
 
-    /// <summary>h ← φ(Wxh[:, x] + Whh·h + Bh), one step of one stream.</summary>
-    private static void StepState(ModelSpec spec, ReadOnlySpan<float> w, int x, Span<float> h)
+    /// <summary>h ← φ(Wxh[:, x] + Whh·h + Bh), y = Why·h + By: one step of one stream.</summary>
+    private static void Step(BpttEngine engine, ReadOnlySpan<float> w, Chunk step, int x, Span<float> h, Span<float> y)
     {
-        ModelShape sh = spec.Shape;
-        int V = sh.V, H = sh.H;
-        ReadOnlySpan<float> Wxh = sh.Wxh(w), Whh = sh.Whh(w), Bh = sh.Bh(w);
-        Span<float> a = H <= 1024 ? stackalloc float[H] : new float[H];
-        for (int i = 0; i < H; i++) a[i] = Wxh[i * V + x] + Bh[i] + TensorPrimitives.Dot(Whh.Slice(i * H, H), h);
-        switch (spec.Phi)
-        {
-            case Activation.Tanh: TensorPrimitives.Tanh(a, h); break;
-            case Activation.Relu: TensorPrimitives.Max(a, 0f, h); break;
-            default: a.CopyTo(h); break;
-        }
-    }
-
-    /// <summary>y = Why·h + By.</summary>
-    private static void Logits(ModelSpec spec, ReadOnlySpan<float> w, ReadOnlySpan<float> h, Span<float> y)
-    {
-        ModelShape sh = spec.Shape;
-        ReadOnlySpan<float> Why = sh.Why(w), By = sh.By(w);
-        for (int o = 0; o < sh.O; o++) y[o] = By[o] + TensorPrimitives.Dot(Why.Slice(o * sh.H, sh.H), h);
+        step.InputTokens![0] = x;
+        engine.ForwardOutputs(w, step, h, y);
     }
 
     /// <summary>Draws from softmax(y / temperature) by inverting the CDF at one uniform draw.</summary>

@@ -31,6 +31,10 @@ public interface IGradientComputer
 
     /// <summary>Restores a snapshot taken from a computer over the same streams.</summary>
     void Restore(WorkerSnapshot snapshot);
+
+    /// <summary>Copies the carried hidden state (<see cref="WorkerSnapshot.Hidden"/>) into destination; a
+    /// worker keeps it for each chunk in flight, so a computer should do it without allocating.</summary>
+    void CopyHidden(Span<float> destination) => Snapshot().Hidden.CopyTo(destination);
 }
 
 /// <summary>Next chunk index and carried hidden state (B×H) of a worker's streams.</summary>

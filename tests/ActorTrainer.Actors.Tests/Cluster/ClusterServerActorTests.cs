@@ -33,7 +33,8 @@ public sealed class ClusterServerActorTests : TestKit
     {
         public override string Name => "failing";
         public override IReadOnlyList<string> BufferNames => [];
-        protected override void Apply(Span<float> w, ReadOnlySpan<float> g, OptimizerState s) => throw new InvalidOperationException("boom");
+        protected override void Apply(ReadOnlySpan<float> w, ReadOnlySpan<float> g, OptimizerState s, Span<float> wOut, OptimizerState sOut, long t) =>
+            throw new InvalidOperationException("boom");
     }
 
     private sealed record Node(TestProbe Agent, TensorConnection Connection, BlockingCollection<ChannelFrame> Frames, SlotAssigned Slot);

@@ -52,7 +52,9 @@ public sealed class ClusterProcessTests : IDisposable
         string run = Path.Combine(_root, "cluster");
         // The first worker starts before any ps node exists: it waits and joins when the ps appears.
         await using var early = TestNodes.Start("worker-early", Node("worker", port, "--workers-per-node", "1"));
-        await Task.Delay(TimeSpan.FromSeconds(1));
+        using (var joining = new CancellationTokenSource(RunTimeout))
+            while (!early.Stderr.Contains("joining the cluster", StringComparison.Ordinal) && !early.HasExited)
+                await Task.Delay(50, joining.Token); // polls for the worker's own "joining" line: it waits before any ps exists
         await using var ps = TestNodes.Start("ps", Node("ps", port, "--port", $"{port}", "--workers", "2", "--updates", "300", "--out", run));
         await using var late = TestNodes.Start("worker-late", Node("worker", port, "--workers-per-node", "1"));
 

@@ -122,7 +122,7 @@ public sealed class ScaleCommandTests : IDisposable
     }
 
     [Theory]
-    [InlineData(new[] { "--launcher", "fast" }, "--launcher: unknown value 'fast' (expected inproc or cluster)")]
+    [InlineData(new[] { "--launcher", "fast" }, "--launcher: unknown value 'fast' (expected inproc, cluster or sim)")]
     [InlineData(new[] { "--launcher", "cluster", "--shards", "1,2" }, "--launcher cluster runs one unsharded parameter server")]
     [InlineData(new[] { "--launcher", "cluster", "--until", "target", "--target", "2" }, "--until target needs --launcher inproc")]
     [InlineData(new[] { "--launcher", "cluster", "--stall-timeout", "0" }, "--stall-timeout must be a positive number of seconds")]

@@ -168,8 +168,9 @@ public sealed class SafetensorsFileTests : IDisposable
         SafetensorsFile.Write(path, [("old", [3], new[] { 1f, 2f, 3f })]);
         byte[] before = File.ReadAllBytes(path);
 
-        var ex = Assert.Throws<IOException>(() => SafetensorsFile.Write(path, SampleTensors(), null,
-            afterTensor: i => { if (i == 1) throw new IOException("disk full (simulated)"); }));
+        // the second tensor's data cannot be read: the write fails after the first tensor's bytes are out
+        (string, int[], ReadOnlyMemory<float>)[] tensors = [("a", [2], new[] { 1f, 2f }), ("b", [3], new FailingMemory(3).Memory)];
+        var ex = Assert.Throws<IOException>(() => SafetensorsFile.Write(path, tensors));
         Assert.Contains("simulated", ex.Message);
 
         Assert.Equal(before, File.ReadAllBytes(path));
@@ -200,5 +201,15 @@ public sealed class SafetensorsFileTests : IDisposable
         var c = SafetensorsFile.Read(path);
         Assert.Equal("y", Assert.Single(c.Tensors).Name);
         Assert.Empty(c.Metadata);
+    }
+
+    /// <summary>Memory of <c>length</c> floats whose contents cannot be read (a source failing mid-write).</summary>
+    private sealed class FailingMemory(int length) : System.Buffers.MemoryManager<float>
+    {
+        public override Span<float> GetSpan() => throw new IOException("disk full (simulated)");
+        public override Memory<float> Memory => CreateMemory(length);
+        public override System.Buffers.MemoryHandle Pin(int elementIndex = 0) => throw new NotSupportedException();
+        public override void Unpin() { }
+        protected override void Dispose(bool disposing) { }
     }
 }

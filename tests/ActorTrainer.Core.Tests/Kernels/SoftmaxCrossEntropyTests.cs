@@ -3,21 +3,17 @@ using ActorTrainer.Core.Kernels;
 
 namespace ActorTrainer.Core.Tests.Kernels;
 
-/// <summary>The fast softmax cross-entropy, fused and portable rows, against <see cref="SoftmaxCrossEntropyReference"/>.</summary>
+/// <summary>
+/// The fast softmax cross-entropy against <see cref="SoftmaxCrossEntropyReference"/>, through its public API: the
+/// row path is this host's (fused on AVX-512). The portable rows run on any host without it, or here with
+/// DOTNET_EnableAVX512F=0 (see docs/decisions.md).
+/// </summary>
 public class SoftmaxCrossEntropyTests
 {
     private const double Rel = 2e-6;
 
-    /// <summary>Row implementations that run here: the portable one always, the fused one on AVX-512.</summary>
-    public static TheoryData<bool> Paths()
-    {
-        var data = new TheoryData<bool> { false };
-        if (FastMath.IsSupported) data.Add(true);
-        return data;
-    }
-
-    [Theory, MemberData(nameof(Paths))]
-    public void Loss_and_gradient_match_reference_for_every_row_length(bool fused)
+    [Fact]
+    public void Loss_and_gradient_match_reference_for_every_row_length()
     {
         for (int o = 1; o <= 300; o++)
         {
@@ -27,60 +23,60 @@ public class SoftmaxCrossEntropyTests
             float scale = 1f / (m * 7);
             float[] expected = new float[m * o], actual = new float[m * o];
             double lossRef = SoftmaxCrossEntropyReference.ForwardBackward(logits, m, o, targets, scale, expected);
-            double loss = SoftmaxCrossEntropy.ForwardBackward(fused, logits, m, o, targets, scale, actual);
+            double loss = SoftmaxCrossEntropy.ForwardBackward(logits, m, o, targets, scale, actual);
             AssertLossClose(lossRef, loss, m, $"o={o}");
-            AssertLossClose(lossRef, SoftmaxCrossEntropy.Loss(fused, logits, m, o, targets), m, $"Loss o={o}");
+            AssertLossClose(lossRef, SoftmaxCrossEntropy.Loss(logits, m, o, targets), m, $"Loss o={o}");
             // each entry of dlogits is bounded by |scale|
             Numeric.AssertWithinMagnitude(expected, actual, Filled(m * o, scale), Rel, $"dlogits o={o}");
         }
     }
 
-    [Theory, MemberData(nameof(Paths))]
-    public void Gradient_may_overwrite_the_logits(bool fused)
+    [Fact]
+    public void Gradient_may_overwrite_the_logits()
     {
         const int m = 4, o = 65;
         float[] logits = Numeric.Random(m * o, seed: 7);
         int[] targets = Targets(m, o, seed: 7);
         float[] expected = new float[m * o];
         double lossRef = SoftmaxCrossEntropyReference.ForwardBackward(logits, m, o, targets, 0.5f, expected);
-        double loss = SoftmaxCrossEntropy.ForwardBackward(fused, logits, m, o, targets, 0.5f, logits);
+        double loss = SoftmaxCrossEntropy.ForwardBackward(logits, m, o, targets, 0.5f, logits);
         AssertLossClose(lossRef, loss, m, "in place");
         Numeric.AssertWithinMagnitude(expected, logits, Filled(m * o, 0.5f), Rel, "in place");
     }
 
-    [Theory, MemberData(nameof(Paths))]
-    public void Large_logits_do_not_overflow(bool fused)
+    [Fact]
+    public void Large_logits_do_not_overflow()
     {
         // without max-subtraction e^100 and e^1e4 overflow float
         float[] logits = [1e4f, 1e4f - 1f, -1e4f, 100f, 99f, 0f];
         int[] targets = [1, 0];
         float[] d = new float[6];
-        double loss = SoftmaxCrossEntropy.ForwardBackward(fused, logits, 2, 3, targets, 1f, d);
+        double loss = SoftmaxCrossEntropy.ForwardBackward(logits, 2, 3, targets, 1f, d);
         double lossRef = SoftmaxCrossEntropyReference.Loss(logits, 2, 3, targets);
         Assert.True(double.IsFinite(loss));
         AssertLossClose(lossRef, loss, 2, "large");
         Assert.All(d, v => Assert.True(float.IsFinite(v)));
     }
 
-    [Theory, MemberData(nameof(Paths))]
-    public void Equal_logits_cost_log_o_per_row(bool fused)
+    [Fact]
+    public void Equal_logits_cost_log_o_per_row()
     {
         float[] logits = new float[2 * 65];
         Array.Fill(logits, 3.25f);
-        double loss = SoftmaxCrossEntropy.Loss(fused, logits, 2, 65, [0, 64]);
+        double loss = SoftmaxCrossEntropy.Loss(logits, 2, 65, [0, 64]);
         Assert.Equal(2 * Math.Log(65), loss, 5);
     }
 
-    [Theory, MemberData(nameof(Paths))]
-    public void NaN_logit_makes_the_loss_NaN(bool fused)
+    [Fact]
+    public void NaN_logit_makes_the_loss_NaN()
     {
         foreach (int o in new[] { 3, 40 })                                  // padded tail, and vector body + window
             for (int at = 0; at < o; at += 7)
             {
                 float[] logits = Numeric.Random(o, seed: at);
                 logits[at] = float.NaN;
-                Assert.True(double.IsNaN(SoftmaxCrossEntropy.Loss(fused, logits, 1, o, [0])), $"o={o} NaN at {at}");
-                Assert.True(double.IsNaN(SoftmaxCrossEntropy.ForwardBackward(fused, logits, 1, o, [0], 1f, new float[o])), $"o={o} NaN at {at}");
+                Assert.True(double.IsNaN(SoftmaxCrossEntropy.Loss(logits, 1, o, [0])), $"o={o} NaN at {at}");
+                Assert.True(double.IsNaN(SoftmaxCrossEntropy.ForwardBackward(logits, 1, o, [0], 1f, new float[o])), $"o={o} NaN at {at}");
             }
     }
 

@@ -12,25 +12,6 @@ public class BpttEngineInputTests
     private static (BpttEngine Engine, float[] H, float[] G) New(TruncationScheme scheme, int maxT = 4) =>
         (new BpttEngine(P.Spec, scheme, P.B, maxT), (float[])P.H0.Clone(), new float[P.Spec.Shape.Count]);
 
-    [Fact]
-    public void Subsequence_rejects_a_chunk_longer_than_k()
-    {
-        var (e, h, g) = New(new TruncationScheme.Subsequence(3), maxT: 4);
-        var ex = Assert.Throws<ArgumentException>(() => e.ForwardBackward(P.W, P.SubSequence(0, 4), h, g));
-        Assert.Contains("T=4", ex.Message);
-    }
-
-    [Fact]
-    public void Subsequence_rejects_a_chunk_that_does_not_start_at_a_multiple_of_k_until_reset()
-    {
-        var (e, h, g) = New(new TruncationScheme.Subsequence(4));
-        e.ForwardBackward(P.W, P.SubSequence(0, 3), h, g);
-        var ex = Assert.Throws<InvalidOperationException>(() => e.ForwardBackward(P.W, P.SubSequence(3, 4), h, g));
-        Assert.Contains("step 3", ex.Message);
-        e.ResetHistory();
-        e.ForwardBackward(P.W, P.SubSequence(3, 4), h, g);
-    }
-
     [Theory]
     [InlineData("full")]
     [InlineData("k(2)")]

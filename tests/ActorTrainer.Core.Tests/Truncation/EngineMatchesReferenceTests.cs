@@ -32,6 +32,9 @@ public class EngineMatchesReferenceTests
         { "subsequence(4)", Activation.Relu, LossKind.MeanSquaredError, 2, [4, 4, 4] },
         { "subsequence(4)", Activation.Identity, LossKind.SoftmaxCrossEntropy, 1, [4, 4, 1] },
         { "subsequence(5)", Activation.Tanh, LossKind.MeanSquaredError, 2, [3] },
+        // chunks across subsequence boundaries (f(t) varies within a chunk): the engine keeps the steps f reaches
+        { "subsequence(4)", Activation.Tanh, LossKind.SoftmaxCrossEntropy, 2, [3, 4, 2, 5] },
+        { "subsequence(3)", Activation.Relu, LossKind.MeanSquaredError, 1, [2, 2, 2, 3] },
     };
 
     internal static RnnProblem Problem(Activation phi, LossKind loss, int b, int n, int seed = 17, bool? tokenInputs = null) =>
