@@ -147,6 +147,13 @@ ip netns exec "${names[0]}" dotnet "$dll" "${common[@]}" "${as_node[@]}" --role 
   --tensor-port "$tensor_port" --workers $((nodes * per_node)) --out "$out" >"$logs/ps.out" 2>"$logs/ps.log" &
 ps_pid=$!; pids+=("$ps_pid"); node_pids+=("$ps_pid")
 echo "ps node: pid $ps_pid, $(addr 0):$akka_port, log $logs/ps.log" >&2
+# Workers start once the ps listens: before that its relay accepts and drops their connections, which
+# with TLS is a failed handshake, and Akka's join then may never try that seed again (seen under load).
+for _ in $(seq 1 1200); do
+  grep -q '^ps node up at ' "$logs/ps.log" 2>/dev/null && break
+  kill -0 "$ps_pid" 2>/dev/null || break
+  sleep 0.1
+done
 worker_pids=()
 for i in $(seq 1 "$nodes"); do
   as "worker-$i"
