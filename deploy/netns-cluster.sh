@@ -184,7 +184,7 @@ set -e
 # 5. Bytes on the wire, from each node's interface counters (IP packets, headers included).
 echo "node,address,tx_bytes,rx_bytes" >"$logs/wire.csv"
 for i in "${!names[@]}"; do
-  read -r rx tx < <(ip -n "${names[$i]}" -s link show eth0 | awk '/RX:/{getline; rx=$1} /TX:/{getline; tx=$1} END{print rx+0, tx+0}')
+  read -r rx tx < <(ip -n "${names[$i]}" -s link show eth0 | awk '/RX:/{getline; rx=$1} /TX:/{getline; tx=$1} END{printf "%.0f %.0f\n", rx, tx}')
   name=$([[ $i == 0 ]] && echo ps || echo "worker-$i")
   echo "$name,$(addr "$i"),$tx,$rx" >>"$logs/wire.csv"
   echo "wire: $name sent $tx B, received $rx B" >&2

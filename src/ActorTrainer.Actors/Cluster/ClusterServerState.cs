@@ -23,7 +23,8 @@ namespace ActorTrainer.Actors.Cluster;
 ///   from the node hosting it under that number (others are refused to the observer and not answered:
 ///   their sender was revoked);
 /// - a slot's pushes must carry the chunk id expected next for its hosting: the next one, or a resend of
-///   one already received (dropped: applied at most once); a later id is refused. A chunk id never moves
+///   one already received (dropped: applied at most once); a later id is refused. A local-steps push
+///   covers chunks FirstChunkId … ChunkId: its first must be the one expected. A chunk id never moves
 ///   the resume point by itself;
 /// - a slot resumes at the chunk after the last one the server accepted from it, with the h that came
 ///   with that chunk's gradient (zeros at the run's start). In sync mode an accepted gradient waits in
@@ -233,20 +234,20 @@ public sealed class ClusterServerState
             return;
         }
         var c = _cursor[slot];
-        if (push.ChunkId < c.ExpectedNext)
+        if (push.FirstChunkId < c.ExpectedNext)
         {
             DuplicatesDropped++; // a resend: its first copy was received and is answered
             return;
         }
-        if (push.ChunkId > c.ExpectedNext)
+        if (push.FirstChunkId > c.ExpectedNext)
         {
             var rejected = new GradientRejected(slot, push.ChunkId, push.BaseVersion, RejectionReason.UnexpectedChunk,
-                $"chunk {push.ChunkId} is not the next chunk of slot {slot} (expected {c.ExpectedNext})", _ps.Version);
+                $"chunk {push.FirstChunkId} is not the next chunk of slot {slot} (expected {c.ExpectedNext})", _ps.Version);
             outbox.Add(ClusterOutgoing.ToNode(node, rejected));
             outbox.Add(ClusterOutgoing.ToObserver(rejected));
             return;
         }
-        c.ExpectedNext++;
+        c.ExpectedNext = push.ChunkId + 1; // a local-steps push covers several chunks
         var answer = _ps.Handle(push);
         bool accepted = !answer.Any(o => o.Message is GradientRejected r && r.WorkerId == slot && r.ChunkId == push.ChunkId);
         if (accepted)

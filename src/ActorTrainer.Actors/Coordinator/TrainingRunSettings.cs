@@ -1,5 +1,7 @@
 using ActorTrainer.Actors.ParameterServer;
 using ActorTrainer.Actors.Worker;
+using ActorTrainer.Core.Compression;
+using ActorTrainer.Core.Optim;
 using ActorTrainer.Core.Rnn;
 using ActorTrainer.Core.Training;
 
@@ -32,6 +34,14 @@ public sealed record TrainingRunSettings
     /// i's CPU (see <see cref="Hosting.ThreadAffinity"/>). Only right when this run owns the machine's
     /// cores: processes sharing a machine (a local cluster) would pin onto the same CPUs.</summary>
     public bool PinThreads { get; init; } = true;
+    /// <summary>What every worker does to a push before it leaves (see <see cref="GradientEncoding"/>).</summary>
+    public GradientEncoding Encoding { get; init; } = GradientEncoding.Fp32;
+    /// <summary>How the server sends W to the workers (fp32 or bf16).</summary>
+    public WireEncoding WeightsEncoding { get; init; }
+    /// <summary>Local steps H (1 = push every chunk); H &gt; 1 needs <see cref="LocalOptimizer"/>.</summary>
+    public int LocalSteps { get; init; } = 1;
+    /// <summary>The rule of the workers' local steps: the run's optimizer (the server then averages the changes).</summary>
+    public Optimizer? LocalOptimizer { get; init; }
     /// <summary>Run snapshots (<see cref="TrainingCallbacks.OnSnapshot"/>) every this many updates; 0 = only as the run ends.</summary>
     public int SnapshotEvery
     {
@@ -68,16 +78,34 @@ public sealed record TrainingRunSettings
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(spec);
-        return new(settings.Mode, settings.Updates, ModelFingerprint.Of(spec).Shape, settings.Staleness, settings.EvalEvery,
+        return new TrainingRunSettings(settings.Mode, settings.Updates, ModelFingerprint.Of(spec).Shape, settings.Staleness, settings.EvalEvery,
             maxInFlight: settings.ExplicitMaxInFlight, shards: settings.Shards)
-        { ClipNorm = settings.ClipNorm, ClipValue = settings.ClipValue };
+        { ClipNorm = settings.ClipNorm, ClipValue = settings.ClipValue }.WithPushRules(settings);
+    }
+
+    /// <summary>These settings with the CLI's push encoding and local steps (every run builds its workers' rules here).</summary>
+    public TrainingRunSettings WithPushRules(TrainSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        return this with
+        {
+            Encoding = settings.PushEncoding ?? throw new ArgumentException("the settings name no push encoding", nameof(settings)),
+            LocalSteps = settings.LocalSteps,
+            WeightsEncoding = settings.WeightsEncoding,
+            LocalOptimizer = GradientEncoding.PushesDeltas(settings.PushEncoding, settings.LocalSteps)
+                ? Optimizers.Create(settings.Optimizer, settings.LearningRate) : null,
+        };
     }
 
     public ServerSettings ToServerSettings(int parameterCount, int workerCount, bool snapshotsForValidation) => new(
         Mode, new ModelFingerprint(parameterCount, ModelShape), MaxUpdates, Staleness,
         startQuorum: workerCount,
         observerSnapshotEvery: snapshotsForValidation ? ValidateEvery : 0,
-        maxNonFiniteReports: MaxNonFiniteReports) { ClipNorm = ClipNorm, ClipValue = ClipValue };
+        maxNonFiniteReports: MaxNonFiniteReports)
+        {
+            ClipNorm = ClipNorm, ClipValue = ClipValue,
+            WeightsEncoding = WeightsEncoding, PushesDeltas = GradientEncoding.PushesDeltas(Encoding, LocalSteps),
+        };
 
     /// <summary>Settings of server shard <paramref name="shard"/> of <paramref name="layout"/>: its slice's
     /// fingerprint, everything else as for one server (each shard counts its own updates).</summary>
@@ -94,8 +122,9 @@ public sealed record TrainingRunSettings
         {
             RunSnapshots = runSnapshots, SnapshotEvery = SnapshotEvery, SnapshotWorkers = shard == 0,
             ClipNorm = ClipNorm, ClipValue = ClipValue,
+            WeightsEncoding = WeightsEncoding, PushesDeltas = GradientEncoding.PushesDeltas(Encoding, LocalSteps),
         };
     }
 
-    public WorkerSettings ToWorkerSettings() => new(Mode, ModelShape, Staleness, MaxInFlight);
+    public WorkerSettings ToWorkerSettings() => new(Mode, ModelShape, Staleness, MaxInFlight, Encoding, LocalSteps, LocalOptimizer);
 }

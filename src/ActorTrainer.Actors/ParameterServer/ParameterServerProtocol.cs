@@ -32,6 +32,18 @@ public sealed record PushGradient(
     /// <summary>(B×H) the worker's carried h after this chunk, or null: in a cluster the server keeps
     /// it, so a slot that moves resumes with it. Not copied, like the gradient.</summary>
     public float[]? Hidden { get; init; }
+
+    /// <summary>How the gradient crosses the wire. The worker's encoder has already made the values
+    /// exactly what this packing carries (bf16-rounded, or zero outside the sent indices), so the
+    /// server applies the same numbers in process and in a cluster.</summary>
+    public Core.Compression.WireEncoding Encoding { get; init; }
+
+    /// <summary>Chunks this push covers: ids ChunkId − Chunks + 1 … ChunkId (local steps: a window of
+    /// several chunks pushed once; 1 otherwise).</summary>
+    public int Chunks { get; init; } = 1;
+
+    /// <summary>The first chunk id this push covers.</summary>
+    public long FirstChunkId => ChunkId - Chunks + 1;
 }
 
 /// <summary>The gradient of (<paramref name="WorkerId"/>, <paramref name="ChunkId"/>) computed on
@@ -54,6 +66,10 @@ public sealed record GradientRejected(
 public sealed record WeightsPublished(long Version, long UpdateNumber, float[] Weights) : ITrainerMessage
 {
     public SnapshotLease? Lease { get; init; }
+
+    /// <summary>How the weights cross the wire: <see cref="Core.Compression.WireEncoding.Bf16"/> when the server
+    /// rounded this copy for the workers (its own W stays fp32), else fp32.</summary>
+    public Core.Compression.WireEncoding Encoding { get; init; }
 }
 
 /// <summary>The worker is gone (it said so, or it terminated); in sync mode the open round stops

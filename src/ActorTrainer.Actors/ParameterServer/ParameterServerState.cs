@@ -133,13 +133,13 @@ public sealed class ParameterServerState
         _lastCounted[m.WorkerId] = long.MinValue;
         if (_started)
         {
-            outbox.Add(new(Recipient.Worker(m.WorkerId), new WorkerRegistered(m.WorkerId, Version, _w.ToArray())));
+            outbox.Add(new(Recipient.Worker(m.WorkerId), new WorkerRegistered(m.WorkerId, Version, CopyForWorkers())));
         }
         else if (_lastChunk.Count >= _settings.StartQuorum)
         {
             // Quorum reached: everyone starts from the same W, in worker-id order.
             _started = true;
-            var snapshot = _w.ToArray(); // shared read-only by all receivers
+            var snapshot = CopyForWorkers(); // shared read-only by all receivers
             foreach (int id in _lastChunk.Keys)
                 outbox.Add(new(Recipient.Worker(id), new WorkerRegistered(id, Version, snapshot)));
         }
@@ -184,7 +184,7 @@ public sealed class ParameterServerState
             Reject(m, RejectionReason.NonFinite, "gradient contains NaN or infinity", outbox);
             return;
         }
-        if (OutsideClipBounds(m.Gradient) is { } clip)
+        if (OutsideClipBounds(m) is { } clip)
         {
             Reject(m, clip.Reason, clip.Detail, outbox);
             return;
@@ -221,15 +221,21 @@ public sealed class ParameterServerState
         }
     }
 
-    /// <summary>The run's clipping, checked rather than trusted: null when g is within clip-norm and clip-value.</summary>
-    private (RejectionReason Reason, string Detail)? OutsideClipBounds(float[] g)
+    /// <summary>The run's clipping, checked rather than trusted: null when g is within clip-norm and clip-value.
+    /// A push of a change of W (<see cref="ServerSettings.PushesDeltas"/>) is not a gradient: only its
+    /// finiteness and the update's are checked.</summary>
+    private (RejectionReason Reason, string Detail)? OutsideClipBounds(PushGradient m)
     {
+        if (_settings.PushesDeltas) return null;
+        var g = m.Gradient;
+        // bf16 rounding moves each value by at most 2⁻⁸ of itself, so the norm and the largest value by as much
+        double bf16 = m.Encoding == Core.Compression.WireEncoding.Bf16 ? Math.Pow(2, -8) : 0;
         // A worker scales g by (float)(c/‖g‖) and rounds each element: ‖g‖ ends within c·(1 + 2·2⁻²⁴);
         // 1e-6 leaves room for that and for this norm's own rounding.
-        if (_settings.ClipNorm is { } c && GradientClipper.L2Norm(g) is var norm && norm > c * (1 + 1e-6))
+        if (_settings.ClipNorm is { } c && GradientClipper.L2Norm(g) is var norm && norm > c * (1 + 1e-6 + bf16))
             return (RejectionReason.AboveClipNorm, $"gradient norm {norm:G3} is above the run's clip-norm {c}");
-        // Clipping by value clamps exactly, so no slack.
-        if (_settings.ClipValue is { } v && g.Length > 0 && Math.Abs(TensorPrimitives.MaxMagnitude<float>(g)) is var max && max > v)
+        // Clipping by value clamps exactly, so no slack (but bf16's).
+        if (_settings.ClipValue is { } v && g.Length > 0 && Math.Abs(TensorPrimitives.MaxMagnitude<float>(g)) is var max && max > v * (1 + bf16))
             return (RejectionReason.AboveClipValue, $"gradient element {max:G3} is outside the run's ±clip-value {v}");
         return null;
     }
@@ -315,7 +321,8 @@ public sealed class ParameterServerState
             Tokens: contributions.Sum(c => c.Tokens))));
 
         if (_settings.ObserverSnapshotEvery > 0 && Updates % _settings.ObserverSnapshotEvery == 0)
-            outbox.Add(new(Recipient.Observer, toWorkers is { Lease: null } ? toWorkers : new WeightsPublished(Version, Updates, _w.ToArray())));
+            outbox.Add(new(Recipient.Observer, toWorkers is { Lease: null, Encoding: Core.Compression.WireEncoding.Fp32 }
+                ? toWorkers : new WeightsPublished(Version, Updates, _w.ToArray())));
 
         if (!last && _settings.RunSnapshots && _settings.SnapshotEvery > 0 && Updates % _settings.SnapshotEvery == 0)
             TakeSnapshot(final: false, outbox);
@@ -328,14 +335,32 @@ public sealed class ParameterServerState
             Finish(CompletionReason.Stopped, _stop!.Reason, outbox);
     }
 
+    /// <summary>A fresh copy of W as workers get it (bf16-rounded with bf16 weights; sent as fp32 values at
+    /// registration, once per worker, so every copy a worker computes on is the same rounding).</summary>
+    private float[] CopyForWorkers()
+    {
+        var copy = _w.ToArray();
+        if (_settings.WeightsEncoding == Core.Compression.WireEncoding.Bf16) Core.Compression.Bf16.RoundInPlace(copy);
+        return copy;
+    }
+
     /// <summary>W now, for the workers: a pooled array under a lease held by the caller (the actor
-    /// adds one holder per receiver, then releases its own), or a fresh copy without a pool.</summary>
+    /// adds one holder per receiver, then releases its own), or a fresh copy without a pool.
+    /// With bf16 weights the copy is rounded (|W_worker − W| ≤ 2⁻⁸·|W| elementwise; nothing accumulates,
+    /// since every copy is a fresh rounding of the fp32 W).</summary>
     private WeightsPublished Snapshot()
     {
-        if (_snapshots is null) return new WeightsPublished(Version, Updates, _w.ToArray());
-        var lease = _snapshots.Rent();
-        _w.CopyTo(lease.Weights, 0);
-        return new WeightsPublished(Version, Updates, lease.Weights) { Lease = lease };
+        var encoding = _settings.WeightsEncoding;
+        WeightsPublished published;
+        if (_snapshots is null) published = new WeightsPublished(Version, Updates, _w.ToArray()) { Encoding = encoding };
+        else
+        {
+            var lease = _snapshots.Rent();
+            _w.CopyTo(lease.Weights, 0);
+            published = new WeightsPublished(Version, Updates, lease.Weights) { Lease = lease, Encoding = encoding };
+        }
+        if (encoding == Core.Compression.WireEncoding.Bf16) Core.Compression.Bf16.RoundInPlace(published.Weights);
+        return published;
     }
 
     private void Stop(StopTraining m, List<Outgoing> outbox)

@@ -27,6 +27,19 @@ public sealed record ServerSettings
     /// <summary>Send W to the observer every this many updates (for validation); 0 = never.</summary>
     public int ObserverSnapshotEvery { get; }
 
+    /// <summary>Workers push changes of W made by their own optimizer (local steps, top-k; see
+    /// <see cref="Core.Compression.GradientEncoding.PushesDeltas"/>), not gradients: clip bounds do not apply to them.</summary>
+    public bool PushesDeltas { get; init; }
+
+    /// <summary>How the workers' copy of W is sent: fp32, or bf16 (each published copy rounded to
+    /// nearest even; the server's W, its optimizer state and the observer's copies stay fp32).</summary>
+    public Core.Compression.WireEncoding WeightsEncoding
+    {
+        get;
+        init => field = value is Core.Compression.WireEncoding.Fp32 or Core.Compression.WireEncoding.Bf16 ? value
+            : throw new ArgumentOutOfRangeException(nameof(value), value, "weights are sent as fp32 or bf16");
+    }
+
     /// <summary>Abort the run as diverged once workers report more non-finite gradients than this.</summary>
     public long MaxNonFiniteReports { get; }
 

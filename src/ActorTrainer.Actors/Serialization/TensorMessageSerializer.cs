@@ -134,8 +134,10 @@ public sealed class TensorMessageSerializer : SerializerWithStringManifest
     private static ITrainerMessage FromFrame(byte[] bytes, string manifest)
     {
         ChannelFrame? frame;
-        // no tensor holds more floats than the message has bytes / 4: a forged count allocates nothing beyond that
-        try { frame = new ChannelFrameReader(new MemoryStream(bytes, writable: false), bytes.Length / sizeof(float)).Read(); }
+        // no tensor holds more values than the message has bytes / 2 (a bf16 one: 2 bytes a value): a forged count
+        // allocates at most twice the message. A sparse push of fewer values than that cannot cross here (the
+        // tensor channel, which knows the model's size, carries them).
+        try { frame = new ChannelFrameReader(new MemoryStream(bytes, writable: false), bytes.Length / sizeof(ushort)).Read(); }
         catch (ChannelProtocolException e) { throw new SerializationException($"{manifest}: {e.Message}", e); }
         catch (EndOfStreamException e) { throw new SerializationException($"{manifest}: the message ends inside its frame ({bytes.Length} bytes)", e); }
         ITrainerMessage? message = frame switch

@@ -4,6 +4,7 @@ using System.Text;
 using ActorTrainer.Actors.Cluster;
 using ActorTrainer.Actors.ParameterServer;
 using ActorTrainer.Actors.Worker;
+using ActorTrainer.Core.Compression;
 
 namespace ActorTrainer.Actors.TensorChannel;
 
@@ -16,20 +17,28 @@ namespace ActorTrainer.Actors.TensorChannel;
 /// </code>
 /// All little-endian; strings are u16 byte count + UTF-8 (at most <see cref="MaxStringBytes"/>);
 /// floats are IEEE-754 binary32 written straight from the tensor and read straight into the new array
-/// (bit-exact: NaN payloads and signed zeros survive). Fields of each kind (→ tensors):
+/// (bit-exact: NaN payloads and signed zeros survive). A push's gradient and a broadcast's W are the
+/// tensors that may be packed otherwise, by the frame's u8 Encoding (<see cref="WireEncoding"/>); each
+/// packing is lossless for what the sender's encoder produced:
+/// <code>
+///   0 fp32    i32 N, N × f32
+///   1 bf16    i32 N, N × u16 (the upper half of each binary32; the lower half must be zero)
+///   2 sparse  i32 N, i32 K, K × i32 index (strictly increasing, &lt; N), K × f32 value; every other value +0
+/// </code>
+/// Fields of each kind (→ tensors):
 /// <code>
 ///    1 Hello                "ATC2" magic, i64 Epoch, string Node
 ///    2 Welcome              —
 ///    3 Close                string Reason
 ///    4 RegisterSlotWorker   i32 Slot, i64 Assignment
 ///    5 SlotPush             i64 Assignment, i32 WorkerId, i64 BaseVersion, i64 ChunkId, f32 Loss, f64 GradNorm,
-///                           u8 Clipped, i32 Tokens                               → gradient, hidden (N = 0: none)
+///                           u8 Clipped, i32 Tokens, u8 Encoding, i32 Chunks     → gradient (encoded), hidden (N = 0: none)
 ///    6 SlotSkipped          i64 Assignment, i32 WorkerId, i64 BaseVersion, i64 ChunkId, f32 Loss, f64 GradNorm
 ///    7 SlotAssigned         i32 Slot, i64 Assignment, i32 FirstStream, i32 StreamCount, i64 NextChunk → hidden
 ///    8 SlotRevoked          i32 Slot, i64 Assignment, string Reason
 ///    9 WorkerRegistered     i32 WorkerId, i64 Version                            → W
 ///   10 RegistrationRejected i32 WorkerId, string Reason
-///   11 WeightsPublished     i64 Version, i64 UpdateNumber                        → W
+///   11 WeightsPublished     i64 Version, i64 UpdateNumber, u8 Encoding (fp32 | bf16) → W (encoded)
 ///   12 GradientApplied      i32 WorkerId, i64 ChunkId, i64 BaseVersion, i64 Version, i64 Staleness
 ///   13 GradientRejected     i32 WorkerId, i64 ChunkId, i64 BaseVersion, u8 Reason, i64 CurrentVersion, string Detail
 ///   14 RunFinished          u8 Reason, i64 Updates, string Detail
@@ -70,8 +79,35 @@ public static class ChannelFrameCodec
     public static long Length(ChannelFrame frame)
     {
         long length = PrefixLength + FieldsLength(frame);
-        foreach (var t in Tensors(frame)) length += 4 + 4L * t.Length;
+        var tensors = Tensors(frame);
+        var encoding = FirstTensorEncoding(frame);
+        for (int i = 0; i < tensors.Length; i++)
+            length += i == 0 ? EncodedLength(tensors[i], encoding) : 4 + 4L * tensors[i].Length;
         return length;
+    }
+
+    /// <summary>How the frame's first tensor is packed: a push's or a broadcast's encoding, else fp32.</summary>
+    private static WireEncoding FirstTensorEncoding(ChannelFrame frame) => frame switch
+    {
+        MessageFrame { Message: SlotPush m } => m.Push.Encoding,
+        MessageFrame { Message: WeightsPublished m } => m.Encoding,
+        _ => WireEncoding.Fp32,
+    };
+
+    /// <summary>Bytes of a tensor packed as <paramref name="encoding"/>, its count(s) included.</summary>
+    public static long EncodedLength(ReadOnlySpan<float> values, WireEncoding encoding) => encoding switch
+    {
+        WireEncoding.Fp32 => 4 + 4L * values.Length,
+        WireEncoding.Bf16 => 4 + 2L * values.Length,
+        WireEncoding.Sparse => 8 + 8L * SparseCount(values),
+        _ => throw new ArgumentOutOfRangeException(nameof(encoding), encoding, "unknown wire encoding"),
+    };
+
+    /// <summary>Values a sparse packing carries: every one whose bits are not +0 (a −0 is sent, so it survives).</summary>
+    private static int SparseCount(ReadOnlySpan<float> values)
+    {
+        var bits = MemoryMarshal.Cast<float, int>(values);
+        return bits.Length - bits.Count(0);
     }
 
     /// <summary>
@@ -107,8 +143,15 @@ public static class ChannelFrameCodec
         int header = WriteHeader(frame, scratch);
         stream.Write(scratch, 0, header);
         Span<byte> count = stackalloc byte[4];
-        foreach (var tensor in Tensors(frame))
+        var tensors = Tensors(frame);
+        for (int i = 0; i < tensors.Length; i++)
         {
+            var tensor = tensors[i];
+            if (i == 0 && FirstTensorEncoding(frame) is not WireEncoding.Fp32 and var encoding)
+            {
+                WriteEncoded(stream, tensor, encoding);
+                continue;
+            }
             BinaryPrimitives.WriteInt32LittleEndian(count, tensor.Length);
             stream.Write(count);
             if (tensor.Length == 0) continue;
@@ -116,6 +159,46 @@ public static class ChannelFrameCodec
             var swapped = MemoryMarshal.Cast<float, int>(tensor.AsSpan()).ToArray(); // big-endian host: a swapped copy
             BinaryPrimitives.ReverseEndianness(swapped, swapped);
             stream.Write(MemoryMarshal.AsBytes(swapped.AsSpan()));
+        }
+    }
+
+    /// <summary>Writes a bf16 or sparse packing of <paramref name="values"/> (see the table above), in blocks.</summary>
+    private static void WriteEncoded(Stream stream, float[] values, WireEncoding encoding)
+    {
+        const int Block = 16 * 1024;
+        Span<byte> bytes = new byte[8 * Block];
+        BinaryPrimitives.WriteInt32LittleEndian(bytes, values.Length);
+        if (encoding == WireEncoding.Bf16)
+        {
+            stream.Write(bytes[..4]);
+            for (int at = 0; at < values.Length; at += Block)
+            {
+                int n = Math.Min(Block, values.Length - at);
+                for (int i = 0; i < n; i++)
+                {
+                    uint b = BitConverter.SingleToUInt32Bits(values[at + i]);
+                    if ((b & 0xFFFF) != 0)
+                        throw new ArgumentException($"a bf16 tensor holds a value that is not bf16 at {at + i}: its sender did not round it", nameof(values));
+                    BinaryPrimitives.WriteUInt16LittleEndian(bytes[(2 * i)..], (ushort)(b >> 16));
+                }
+                stream.Write(bytes[..(2 * n)]);
+            }
+            return;
+        }
+        int k = SparseCount(values);
+        BinaryPrimitives.WriteInt32LittleEndian(bytes[4..], k);
+        stream.Write(bytes[..8]);
+        var bits = MemoryMarshal.Cast<float, int>(values.AsSpan());
+        for (int pass = 0; pass < 2; pass++) // indices, then values, each in index order
+        {
+            int filled = 0;
+            for (int i = 0; i < bits.Length; i++)
+            {
+                if (bits[i] == 0) continue;
+                BinaryPrimitives.WriteInt32LittleEndian(bytes[(4 * filled)..], pass == 0 ? i : bits[i]);
+                if (++filled == 2 * Block) { stream.Write(bytes); filled = 0; }
+            }
+            stream.Write(bytes[..(4 * filled)]);
         }
     }
 
@@ -149,6 +232,7 @@ public static class ChannelFrameCodec
                     case SlotPush { Push: var p } m:
                         w.I64(m.Assignment); w.I32(p.WorkerId); w.I64(p.BaseVersion); w.I64(p.ChunkId);
                         w.F32(p.Loss); w.F64(p.GradNorm); w.U8(p.Clipped ? (byte)1 : (byte)0); w.I32(p.Tokens);
+                        w.U8((byte)p.Encoding); w.I32(p.Chunks);
                         return PushKind;
                     case SlotSkipped { Skipped: var k } m:
                         w.I64(m.Assignment); w.I32(k.WorkerId); w.I64(k.BaseVersion); w.I64(k.ChunkId); w.F32(k.Loss); w.F64(k.GradNorm);
@@ -157,7 +241,7 @@ public static class ChannelFrameCodec
                     case SlotRevoked m: w.I32(m.Slot); w.I64(m.Assignment); w.String(m.Reason); return RevokedKind;
                     case WorkerRegistered m: w.I32(m.WorkerId); w.I64(m.Version); return RegisteredKind;
                     case RegistrationRejected m: w.I32(m.WorkerId); w.String(m.Reason); return RegistrationRejectedKind;
-                    case WeightsPublished m: w.I64(m.Version); w.I64(m.UpdateNumber); return WeightsKind;
+                    case WeightsPublished m: w.I64(m.Version); w.I64(m.UpdateNumber); w.U8((byte)m.Encoding); return WeightsKind;
                     case GradientApplied m: w.I32(m.WorkerId); w.I64(m.ChunkId); w.I64(m.BaseVersion); w.I64(m.Version); w.I64(m.Staleness); return AppliedKind;
                     case GradientRejected m:
                         w.I32(m.WorkerId); w.I64(m.ChunkId); w.I64(m.BaseVersion); w.U8((byte)m.Reason); w.I64(m.CurrentVersion); w.String(m.Detail);
@@ -171,7 +255,7 @@ public static class ChannelFrameCodec
     }
 
     /// <summary>Builds the frame of <paramref name="kind"/> from its fields and tensors (read by <see cref="ChannelFrameReader"/>).</summary>
-    internal static ChannelFrame ReadFields(byte kind, ref FieldReader r, Func<float[]> tensor)
+    internal static ChannelFrame ReadFields(byte kind, ref FieldReader r, Func<float[]> tensor, Func<WireEncoding, float[]> encoded)
     {
         switch (kind)
         {
@@ -188,10 +272,13 @@ public static class ChannelFrameCodec
                 long assignment = r.I64();
                 int worker = r.I32(); long baseVersion = r.I64(), chunk = r.I64();
                 float loss = r.F32(); double norm = r.F64(); bool clipped = r.U8() != 0; int tokens = r.I32();
-                var gradient = tensor();
+                var encoding = r.Enum<WireEncoding>("gradient encoding");
+                int chunks = r.I32();
+                if (chunks < 1) throw new ChannelProtocolException($"a push covering {chunks} chunks: at least 1");
+                var gradient = encoded(encoding);
                 var hidden = tensor();
                 return Message(new SlotPush(assignment, new PushGradient(worker, baseVersion, chunk, gradient, loss, norm, clipped, tokens)
-                    { Hidden = hidden.Length == 0 ? null : hidden }));
+                    { Hidden = hidden.Length == 0 ? null : hidden, Encoding = encoding, Chunks = chunks }));
             }
             case SkippedKind:
             {
@@ -213,7 +300,9 @@ public static class ChannelFrameCodec
             case WeightsKind:
             {
                 long version = r.I64(), update = r.I64();
-                return Message(new WeightsPublished(version, update, tensor()));
+                var encoding = r.Enum<WireEncoding>("weights encoding");
+                if (encoding == WireEncoding.Sparse) throw new ChannelProtocolException("weights are sent as fp32 or bf16, not sparse");
+                return Message(new WeightsPublished(version, update, encoded(encoding)) { Encoding = encoding });
             }
             case AppliedKind: return Message(new GradientApplied(r.I32(), r.I64(), r.I64(), r.I64(), r.I64()));
             case RejectedKind:
@@ -291,7 +380,7 @@ public static class ChannelFrameCodec
         public T Enum<T>(string what) where T : struct, Enum
         {
             byte b = U8();
-            var value = (T)(object)(int)b;
+            var value = (T)System.Enum.ToObject(typeof(T), b); // whatever the enum's underlying type
             return System.Enum.IsDefined(value) ? value : throw new ChannelProtocolException($"{kind}: unknown {what} {b}");
         }
         public readonly void RequireConsumed()
@@ -335,7 +424,8 @@ public sealed class ChannelFrameReader
         _stream.ReadExactly(f);
         var reader = new ChannelFrameCodec.FieldReader(f, $"frame kind {kind}");
         string what = $"frame kind {kind}";
-        var frame = ChannelFrameCodec.ReadFields(kind, ref reader, () => ReadTensor(ref remaining, what));
+        var frame = ChannelFrameCodec.ReadFields(kind, ref reader, () => ReadTensor(ref remaining, what),
+            e => e == WireEncoding.Fp32 ? ReadTensor(ref remaining, what) : ReadEncoded(e, ref remaining, what));
         reader.RequireConsumed();
         if (remaining != 0) throw new ChannelProtocolException($"{what}: {remaining} bytes left after its tensors");
         return frame;
@@ -357,7 +447,8 @@ public sealed class ChannelFrameReader
         if (remaining != 0) throw new ChannelProtocolException($"frame kind {kind}: a greeting carries no tensor ({remaining} bytes after its fields)");
         await _stream.ReadExactlyAsync(buffer.AsMemory(0, fields), cancellationToken).ConfigureAwait(false);
         var reader = new ChannelFrameCodec.FieldReader(buffer.AsSpan(0, fields), $"frame kind {kind}");
-        var frame = ChannelFrameCodec.ReadFields(kind, ref reader, () => throw new ChannelProtocolException($"frame kind {kind}: a greeting carries no tensor"));
+        var frame = ChannelFrameCodec.ReadFields(kind, ref reader, () => throw new ChannelProtocolException($"frame kind {kind}: a greeting carries no tensor"),
+            _ => throw new ChannelProtocolException($"frame kind {kind}: a greeting carries no tensor"));
         reader.RequireConsumed();
         return frame;
     }
@@ -372,6 +463,64 @@ public sealed class ChannelFrameReader
         if (fields > ChannelFrameCodec.MaxFieldsLength || 3L + fields > length)
             throw new ChannelProtocolException($"frame of kind {kind}: {fields} bytes of fields do not fit a frame of {length} bytes (at most {ChannelFrameCodec.MaxFieldsLength})");
         return (kind, fields, length - 3L - fields);
+    }
+
+    /// <summary>Reads a bf16 or sparse packing (see <see cref="ChannelFrameCodec"/>) into a new dense array.</summary>
+    private float[] ReadEncoded(WireEncoding encoding, ref long remaining, string what)
+    {
+        int count = ReadCount(ref remaining, what, "a tensor's count");
+        const int Block = 16 * 1024;
+        if (encoding == WireEncoding.Bf16)
+        {
+            if (2L * count > remaining)
+                throw new ChannelProtocolException($"{what}: a bf16 tensor of {count} values ({2L * count} bytes) but the frame has {remaining} bytes left");
+            remaining -= 2L * count;
+            var bytes = new byte[2 * Math.Min(Block, count)]; // allocated only once the frame is known to hold them
+            var dense = GC.AllocateUninitializedArray<float>(count); // every value is written below
+            for (int at = 0; at < count; at += Block)
+            {
+                int n = Math.Min(Block, count - at);
+                _stream.ReadExactly(bytes, 0, 2 * n);
+                for (int i = 0; i < n; i++) dense[at + i] = Bf16.FromBits(BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(2 * i)));
+            }
+            return dense;
+        }
+        int k = ReadCount(ref remaining, what, "a sparse tensor's K");
+        if (k > count) throw new ChannelProtocolException($"{what}: a sparse tensor of {count} values cannot carry {k}");
+        if (8L * k > remaining)
+            throw new ChannelProtocolException($"{what}: a sparse tensor of {k} values ({8L * k} bytes) but the frame has {remaining} bytes left");
+        remaining -= 8L * k;
+        var indices = new int[k];
+        _stream.ReadExactly(MemoryMarshal.AsBytes(indices.AsSpan()));
+        var values = new float[count]; // zeroed: the values not sent are +0
+        var sent = new float[k];
+        _stream.ReadExactly(MemoryMarshal.AsBytes(sent.AsSpan()));
+        if (!BitConverter.IsLittleEndian)
+        {
+            BinaryPrimitives.ReverseEndianness(indices, indices);
+            BinaryPrimitives.ReverseEndianness(MemoryMarshal.Cast<float, int>(sent.AsSpan()), MemoryMarshal.Cast<float, int>(sent.AsSpan()));
+        }
+        for (int j = 0; j < k; j++)
+        {
+            int i = indices[j];
+            if (i < 0 || i >= count || (j > 0 && i <= indices[j - 1]))
+                throw new ChannelProtocolException($"{what}: sparse index {i} at position {j} is out of order or outside [0, {count})");
+            values[i] = sent[j];
+        }
+        return values;
+    }
+
+    /// <summary>Reads an i32 count in [0, maxFloats].</summary>
+    private int ReadCount(ref long remaining, string what, string name)
+    {
+        if (remaining < 4) throw new ChannelProtocolException($"{what}: the frame ends where {name} should be");
+        Span<byte> c = stackalloc byte[4];
+        _stream.ReadExactly(c);
+        remaining -= 4;
+        int count = BinaryPrimitives.ReadInt32LittleEndian(c);
+        if (count < 0 || count > _maxFloats)
+            throw new ChannelProtocolException($"{what}: {count} floats, but this channel carries at most {_maxFloats}");
+        return count;
     }
 
     /// <summary>Reads i32 N and N floats, which must fit in the <paramref name="remaining"/> bytes of the frame.</summary>

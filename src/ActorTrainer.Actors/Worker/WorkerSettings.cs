@@ -1,4 +1,6 @@
 using ActorTrainer.Actors.ParameterServer;
+using ActorTrainer.Core.Compression;
+using ActorTrainer.Core.Optim;
 using ActorTrainer.Core.Training;
 
 namespace ActorTrainer.Actors.Worker;
@@ -31,12 +33,29 @@ public sealed record WorkerSettings
     /// </summary>
     public static int DefaultMaxInFlight(ConsistencyMode mode) => mode == ConsistencyMode.Async ? 2 : 1;
 
-    public WorkerSettings(ConsistencyMode mode, string modelShape, int staleness = 0, int maxInFlight = 1)
+    /// <summary>What the worker does to a push before it leaves (fp32: nothing; see <see cref="GradientEncoding"/>).</summary>
+    public GradientEncoding Encoding { get; }
+
+    /// <summary>Local steps H: chunks applied to a local copy of W (with <see cref="LocalOptimizer"/>)
+    /// before one push of the change; 1 = push every chunk's gradient (see <see cref="WorkerState"/>).</summary>
+    public int LocalSteps { get; }
+
+    /// <summary>When the worker pushes changes of W (<see cref="GradientEncoding.PushesDeltas"/>): the rule of its
+    /// local steps (the run's optimizer; its state stays on the worker).</summary>
+    public Optimizer? LocalOptimizer { get; }
+
+    public WorkerSettings(ConsistencyMode mode, string modelShape, int staleness = 0, int maxInFlight = 1,
+        GradientEncoding? encoding = null, int localSteps = 1, Optimizer? localOptimizer = null)
     {
         ArgumentNullException.ThrowIfNull(modelShape);
         if (!Enum.IsDefined(mode)) throw new ArgumentOutOfRangeException(nameof(mode), mode, "unknown consistency mode");
         if (staleness < 0) throw new ArgumentOutOfRangeException(nameof(staleness), staleness, "staleness bound must be ≥ 0");
         if (maxInFlight <= 0) throw new ArgumentOutOfRangeException(nameof(maxInFlight), maxInFlight, "in-flight limit must be positive");
+        if (localSteps <= 0) throw new ArgumentOutOfRangeException(nameof(localSteps), localSteps, "local steps must be positive");
+        Encoding = encoding ?? GradientEncoding.Fp32;
+        if (GradientEncoding.PushesDeltas(Encoding, localSteps) && localOptimizer is null)
+            throw new ArgumentNullException(nameof(localOptimizer), "a worker that pushes changes of W (local steps, top-k) needs the optimizer that makes them");
         Mode = mode; ModelShape = modelShape; Staleness = staleness; MaxInFlight = maxInFlight;
+        LocalSteps = localSteps; LocalOptimizer = localOptimizer;
     }
 }

@@ -1,5 +1,7 @@
 using ActorTrainer.Actors.ParameterServer;
 using ActorTrainer.Actors.Sharding;
+using System.Numerics.Tensors;
+using ActorTrainer.Core.Compression;
 using ActorTrainer.Core.Training;
 
 namespace ActorTrainer.Actors.Worker;
@@ -54,6 +56,14 @@ public sealed class WorkerState
     private readonly WorkerSnapshot _start;  // the streams before this worker's first chunk
     private readonly List<(long Chunk, float[] Hidden)> _after = new(); // h (B×H) after each chunk a snapshot may ask for
     private readonly Stack<float[]> _freeHidden = new();               // arrays of _after, reused
+    private readonly IGradientEncoder _encoder;  // the run's push encoding (top-k: this worker's residual), from _push
+    private readonly PushState _push;           // encoder and local optimizer state, kept for the whole run
+    private readonly bool _pushesDeltas;         // local steps or top-k: push W₀ − W_loc (see ComputeLocalStep)
+    // pushes of changes of W only, allocated at the first window:
+    private float[]? _windowStart, _local, _stepGrad; // (P) W₀ of the window, the local W, one chunk's gradient
+    private readonly long[] _windowBase;  // (N) W₀'s version per shard: the push's base versions
+    private int _windowSteps;             // finite chunks applied locally in the open window
+    private PushSummary _window;          // the open window's chunks (loss and norm summed until it is pushed)
 
     /// <param name="layout">How W is split across server shards; null = one unsharded server.</param>
     public WorkerState(int workerId, IGradientComputer computer, WorkerSettings settings, ShardLayout? layout = null)
@@ -77,6 +87,10 @@ public sealed class WorkerState
         _inFlight = new int[n];
         _buffers = layout.Ranges.Select(r => new PushBuffers(r.Count)).ToArray();
         _scratch = n > 1 ? new float[layout.ParameterCount] : null;
+        _push = new PushState(settings, layout.ParameterCount);
+        _encoder = _push.Encoder;
+        _pushesDeltas = GradientEncoding.PushesDeltas(settings.Encoding, settings.LocalSteps);
+        _windowBase = new long[n];
         Fingerprint = new ModelFingerprint(computer.ParameterCount, settings.ModelShape);
         _start = computer.Snapshot();
     }
@@ -256,6 +270,7 @@ public sealed class WorkerState
 
     private void ComputeAndPush(List<Outgoing> outbox)
     {
+        if (_pushesDeltas) { ComputeLocalStep(outbox); return; }
         // One shard: the gradient is computed straight into the array pushed to it. N shards: into the
         // scratch, then sliced into each shard's array.
         var grad = _scratch ?? _buffers[0].Rent(); // (P)
@@ -264,13 +279,82 @@ public sealed class WorkerState
         if (!outcome.Finite)
         {
             if (_scratch is null) _buffers[0].Return(grad);
-            NonFiniteSkipped++;
-            // every shard counts it (divergence limit) and moves its last chunk id on
-            foreach (var r in _layout.Ranges)
-                outbox.Add(new(Recipient.Server(r.Index),
-                    new NonFiniteGradientSkipped(WorkerId, _localVersion[r.Index], outcome.ChunkIndex, outcome.Loss, outcome.GradNorm)));
+            ReportNonFinite(outcome, outbox);
             return;
         }
+        Push(grad, new PushSummary(outcome.ChunkIndex, 1, outcome.Loss, outcome.GradNorm, outcome.Clipped, outcome.Tokens), _localVersion, outbox);
+    }
+
+    /// <summary>
+    /// Local steps (H = <see cref="WorkerSettings.LocalSteps"/>; also H = 1 with top-k, see
+    /// <see cref="GradientEncoding.PushesDeltas"/>). A window starts on the newest W the worker holds,
+    /// W₀ (copied: weights arriving during the window are kept for the next one):
+    /// <code>
+    ///   W_loc ← W₀;  for j = 1 … H:  g_j = clipped gradient of the next chunk on W_loc;  W_loc ← opt(W_loc, g_j)
+    ///   push Δ = W₀ − W_loc  (elementwise, float), base version = W₀'s, covering the window's H chunks
+    /// </code>
+    /// opt is the run's optimizer, its state kept from window to window (DiLoCo's inner optimizer,
+    /// in <see cref="PushState"/>); the server applies Δ with SGD at lr 1, so a sync round sets
+    /// W ← W − mean Δ (model averaging). The push's loss and norm are the window's means, its tokens the
+    /// sum. A non-finite chunk changes nothing locally: the window so far is pushed first (so the server
+    /// expects the bad chunk next), then the chunk is reported as usual.
+    /// </summary>
+    private void ComputeLocalStep(List<Outgoing> outbox)
+    {
+        int p = _layout.ParameterCount;
+        if (_windowSteps == 0)
+        {
+            _w.AsSpan().CopyTo(_windowStart ??= new float[p]);
+            _w.AsSpan().CopyTo(_local ??= new float[p]);
+            _localVersion.CopyTo(_windowBase, 0);
+            _stepGrad ??= new float[p];
+        }
+        var outcome = _computer.ComputeNext(_local, _stepGrad);
+        Remember(outcome.ChunkIndex);
+        if (!outcome.Finite)
+        {
+            if (_windowSteps > 0) PushWindow(outbox);
+            ReportNonFinite(outcome, outbox);
+            return;
+        }
+        _settings.LocalOptimizer!.Step(_local, _stepGrad, _push.LocalOptimizerState!);
+        _window = _windowSteps == 0
+            ? new PushSummary(outcome.ChunkIndex, 1, outcome.Loss, outcome.GradNorm, outcome.Clipped, outcome.Tokens)
+            : new PushSummary(outcome.ChunkIndex, _window.Chunks + 1, _window.Loss + outcome.Loss, _window.GradNorm + outcome.GradNorm,
+                _window.Clipped || outcome.Clipped, _window.Tokens + outcome.Tokens);
+        _windowSteps++;
+        if (_windowSteps >= _settings.LocalSteps) PushWindow(outbox);
+    }
+
+    /// <summary>Pushes Δ = W₀ − W_loc of the window so far and starts a new window on the next chunk.</summary>
+    private void PushWindow(List<Outgoing> outbox)
+    {
+        var delta = _scratch ?? _buffers[0].Rent(); // (P)
+        TensorPrimitives.Subtract(_windowStart, _local, delta);
+        int steps = _windowSteps;
+        var w = _window;
+        _windowSteps = 0;
+        // the window covers every chunk id from its first to its last (none was skipped inside it)
+        Push(delta, w with { Loss = w.Loss / steps, GradNorm = w.GradNorm / steps }, _windowBase, outbox);
+    }
+
+    private void ReportNonFinite(ChunkOutcome outcome, List<Outgoing> outbox)
+    {
+        NonFiniteSkipped++;
+        // every shard counts it (divergence limit) and moves its last chunk id on
+        foreach (var r in _layout.Ranges)
+            outbox.Add(new(Recipient.Server(r.Index),
+                new NonFiniteGradientSkipped(WorkerId, _localVersion[r.Index], outcome.ChunkIndex, outcome.Loss, outcome.GradNorm)));
+    }
+
+    /// <summary>What a push says besides its tensor: its last chunk id, how many chunks it covers, their
+    /// loss and norm, whether any was clipped, their tokens.</summary>
+    private readonly record struct PushSummary(long ChunkId, int Chunks, float Loss, double GradNorm, bool Clipped, int Tokens);
+
+    /// <summary>Encodes <paramref name="grad"/> (P; the scratch or shard 0's array) and pushes it to every shard.</summary>
+    private void Push(float[] grad, PushSummary push, long[] baseVersions, List<Outgoing> outbox)
+    {
+        _encoder.Encode(grad); // the whole gradient: top-k selects over all of W, then slices
         var hidden = _computer.Snapshot().Hidden; // (B×H) h after the chunk: a cluster server keeps it for the slot
         foreach (var r in _layout.Ranges)
         {
@@ -283,12 +367,12 @@ public sealed class WorkerState
                 slice = _buffers[r.Index].Rent(); // (Count_i)
                 grad.AsSpan(r.Offset, r.Count).CopyTo(slice);
             }
-            _buffers[r.Index].Sent(outcome.ChunkIndex, slice);
+            _buffers[r.Index].Sent(push.ChunkId, slice);
             _inFlight[r.Index]++;
             _waitBeyondVersion[r.Index] = _localVersion[r.Index];
             outbox.Add(new(Recipient.Server(r.Index), new PushGradient(
-                WorkerId, _localVersion[r.Index], outcome.ChunkIndex, slice, outcome.Loss, outcome.GradNorm, outcome.Clipped, outcome.Tokens)
-                { Hidden = hidden }));
+                WorkerId, baseVersions[r.Index], push.ChunkId, slice, push.Loss, push.GradNorm, push.Clipped, push.Tokens)
+                { Hidden = hidden, Encoding = _encoder.Wire, Chunks = push.Chunks }));
         }
     }
 }

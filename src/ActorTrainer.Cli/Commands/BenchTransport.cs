@@ -25,6 +25,7 @@ namespace ActorTrainer.Cli.Commands;
 /// <item>Akka.Remote between two processes: PushGradient → WeightsPublished with the same window, over
 /// the transport settings of hocon/cluster.conf — the path tensors take when the channel is off.</item>
 /// </list>
+/// First, bytes on the wire per update for each push encoding against the payload (<see cref="BenchTransportWire"/>).
 /// Prints one line per measurement and each path's ratio to raw TCP.
 /// </summary>
 internal static class BenchTransport
@@ -69,6 +70,7 @@ internal static class BenchTransport
         long weightsBytes = TensorMessageSerializer.SerializedLength(weights)!.Value;
         var duration = TimeSpan.FromSeconds(seconds);
         stdout.WriteLine($"transport: {parameters} parameters; push {pushBytes} B, weights {weightsBytes} B; window {window}; {seconds.ToString(CultureInfo.InvariantCulture)} s per measurement");
+        BenchTransportWire.Report(parameters, stdout);
 
         using (var local = ActorSystem.Create("bench", Config(0, serializer, remote: false, parameters, partFloats)))
         {

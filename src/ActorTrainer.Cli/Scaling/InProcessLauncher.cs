@@ -37,7 +37,7 @@ public sealed class InProcessLauncher : IScaleLauncher
     {
         foreach (var mode in _settings.Modes)
             await TrainingRun.RunAsync(_system, new TrainingRunSettings(mode.Mode, 30, _target.ModelShape, mode.Staleness,
-                    maxInFlight: _settings.Train.ExplicitMaxInFlight, shards: _settings.Shards.Max()),
+                    maxInFlight: _settings.Train.ExplicitMaxInFlight, shards: _settings.Shards.Max()).WithPushRules(_settings.Train),
                 _target.CreateComputers(2, _settings.EffectiveChunks[0]), _target.InitialWeights(), _target.CreateUpdateRule(), cancellationToken: ct);
     }
 
@@ -76,7 +76,7 @@ public sealed class InProcessLauncher : IScaleLauncher
             },
         };
         var run = new TrainingRunSettings(config.Mode.Mode, plan.MaxUpdates, _target.ModelShape, config.Mode.Staleness,
-            validateEvery: plan.SnapshotEvery, maxInFlight: _settings.Train.ExplicitMaxInFlight, shards: config.Shards);
+            validateEvery: plan.SnapshotEvery, maxInFlight: _settings.Train.ExplicitMaxInFlight, shards: config.Shards).WithPushRules(_settings.Train);
         int gen2 = GC.CollectionCount(2);
         clock.Start();
         var result = await TrainingRun.RunAsync(system, run, computers, _target.InitialWeights(), _target.CreateUpdateRule(), callbacks, stop.Token);

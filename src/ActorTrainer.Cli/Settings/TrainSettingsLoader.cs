@@ -3,6 +3,7 @@ using System.CommandLine;
 using System.Globalization;
 using Akka.Configuration;
 using ActorTrainer.Cli.CommandLine;
+using ActorTrainer.Core.Compression;
 using ActorTrainer.Core.Rnn;
 using ActorTrainer.Core.Training;
 
@@ -40,6 +41,11 @@ public static class TrainSettingsLoader
         ("mode", "parameter-server consistency", null, ["sync", "async", "ssp"], (s, v, src) => s with { Mode = Values.Enum<ConsistencyMode>(v, src) }),
         ("staleness", "ssp: how many versions a gradient may lag", "S", null, (s, v, src) => s with { Staleness = Int(v, src) }),
         ("max-in-flight", "pushes a worker may have awaiting the server's answer (auto: 2 in async, 1 in sync and ssp)", "N|auto", null, (s, v, src) => s with { MaxInFlight = AutoOrPositive(v, src) }),
+        ("push-encoding", "what a worker pushes: fp32, bf16 (round to nearest even) or topk:F (fraction F of the largest values, with error feedback)", "fp32|bf16|topk:F", ["fp32", "bf16", "topk:0.01"],
+            (s, v, src) => s with { PushEncoding = GradientEncoding.TryParse(v) ?? throw new UsageException($"{src}: '{v}' is not a push encoding; expected fp32, bf16 or topk:F with F in (0, 1]") }),
+        ("weights-encoding", "how the server sends W to the workers: fp32 or bf16 (rounded copies; the server's W stays fp32)", null, ["fp32", "bf16"],
+            (s, v, src) => s with { WeightsEncoding = Values.OneOf("fp32", "bf16")(v, src) == "bf16" ? WireEncoding.Bf16 : WireEncoding.Fp32 }),
+        ("local-steps", "chunks a worker applies locally (the run's optimizer on its own W) before pushing the change once; the server averages the changes", "H", null, (s, v, src) => s with { LocalSteps = Int(v, src) }),
         ("shards", "parameter-server shards, W split by key range", "N", null, (s, v, src) => s with { Shards = Int(v, src) }),
         ("updates", "stop after N applied updates", "N", null, (s, v, src) => s with { Updates = Int(v, src) }),
         ("seed", "seed for initial weights and sampling", "N", null, (s, v, src) => s with { Seed = Int(v, src) }),

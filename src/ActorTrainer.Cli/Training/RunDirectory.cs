@@ -118,7 +118,7 @@ public sealed class RunDirectory
         ["truncation"] = s.Truncation.ToString().ToLowerInvariant(), ["activation"] = s.Activation.ToString().ToLowerInvariant(),
         ["clip_norm"] = s.ClipNorm is { } c ? Inv(c) : "none", ["clip_value"] = s.ClipValue is { } v ? Inv(v) : "none",
         ["optimizer"] = s.Optimizer, ["lr"] = Inv(s.LearningRate), ["mode"] = s.Mode.ToString().ToLowerInvariant(),
-        ["staleness"] = Inv(s.Staleness), ["max_in_flight"] = s.MaxInFlight > 0 ? Inv(s.MaxInFlight) : "auto", ["shards"] = Inv(s.Shards), ["seed"] = Inv(s.Seed), ["validation_fraction"] = Inv(s.ValidationFraction),
+        ["staleness"] = Inv(s.Staleness), ["max_in_flight"] = s.MaxInFlight > 0 ? Inv(s.MaxInFlight) : "auto", ["push_encoding"] = s.PushEncoding?.ToString() ?? "", ["weights_encoding"] = s.WeightsEncoding.ToString().ToLowerInvariant(), ["local_steps"] = Inv(s.LocalSteps), ["shards"] = Inv(s.Shards), ["seed"] = Inv(s.Seed), ["validation_fraction"] = Inv(s.ValidationFraction),
     };
 
     /// <summary>Writes model.safetensors (+ a numbered copy) and state.safetensors for a consistent point of the run.</summary>

@@ -1,6 +1,7 @@
 using ActorTrainer.Actors.ParameterServer;
 using ActorTrainer.Cli.CommandLine;
 using ActorTrainer.Core.Checkpoints;
+using ActorTrainer.Core.Compression;
 using ActorTrainer.Core.Data;
 using ActorTrainer.Core.Optim;
 using ActorTrainer.Core.Rnn;
@@ -83,8 +84,12 @@ public sealed class RunSetup
         catch (CheckpointException e) { throw new UsageException($"checkpoint {path} does not fit this run: {e.Message}"); }
     }
 
+    /// <summary>The server's rule: the run's optimizer, or when workers push changes of W (local steps,
+    /// top-k: <see cref="GradientEncoding.PushesDeltas"/>) SGD at lr 1 on their mean change W₀ − W_loc.</summary>
     public OptimizerUpdateRule CreateUpdateRule(OptimizerState? restored = null) =>
-        new(Optimizers.Create(Settings.Optimizer, Settings.LearningRate), restored);
+        GradientEncoding.PushesDeltas(Settings.PushEncoding!, Settings.LocalSteps)
+        ? new(new Sgd(1f), restored)
+        : new(Optimizers.Create(Settings.Optimizer, Settings.LearningRate), restored);
 
     /// <summary>Mean cross-entropy (nats/char) of W on the held-out text; NaN when there is none.</summary>
     public double ValidationLoss(ReadOnlySpan<float> w) =>

@@ -58,7 +58,7 @@ public sealed class TrainJob
         {
             SnapshotEvery = settings.CheckpointEvery,
             ClipNorm = settings.ClipNorm, ClipValue = settings.ClipValue, // the server enforces the workers' clipping
-        };
+        }.WithPushRules(settings);
         // A worker stopped before it registered computed nothing: a checkpoint keeps its streams as they start.
         var starting = computers.Select(c => c.Snapshot()).ToList();
         var result = await TrainingRun.RunAsync(system, run, computers, w, setup.CreateUpdateRule(optimizerState), host.Callbacks(startingStreams: starting), ct);

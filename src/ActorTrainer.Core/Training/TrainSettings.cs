@@ -1,3 +1,4 @@
+using ActorTrainer.Core.Compression;
 using ActorTrainer.Core.Rnn;
 
 namespace ActorTrainer.Core.Training;
@@ -48,6 +49,12 @@ public sealed record TrainSettings
     public int MaxInFlight { get; init; }
     /// <summary><see cref="MaxInFlight"/> when set, null for the mode's default.</summary>
     public int? ExplicitMaxInFlight => MaxInFlight > 0 ? MaxInFlight : null;
+    /// <summary>What a worker does to a push before it leaves: fp32, bf16 or topk:F (see <see cref="GradientEncoding"/>).</summary>
+    public GradientEncoding? PushEncoding { get; init; }
+    /// <summary>How the server sends W to workers: fp32 or bf16 (its own W stays fp32).</summary>
+    public WireEncoding WeightsEncoding { get; init; }
+    /// <summary>Local steps H: chunks a worker applies to its own copy of W before one push (1 = every chunk).</summary>
+    public int LocalSteps { get; init; }
     /// <summary>Parameter-server shards: W split by key range across this many server actors.</summary>
     public int Shards { get; init; }
     /// <summary>Stop after this many applied updates.</summary>
@@ -82,6 +89,10 @@ public sealed record TrainSettings
         if (Updates <= 0) return $"--updates must be a positive integer (got {Updates})";
         if (Shards <= 0) return $"--shards must be a positive integer (got {Shards})";
         if (Staleness < 0) return $"--staleness must be ≥ 0 (got {Staleness})";
+        if (PushEncoding is null) return "--push-encoding must be fp32, bf16 or topk:F with F in (0, 1]";
+        if (LocalSteps <= 0) return $"--local-steps must be a positive integer (got {LocalSteps})";
+        if (GradientEncoding.PushesDeltas(PushEncoding, LocalSteps) && Shards > 1)
+            return "--local-steps above 1 and --push-encoding topk need --shards 1 (workers push changes of W, a sharded server is not built for them)";
         if (MaxInFlight < 0) return $"--max-in-flight must be a positive integer or auto (got {MaxInFlight})";
         if (!float.IsFinite(LearningRate) || LearningRate < 0) return $"--lr must be a finite, non-negative number (got {LearningRate})";
         if (ClipNorm is { } c && (!float.IsFinite(c) || c <= 0)) return $"--clip-norm must be a finite, positive number (got {c})";

@@ -166,6 +166,23 @@ public sealed class ClusterServerStateTests
     }
 
     [Fact]
+    public void A_local_steps_push_covers_its_chunks_its_first_must_be_the_next_and_the_slot_resumes_after_its_last()
+    {
+        var s = State(ConsistencyMode.Async, slots: 1);
+        var a = Bring(s, A, 1).Single();
+        RegisterAll(s, (A, a));
+
+        var gap = s.Handle(A, new SlotPush(a.Assignment, Push(0, 0, 9, 1f, 0.5f) with { Chunks = 8 })); // chunks 2 … 9: 0 is next
+        Assert.Equal(RejectionReason.UnexpectedChunk, Assert.Single(To<GradientRejected>(gap, A)).Reason);
+
+        var window = Push(0, 0, 7, 1f, 0.5f) with { Chunks = 8 }; // chunks 0 … 7
+        Assert.Single(To<GradientApplied>(s.Handle(A, new SlotPush(a.Assignment, window)), A));
+        Assert.Equal((8L, 8L), (s.Cursor(0).ResumeChunk, s.Cursor(0).ExpectedNext));
+        Assert.Empty(s.Handle(A, new SlotPush(a.Assignment, window))); // a resend: dropped
+        Assert.Equal(1, s.DuplicatesDropped);
+    }
+
+    [Fact]
     public void A_resent_push_is_applied_once()
     {
         var s = State(ConsistencyMode.Async, slots: 1);

@@ -9,7 +9,7 @@ public sealed class TrainingRunSettingsTests
     [Fact]
     public void From_takes_the_run_settings_of_the_cli_and_the_model_shape_of_the_spec()
     {
-        var cli = new TrainSettings { Mode = ConsistencyMode.Ssp, Updates = 321, Staleness = 3, EvalEvery = 40, Shards = 1 };
+        var cli = new TrainSettings { Mode = ConsistencyMode.Ssp, Updates = 321, Staleness = 3, EvalEvery = 40, Shards = 1, PushEncoding = ActorTrainer.Core.Compression.GradientEncoding.Fp32, LocalSteps = 1 };
         var spec = new ModelSpec(new ModelShape(65, 128, 65), Activation.Tanh, LossKind.SoftmaxCrossEntropy);
         var s = TrainingRunSettings.From(cli, spec);
 
@@ -33,8 +33,8 @@ public sealed class TrainingRunSettingsTests
         Assert.Equal(expected, new TrainingRunSettings(mode, 10, staleness: staleness).ToWorkerSettings().MaxInFlight);
         Assert.Equal(3, new TrainingRunSettings(mode, 10, staleness: staleness, maxInFlight: 3).ToWorkerSettings().MaxInFlight);
         var spec = new ModelSpec(new ModelShape(5, 4, 5), Activation.Tanh, LossKind.SoftmaxCrossEntropy);
-        Assert.Equal(expected, TrainingRunSettings.From(new TrainSettings { Mode = mode, Staleness = staleness, Updates = 10, Shards = 1 }, spec).MaxInFlight);
-        Assert.Equal(1, TrainingRunSettings.From(new TrainSettings { Mode = mode, Staleness = staleness, MaxInFlight = 1, Updates = 10, Shards = 1 }, spec).MaxInFlight);
+        Assert.Equal(expected, TrainingRunSettings.From(new TrainSettings { Mode = mode, Staleness = staleness, Updates = 10, Shards = 1, PushEncoding = ActorTrainer.Core.Compression.GradientEncoding.Fp32, LocalSteps = 1 }, spec).MaxInFlight);
+        Assert.Equal(1, TrainingRunSettings.From(new TrainSettings { Mode = mode, Staleness = staleness, MaxInFlight = 1, Updates = 10, Shards = 1, PushEncoding = ActorTrainer.Core.Compression.GradientEncoding.Fp32, LocalSteps = 1 }, spec).MaxInFlight);
     }
 
     [Theory]

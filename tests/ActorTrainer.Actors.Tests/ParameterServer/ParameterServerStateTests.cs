@@ -33,6 +33,26 @@ public sealed class ParameterServerStateTests
 
     private static float[] Sgd(float[] w, float[] g) => w.Select((x, i) => x - Lr * g[i]).ToArray();
 
+    [Fact]
+    public void With_bf16_weights_workers_get_a_rounded_copy_and_the_server_and_observer_keep_fp32()
+    {
+        var settings = new ServerSettings(ConsistencyMode.Async, Fp, 1000, observerSnapshotEvery: 1) { WeightsEncoding = Core.Compression.WireEncoding.Bf16 };
+        var s = new ParameterServerState(settings, W0, OptimizerUpdateRule.Sgd(Lr));
+        s.Handle(new RegisterWorker(0, Fp));
+        float[] g = [0.001f, 0.002f, 0.003f, 0.004f];   // W − ½g is not a bf16 value
+        var outbox = s.Handle(Push(0, 0, 0, g));
+
+        var exact = Sgd(W0, g);
+        var toWorkers = Single<WeightsPublished>(outbox, Recipient.AllWorkers);
+        var toObserver = Single<WeightsPublished>(outbox, Recipient.Observer);
+        Assert.Equal(Core.Compression.WireEncoding.Bf16, toWorkers.Encoding);
+        Assert.Equal(exact.Select(Core.Compression.Bf16.Round), toWorkers.Weights);
+        Assert.All(exact.Zip(toWorkers.Weights), p => Assert.True(Math.Abs(p.First - p.Second) <= Math.Pow(2, -8) * Math.Abs(p.First)));
+        Assert.NotEqual(exact, toWorkers.Weights);
+        Assert.Equal(exact, toObserver.Weights);     // validation sees the server's W
+        Assert.Equal(exact, s.Weights.ToArray());    // the master copy is fp32
+    }
+
     // ---- registration --------------------------------------------------------------------------
 
     [Fact]

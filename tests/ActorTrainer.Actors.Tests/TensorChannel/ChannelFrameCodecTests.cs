@@ -3,6 +3,7 @@ using ActorTrainer.Actors.Cluster;
 using ActorTrainer.Actors.ParameterServer;
 using ActorTrainer.Actors.Worker;
 using ActorTrainer.Actors.TensorChannel;
+using ActorTrainer.Core.Compression;
 
 namespace ActorTrainer.Actors.Tests.TensorChannel;
 
@@ -124,7 +125,7 @@ public sealed class ChannelFrameCodecTests
         long without = ChannelFrameCodec.Length(new MessageFrame(new SlotPush(1, bare)));
         long with = ChannelFrameCodec.Length(new MessageFrame(new SlotPush(1, bare with { Hidden = new float[hidden] })));
 
-        Assert.Equal(60 + 4L * p, without); // 7 bytes of prefix, 45 of fields, two counts, the gradient
+        Assert.Equal(65 + 4L * p, without); // 7 bytes of prefix, 50 of fields, two counts, the gradient
         Assert.Equal(4L * hidden, with - without);
     }
 
@@ -195,5 +196,84 @@ public sealed class ChannelFrameCodecTests
         var reason = new string('x', ChannelFrameCodec.MaxStringBytes + 100);
         var frame = Assert.IsType<CloseFrame>(new ChannelFrameReader(new MemoryStream(Encode(new CloseFrame(reason))), 0).Read());
         Assert.Equal(ChannelFrameCodec.MaxStringBytes, frame.Reason.Length);
+    }
+
+    private static PushGradient EncodedPush(int n, GradientEncoding encoding, int seed = 3)
+    {
+        var g = Tensor(n, seed);
+        g[0] = 0.5f; // finite: an encoder sees only pushed (finite) gradients
+        encoding.CreateEncoder(n).Encode(g);
+        return new PushGradient(3, 41, 77, g, 2.5f, 1.25, true, 800) { Hidden = Tensor(8, seed: 5), Encoding = encoding.Wire, Chunks = 4 };
+    }
+
+    [Theory]
+    [InlineData("bf16", 1000, 1)]
+    [InlineData("bf16", 100_000, 7)]
+    [InlineData("topk:0.01", 100_000, 7)]
+    [InlineData("topk:1", 1000, 3)]
+    [InlineData("fp32", 1000, 5)]
+    public void An_encoded_push_round_trips_to_exactly_the_values_the_worker_encoded(string encoding, int n, int chunk)
+    {
+        var push = EncodedPush(n, GradientEncoding.TryParse(encoding)!);
+        var frame = new MessageFrame(new SlotPush(12, push));
+        var bytes = Encode(frame);
+        Assert.Equal(ChannelFrameCodec.Length(frame), bytes.Length);
+
+        var got = Assert.IsType<SlotPush>(Message(Assert.Single(DecodeAll(new TrickleStream(bytes, chunk), maxFloats: n)))).Push;
+        Assert.Equal(Bits(push.Gradient), Bits(got.Gradient));   // in process and in a cluster the server applies the same bits
+        Assert.Equal(Bits(push.Hidden!), Bits(got.Hidden!));
+        Assert.Equal((push.Encoding, push.Chunks, push.ChunkId, push.FirstChunkId), (got.Encoding, got.Chunks, got.ChunkId, got.FirstChunkId));
+    }
+
+    [Theory]
+    [InlineData("fp32", 4.0)]
+    [InlineData("bf16", 2.0)]
+    [InlineData("topk:0.01", 0.08)] // 1% of the values, each an index and a value
+    public void At_a_million_parameters_a_push_is_its_payload_within_two_percent(string encoding, double bytesPerParameter)
+    {
+        // payload = the encoded gradient's values (and indices); framing = prefix, fields and counts
+        const int P = 1_000_000;
+        var push = EncodedPush(P, GradientEncoding.TryParse(encoding)!) with { Hidden = null };
+        long frame = ChannelFrameCodec.Length(new MessageFrame(new SlotPush(1, push)));
+        double payload = bytesPerParameter * P;
+        Assert.True(frame >= payload && frame <= 1.02 * payload, $"{encoding}: {frame} B on the wire for {payload} B of payload");
+    }
+
+    [Fact]
+    public void Bf16_weights_round_trip_at_two_bytes_a_value()
+    {
+        var w = Tensor(1001, seed: 4);
+        w[0] = 1f;
+        Bf16.RoundInPlace(w);
+        var frame = new MessageFrame(new WeightsPublished(5, 4, w) { Encoding = WireEncoding.Bf16 });
+        var fp32 = new MessageFrame(new WeightsPublished(5, 4, w));
+        Assert.Equal(ChannelFrameCodec.Length(fp32) - 2 * 1001, ChannelFrameCodec.Length(frame));
+        var got = Assert.IsType<WeightsPublished>(Message(Assert.Single(DecodeAll(new TrickleStream(Encode(frame), 3), maxFloats: 1001))));
+        Assert.Equal(Bits(w), Bits(got.Weights));
+        Assert.Equal((5L, 4L, WireEncoding.Bf16), (got.Version, got.UpdateNumber, got.Encoding));
+    }
+
+    [Fact]
+    public void A_bf16_push_whose_values_are_not_bf16_is_refused_by_the_writer_not_truncated()
+    {
+        var push = new PushGradient(0, 0, 0, [1f, 1.0001f], 0, 0, false, 0) { Encoding = WireEncoding.Bf16 };
+        Assert.Throws<ArgumentException>(() => Encode(new MessageFrame(new SlotPush(1, push))));
+    }
+
+    [Theory]
+    [InlineData(new[] { 3, 3 })] // repeated
+    [InlineData(new[] { 5, 2 })] // out of order
+    [InlineData(new[] { 1, 10 })] // outside [0, N)
+    public void A_sparse_gradient_with_bad_indices_is_a_protocol_error(int[] indices)
+    {
+        var push = new PushGradient(0, 0, 0, new float[10], 0, 0, false, 0) { Encoding = WireEncoding.Sparse };
+        push.Gradient[1] = 1; push.Gradient[2] = 2;
+        var bytes = Encode(new MessageFrame(new SlotPush(1, push)));
+        // the two indices sit right after N and K, which follow the header
+        int at = ChannelFrameCodec.WriteHeader(new MessageFrame(new SlotPush(1, push)), new byte[ChannelFrameCodec.MaxHeaderLength]) + 8;
+        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(at), indices[0]);
+        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(at + 4), indices[1]);
+        var e = Assert.Throws<ChannelProtocolException>(() => new ChannelFrameReader(new MemoryStream(bytes), 10).Read());
+        Assert.Contains("sparse index", e.Message);
     }
 }

@@ -85,6 +85,32 @@ public sealed class ClusterProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task With_top_k_bf16_weights_and_local_steps_a_cluster_run_ends_bit_identical_to_the_same_run_in_one_process()
+    {
+        // The encodings are rules of the worker and the server, not of the wire: sparse pushes, bf16
+        // broadcasts and two-chunk windows cross the tensor channel and change nothing.
+        const int updates = 60;
+        int port = TestNodes.FreePort();
+        string run = Path.Combine(_root, "reduced");
+        string[] training = [.. With(Small, "--eval-every", "30"), "--push-encoding", "topk:0.05", "--weights-encoding", "bf16", "--local-steps", "2"];
+        await using var ps = TestNodes.Start("ps", Node("ps", port, training, ["--port", $"{port}", "--workers", "2", "--updates", $"{updates}", "--out", run]));
+        await using var a = TestNodes.Start("worker-a", Node("worker", port, training, ["--workers-per-node", "1"]));
+        await using var b = TestNodes.Start("worker-b", Node("worker", port, training, ["--workers-per-node", "1"]));
+
+        Assert.True(await ps.ExitCodeAsync(RunTimeout) == 0, ps.Describe());
+        Assert.True(await a.ExitCodeAsync(RunTimeout) == 0, a.Describe());
+        Assert.True(await b.ExitCodeAsync(RunTimeout) == 0, b.Describe());
+        var metrics = Rows(Path.Combine(run, "metrics.csv"));
+        Assert.Equal(updates, metrics.Count);
+        Assert.All(metrics, r => Assert.Equal("800", r[8])); // two slots × two chunks × B·k = 8·25 tokens
+
+        string inProcess = Path.Combine(_root, "inproc");
+        Assert.Equal(0, await ActorTrainer.Cli.Cli.RunAsync(["train", .. training, "--workers", "2", "--updates", $"{updates}", "--out", inProcess],
+            new StringWriter(), new StringWriter()));
+        AssertSameCheckpoint(inProcess, run);
+    }
+
+    [Fact]
     public async Task A_worker_node_killed_mid_run_in_sync_mode_changes_nothing_the_final_W_and_h_are_bit_identical()
     {
         const int updates = 400;

@@ -47,6 +47,10 @@ public class TrainSettingsLoaderTests
     [InlineData("--max-in-flight", "0", "'0' is not a positive integer or auto")]
     [InlineData("--max-in-flight", "-2", "'-2' is not a positive integer or auto")]
     [InlineData("--max-in-flight", "many", "'many' is not a positive integer or auto")]
+    [InlineData("--push-encoding", "fp16", "'fp16' is not a push encoding; expected fp32, bf16 or topk:F")]
+    [InlineData("--push-encoding", "topk:0", "'topk:0' is not a push encoding")]
+    [InlineData("--local-steps", "0", "--local-steps must be a positive integer")]
+    [InlineData("--weights-encoding", "topk:0.01", "unknown value 'topk:0.01' (expected one of: fp32, bf16)")]
     public void Bad_values_are_rejected_with_a_message_naming_the_option(string flag, string value, string expected)
     {
         var e = Assert.Throws<UsageException>(() => Load([flag, value]));
@@ -74,6 +78,15 @@ public class TrainSettingsLoaderTests
         Assert.Null(Load(["--max-in-flight", "AUTO"]).ExplicitMaxInFlight);
         Assert.Equal(3, Load(["--max-in-flight", "3"]).ExplicitMaxInFlight);
         Assert.Equal(1, Load([], new Hashtable { ["ACTORTRAINER_MAX_IN_FLIGHT"] = "1" }).ExplicitMaxInFlight);
+    }
+
+    [Fact]
+    public void Push_encoding_is_fp32_and_local_steps_one_by_default()
+    {
+        Assert.Equal((ActorTrainer.Core.Compression.GradientEncoding.Fp32, 1), (Load([]).PushEncoding, Load([]).LocalSteps));
+        Assert.Equal("topk:0.01", Load(["--push-encoding", "topk:0.01"]).PushEncoding!.ToString());
+        Assert.Equal(8, Load([], new Hashtable { ["ACTORTRAINER_LOCAL_STEPS"] = "8" }).LocalSteps);
+        Assert.Contains("--shards 1", Assert.Throws<UsageException>(() => Load(["--local-steps", "2", "--shards", "2"])).Message);
     }
 
     [Fact]

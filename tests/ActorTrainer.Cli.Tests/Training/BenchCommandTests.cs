@@ -29,6 +29,7 @@ public class BenchCommandTests
         var (code, o, err) = await Run("bench", "transport", "--parameters", "1000", "--seconds", "0.2", "--akka", "off");
         Assert.True(code == 0, err);
         Assert.Contains("raw TCP loopback:", o);
+        Assert.Matches(@"push topk:0\.01 +\d+ B on the wire, payload +80 B, framing \d+ B", o); // 10 of 1000 values, index + value each
         Assert.Matches(@"tensor channel: +\d+ MB/s \([\d.]+ round trips/s\) = \d+% of raw TCP", o);
         Assert.DoesNotContain("akka.remote", o);
     }
