@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Local ActorTrainer cluster on 127.0.0.1: builds the CLI once, starts 1 ps node + N worker node
 # processes on distinct free ports, waits for the ps node (the run) to finish, collects every exit
-# code, and kills whatever is left on exit. Training options after `--` go to every node.
+# code, and kills whatever is left on exit. Training options after `--` go to every node. Nodes speak
+# mutual TLS with a CA made for this run (RUN_DIR-logs/certs, by `actortrainer certs`).
 #
-#   deploy/local-cluster.sh [-n WORKER_NODES] [-w WORKERS_PER_NODE] [-p PS_PORT] [-o RUN_DIR] [-a] [-- train options]
+#   deploy/local-cluster.sh [-n WORKER_NODES] [-w WORKERS_PER_NODE] [-p PS_PORT] [-o RUN_DIR] [-a] [-i] [-- train options]
 #   -a: pin worker node i to CPU (i-1) mod cores with taskset, as an in-process run pins its workers
+#   -i: plaintext (--insecure): no certificates; anyone who reaches the ports can join, read W and push
 #
 # e.g. deploy/local-cluster.sh -n 2 -- --hidden 64 --updates 2000 --mode async
 # Exit code: 0 when the ps node and every worker node exited 0; otherwise 1.
@@ -12,11 +14,13 @@ set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 nodes=2 per_node=1 ps_port="" out="" affinity=""
-usage() { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; }
+insecure=""
 for arg in "$@"; do [[ "$arg" == "--" ]] && break; [[ "$arg" == "--help" ]] && { usage; exit 0; }; done
-while getopts "n:w:p:o:ah" opt; do
+while getopts "n:w:p:o:aih" opt; do
   case "$opt" in
     a) affinity=1 ;;
+    i) insecure=1 ;;
     n) nodes="$OPTARG" ;;
     w) per_node="$OPTARG" ;;
     p) ps_port="$OPTARG" ;;
@@ -47,6 +51,11 @@ out="${out:-$root/runs/cluster-$(date +%Y%m%d-%H%M%S)}"
 logs="$out-logs"
 mkdir -p "$logs"
 common=(node --config "$bin/hocon/local.conf" --seeds "127.0.0.1:$ps_port" --progress off "$@")
+# as NAME: sets as_node to node NAME's security flags (its certificate, or --insecure)
+if [[ -z "$insecure" ]]; then
+  dotnet "$dll" certs --out "$logs/certs" --nodes "ps$(for i in $(seq 1 "$nodes"); do printf ',worker-%s' "$i"; done)" --hosts 127.0.0.1 >/dev/null
+fi
+as() { if [[ -n "$insecure" ]]; then as_node=(--insecure); else as_node=(--certs "$logs/certs" --node-name "$1"); fi; }
 
 pids=()
 cleanup() {
@@ -56,7 +65,8 @@ trap cleanup EXIT
 trap 'echo "interrupted: stopping the nodes" >&2; for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done; wait; exit 130' INT TERM
 
 # 3. Start the ps node (the seed), then the worker nodes on the next free ports.
-dotnet "$dll" "${common[@]}" --role ps --port "$ps_port" --workers $((nodes * per_node)) --out "$out" \
+as ps
+dotnet "$dll" "${common[@]}" "${as_node[@]}" --role ps --port "$ps_port" --workers $((nodes * per_node)) --out "$out" \
   >"$logs/ps.out" 2>"$logs/ps.log" &
 ps_pid=$!; pids+=("$ps_pid")
 echo "ps node: pid $ps_pid, 127.0.0.1:$ps_port, log $logs/ps.log" >&2
@@ -66,7 +76,8 @@ for i in $(seq 1 "$nodes"); do
   port="$(free_port $((port + 1)))"
   pin=()
   if [[ -n "$affinity" ]]; then pin=(taskset -c "$(( (i - 1) % $(nproc) ))"); fi
-  "${pin[@]}" dotnet "$dll" "${common[@]}" --role worker --port "$port" --workers-per-node "$per_node" \
+  as "worker-$i"
+  "${pin[@]}" dotnet "$dll" "${common[@]}" "${as_node[@]}" --role worker --port "$port" --workers-per-node "$per_node" \
     >"$logs/worker-$i.out" 2>"$logs/worker-$i.log" &
   worker_pids+=($!); pids+=($!)
   echo "worker node $i: pid $!, 127.0.0.1:$port, log $logs/worker-$i.log" >&2

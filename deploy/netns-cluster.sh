@@ -2,15 +2,17 @@
 # ActorTrainer cluster over emulated links: 1 ps node + N worker nodes, each in a network namespace
 # of its own with an address of its own (10.231.0.0/24 on a bridge that lives in a namespace of its
 # own too, so nothing reaches the host's interfaces), every link shaped. Training options after `--`
-# go to every node. Needs root (network namespaces, tc).
+# go to every node. Needs root (network namespaces, tc). Nodes speak mutual TLS with a CA made for
+# this run (RUN_DIR-logs/certs), unless -i.
 #
 #   deploy/netns-cluster.sh [-n WORKER_NODES] [-w WORKERS_PER_NODE] [--link RATE:DELAY[:LOSS]]
-#                           [-o RUN_DIR] [-b BIN_DIR] [-- train options]
+#                           [-o RUN_DIR] [-b BIN_DIR] [-i] [-- train options]
 #   --link   each node's port on the switch, both directions: RATE (tc units: 1gbit, 100mbit),
 #            DELAY one-way node-to-node latency (0.5ms, 5ms, 0), LOSS packets dropped on arrival
 #            (0.1%). Default 1gbit:0.5ms. Rate: tc tbf. Delay: deploy/netns-relay.py (this kernel
 #            has no netem). Loss: iptables' statistic match.
 #   -b       use an existing build of the CLI (a directory with actortrainer.dll and hocon/)
+#   -i       plaintext (--insecure): no certificates; anyone who reaches the ports can join, read W and push
 #
 # e.g. deploy/netns-cluster.sh -n 3 --link 100mbit:5ms -- --hidden 64 --updates 500 --mode async
 # Prints bytes on the wire per node (also in RUN_DIR-logs/wire.csv). Exit code: 0 when the ps node
@@ -20,7 +22,8 @@ set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 nodes=2 per_node=1 out="" bin="" link="1gbit:0.5ms"
-usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; }
+insecure=""
 die() { echo "error: $*" >&2; exit 2; }
 while (($#)); do
   case "$1" in
@@ -28,6 +31,7 @@ while (($#)); do
     -w) per_node="${2:-}"; shift 2 ;;
     -o) out="${2:-}"; shift 2 ;;
     -b) bin="${2:-}"; shift 2 ;;
+    -i|--insecure) insecure=1; shift ;;
     -l|--link) link="${2:-}"; shift 2 ;;
     --link=*) link="${1#--link=}"; shift ;;
     -h|--help) usage; exit 0 ;;
@@ -132,14 +136,28 @@ if [[ -n "$relay" ]]; then
 fi
 
 common=(node --seeds "$(addr 0):$akka_port" --port "$akka_port" --progress off "$@")
+if [[ -z "$insecure" ]]; then
+  dotnet "$dll" certs --out "$logs/certs" --nodes "ps$(for i in $(seq 1 "$nodes"); do printf ',worker-%s' "$i"; done)" >/dev/null
+fi
+# as NAME: sets as_node to node NAME's security flags (its certificate, or --insecure)
+as() { if [[ -n "$insecure" ]]; then as_node=(--insecure); else as_node=(--certs "$logs/certs" --node-name "$1"); fi; }
 node_pids=()
-ip netns exec "${names[0]}" dotnet "$dll" "${common[@]}" --role ps --hostname "$(addr 0)" --bind-hostname "$(bind_of 0)" \
+as ps
+ip netns exec "${names[0]}" dotnet "$dll" "${common[@]}" "${as_node[@]}" --role ps --hostname "$(addr 0)" --bind-hostname "$(bind_of 0)" \
   --tensor-port "$tensor_port" --workers $((nodes * per_node)) --out "$out" >"$logs/ps.out" 2>"$logs/ps.log" &
 ps_pid=$!; pids+=("$ps_pid"); node_pids+=("$ps_pid")
 echo "ps node: pid $ps_pid, $(addr 0):$akka_port, log $logs/ps.log" >&2
+# Workers start once the ps listens: before that its relay accepts and drops their connections, which
+# with TLS is a failed handshake, and Akka's join then may never try that seed again (seen under load).
+for _ in $(seq 1 1200); do
+  grep -q '^ps node up at ' "$logs/ps.log" 2>/dev/null && break
+  kill -0 "$ps_pid" 2>/dev/null || break
+  sleep 0.1
+done
 worker_pids=()
 for i in $(seq 1 "$nodes"); do
-  ip netns exec "${names[$i]}" dotnet "$dll" "${common[@]}" --role worker --hostname "$(addr "$i")" --bind-hostname "$(bind_of "$i")" \
+  as "worker-$i"
+  ip netns exec "${names[$i]}" dotnet "$dll" "${common[@]}" "${as_node[@]}" --role worker --hostname "$(addr "$i")" --bind-hostname "$(bind_of "$i")" \
     --workers-per-node "$per_node" >"$logs/worker-$i.out" 2>"$logs/worker-$i.log" &
   worker_pids+=($!); pids+=($!); node_pids+=($!)
   echo "worker node $i: pid $!, $(addr "$i"):$akka_port, log $logs/worker-$i.log" >&2

@@ -26,6 +26,7 @@ public static class Cli
         root.Subcommands.Add(BenchCommand.Create(context));
         root.Subcommands.Add(ScaleCommand.Create(context));
         root.Subcommands.Add(NodeCommand.Create(context));
+        root.Subcommands.Add(CertsCommand.Create(context));
         root.Subcommands.Add(DiagnoseCommand.Create(context));
         root.Subcommands.Add(ExperimentCommand.Create(context));
         return root;

@@ -1,8 +1,12 @@
 using System.Globalization;
 using System.Text;
 using ActorTrainer.Actors.Hosting;
+using ActorTrainer.Actors.Security;
 using Akka.Actor;
+using Akka.Actor.Setup;
 using Akka.Configuration;
+using Akka.Event;
+using Akka.Remote.Transport.DotNetty;
 
 namespace ActorTrainer.Actors.Cluster;
 
@@ -49,9 +53,10 @@ public static class ClusterNode
     /// use, or not an address of this machine) is an <see cref="InvalidOperationException"/> saying which
     /// and what to change, instead of Akka's nested exceptions.
     /// </summary>
-    public static ActorSystem StartSystem(Config config)
+    /// <param name="security">Mutual TLS for Akka.Remote and the tensor channel, from the run's certificates; null = plaintext (--insecure).</param>
+    public static ActorSystem StartSystem(Config config, ChannelSecurity? security = null)
     {
-        try { return ActorSystem.Create(NodeSettings.SystemName, config); }
+        try { return ActorSystem.Create(NodeSettings.SystemName, SystemSetup(config, security)); }
         catch (Exception e) when (Flatten(e).OfType<Akka.Remote.RemoteTransportException>().Any())
         {
             var socket = Flatten(e).OfType<System.Net.Sockets.SocketException>().FirstOrDefault();
@@ -61,6 +66,30 @@ public static class ClusterNode
                 $"cannot listen on {host}:{port}" + (socket is null ? "" : $" ({socket.SocketErrorCode}: {socket.Message})") +
                 "; is another node running there? Choose another --port (ACTORTRAINER_PORT, actortrainer.node.port) or --bind-hostname", e);
         }
+    }
+
+    /// <summary>
+    /// The node's actor system setup: with <paramref name="security"/>, Akka.Remote speaks TLS with this
+    /// node's certificate, requires the peer's (mutual), and accepts only certificates of the run's CA
+    /// (<see cref="NodeCredentials.Verify"/>, not the machine's trust store, which does not hold our CA);
+    /// the tensor channel's <see cref="ChannelSecurity"/> rides along for the node's actors.
+    /// </summary>
+    public static ActorSystemSetup SystemSetup(Config config, ChannelSecurity? security)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var ssl = ConfigurationFactory.ParseString($"akka.remote.dot-netty.tcp.enable-ssl = {(security is null ? "off" : "on")}");
+        var bootstrap = BootstrapSetup.Create().WithConfig(ssl.WithFallback(config));
+        if (security is null) return ActorSystemSetup.Create(bootstrap);
+        var credentials = security.Credentials;
+        var remote = new DotNettySslSetup(credentials.Certificate, suppressValidation: false, requireMutualAuthentication: true,
+            validateCertificateHostname: false, // identity is the run's CA, not DNS: nodes are reached by IP as often as by name
+            customValidator: (certificate, _, peer, _, log) =>
+            {
+                if (credentials.Verify(certificate) is not { } problem) return true;
+                log.Warning("refused a TLS connection with {0}: {1}", peer, problem);
+                return false;
+            });
+        return ActorSystemSetup.Create(bootstrap, remote, security);
     }
 
     private static IEnumerable<Exception> Flatten(Exception e)
@@ -97,7 +126,8 @@ public static class ClusterNode
     public static string JoinFailure(NodeSettings node) =>
         $"could not join the cluster within {node.JoinTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s: " +
         (node.Seeds.Count == 0 ? "this node could not start a cluster of its own"
-            : $"no answer from seed node(s) {string.Join(", ", node.SeedAddresses())}. Is the ps node running and reachable there? " +
+            : $"no answer from seed node(s) {string.Join(", ", node.SeedAddresses())}. Is the ps node running and reachable there" +
+              (node.Insecure ? ", and in plaintext (--insecure) too? " : ", with certificates from the same `actortrainer certs` directory (a refused TLS handshake is logged above)? ") +
               "(seeds come from --seeds, ACTORTRAINER_SEEDS or actortrainer.node.seeds; the wait is --join-timeout)");
 
     private static string Quote(string s)

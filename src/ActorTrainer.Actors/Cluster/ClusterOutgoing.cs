@@ -12,8 +12,9 @@ public readonly record struct ClusterOutgoing(string? Node, ITrainerMessage Mess
 
 // Local messages between the cluster server's shell and its state (never sent between nodes).
 
-/// <summary>Shell → state: the node's tensor connection is open (it said Hello, for server epoch <paramref name="Epoch"/>).</summary>
-public sealed record NodeConnected(long Epoch = 1) : ITrainerMessage;
+/// <summary>Shell → state: the node's tensor connection is open (it said Hello, for server epoch <paramref name="Epoch"/>).
+/// <paramref name="ProvedName"/>: the node name on the certificate the connection's TLS handshake proved; null in plaintext.</summary>
+public sealed record NodeConnected(long Epoch = 1, string? ProvedName = null) : ITrainerMessage;
 
 /// <summary>Shell → state: stop counting on the node (it left, was removed, became unreachable, or its
 /// connection broke). For good: a node that comes back joins again. <paramref name="ConnectionBroke"/>:

@@ -12,8 +12,9 @@ namespace ActorTrainer.Actors.Cluster;
 
 /// <summary>A worker node asks to take part in the run, offering <paramref name="Capacity"/> workers
 /// (slots it wants to host). Answered by <see cref="RunJoined"/> or <see cref="RunJoinRejected"/>.
-/// Sent again until answered: the server may not exist yet.</summary>
-public sealed record JoinRun(int Capacity, RunFingerprint Fingerprint) : ITrainerMessage;
+/// Sent again until answered: the server may not exist yet. <paramref name="NodeName"/>: the name on the
+/// node's certificate ("" in plaintext); with TLS its tensor connection must prove it, or it is refused.</summary>
+public sealed record JoinRun(int Capacity, RunFingerprint Fingerprint, string NodeName = "") : ITrainerMessage;
 
 /// <summary>The node is in. <paramref name="TotalSlots"/> = G fixes the stream layout (S = G·B) the
 /// node must build its computers over. <paramref name="TensorPort"/>: the port of the ps node's tensor
@@ -64,6 +65,10 @@ public sealed record NodeJoined(string Node, int Capacity, int TotalCapacity, in
 /// <summary>Observer event: the server stopped counting on a node (it left, was removed, became
 /// unreachable, or its agent stopped); its slots move on.</summary>
 public sealed record NodeLeft(string Node, string Reason) : ITrainerEvent;
+
+/// <summary>Observer event: a tensor connection that said Hello as <paramref name="Node"/> was closed
+/// without taking part (another epoch, not joined, another node's identity, a second connection).</summary>
+public sealed record ConnectionRefused(string Node, string Reason) : ITrainerEvent;
 
 /// <summary>Observer event: slot <paramref name="Slot"/> moved from <paramref name="From"/> to
 /// <paramref name="To"/> (null = unassigned), resuming at chunk <paramref name="NextChunk"/> with the h

@@ -116,12 +116,15 @@ public sealed class ClusterServerActor : ReceiveActor
     {
         if (_connections.ContainsKey(m.Node) || _nodes.ContainsKey(m.Connection))
         {
-            m.Connection.Close($"node {m.Node} already has a tensor connection");
+            // Never replaces the first: the state's rules are for the node's one connection.
+            string reason = $"node {m.Node} already has a tensor connection";
+            m.Connection.Close(reason);
+            _observer.Tell(new ConnectionRefused(m.Node, reason + (m.Connection.PeerName is { } name ? $" (this one's certificate is node '{name}')" : "")), Self);
             return;
         }
         _connections[m.Node] = m.Connection;
         _nodes[m.Connection] = m.Node;
-        Deliver(_state.Handle(m.Node, new NodeConnected(m.Epoch)));
+        Deliver(_state.Handle(m.Node, new NodeConnected(m.Epoch, m.Connection.PeerName)));
     }
 
     private void Handle(TensorChannelReceived m)

@@ -14,6 +14,9 @@ namespace ActorTrainer.Actors.Cluster;
 /// Rules:
 /// - membership: a node joins with <see cref="JoinRun"/> (fingerprint checked), then takes part once its
 ///   tensor connection is open (<see cref="NodeConnected"/>); from then on it is in the slot table.
+/// - identity: with TLS, a node is the name on its certificate. The connection's proved name must be the
+///   one its address joined under, and no two connected nodes share a name: a Hello naming another node's
+///   address, or a JoinRun naming another node, gets no connection (the refused address must join again);
 ///   <see cref="NodeDropped"/> (it left, became unreachable, its connection broke) removes it for good
 ///   and its slots move; a node that comes back joins again as a new one; a node whose connection broke
 ///   without a goodbye is downed in the cluster (<see cref="DownMember"/>): its process is gone;
@@ -41,8 +44,9 @@ public sealed class ClusterServerState
     private readonly int _tensorPort;
     private readonly SlotTable _slots;
     private readonly SlotCursor[] _cursor;                 // (G)
-    private readonly Dictionary<string, int> _joined = new(); // node → capacity: joined, connection maybe not yet open
+    private readonly Dictionary<string, (int Capacity, string Name)> _joined = new(); // node → its offer and claimed name; connection maybe not yet open
     private readonly HashSet<string> _connected = new();      // nodes in the slot table
+    private readonly Dictionary<string, string> _provedName = new(); // connected node → the name its certificate proved (TLS only)
     private readonly long _baseUpdates;                       // updates of the run before this server (a resumed run)
     private long _lastAssignment;
     private bool _started;                                    // the parameter server has handed out W
@@ -97,7 +101,7 @@ public sealed class ClusterServerState
         switch (message)
         {
             case JoinRun m: Join(node, m, outbox); break;
-            case NodeConnected m: Connect(node, m.Epoch, outbox); break;
+            case NodeConnected m: Connect(node, m.Epoch, m.ProvedName, outbox); break;
             case NodeDropped m: Drop(node, m.Reason, m.ConnectionBroke, outbox); break;
             case RegisterSlotWorker m: Register(node, m, outbox); break;
             case SlotPush m: Push(node, m, outbox); break;
@@ -127,6 +131,7 @@ public sealed class ClusterServerState
     {
         string? refusal = IsFinished ? "the run has finished"
             : m.Capacity <= 0 ? $"a node must offer at least one worker (got {m.Capacity})"
+            : NameHolder(m.NodeName, except: node) is { } holder ? $"node name '{m.NodeName}' is in the run already as {holder}: a node cannot take another's identity"
             : m.Fingerprint.MismatchWith(_settings.Fingerprint);
         if (refusal is not null)
         {
@@ -135,23 +140,30 @@ public sealed class ClusterServerState
             outbox.Add(ClusterOutgoing.ToObserver(rejected));
             return;
         }
-        _joined.TryAdd(node, m.Capacity); // a retry keeps the first offer
+        _joined.TryAdd(node, (m.Capacity, m.NodeName)); // a retry keeps the first offer
         outbox.Add(ClusterOutgoing.ToNode(node, new RunJoined(_settings.Slots, _tensorPort, Epoch)));
     }
 
-    private void Connect(string node, long epoch, List<ClusterOutgoing> outbox)
+    private void Connect(string node, long epoch, string? proved, List<ClusterOutgoing> outbox)
     {
-        bool joined = _joined.TryGetValue(node, out int capacity);
+        bool joined = _joined.TryGetValue(node, out var offer);
+        bool impostor = joined && proved is not null && proved != offer.Name;
         string? refusal = IsFinished ? "the run has finished"
             : epoch != Epoch ? $"the connection is for server epoch {epoch}, this server is epoch {Epoch}: join it again"
             : !joined ? $"node {node} has not joined the run"
             : _connected.Contains(node) ? $"node {node} already has a tensor connection"
+            : impostor ? $"the connection's certificate is node '{proved}', but {node} joined as '{offer.Name}': a node cannot take another's identity"
+            : proved is not null && NameHolder(proved, except: node) is { } holder ? $"node '{proved}' is in the run already as {holder}"
             : null;
         if (refusal is not null)
         {
+            if (impostor) _joined.Remove(node); // its claim is void: it must join again, as itself
             outbox.Add(ClusterOutgoing.ToNode(node, new CloseChannel(refusal)));
+            outbox.Add(ClusterOutgoing.ToObserver(new ConnectionRefused(node, refusal)));
             return;
         }
+        int capacity = offer.Capacity;
+        if (proved is not null) _provedName[node] = proved;
         _connected.Add(node);
         outbox.Add(ClusterOutgoing.ToNode(node, new WelcomeNode()));
         var moves = _slots.Join(node, capacity);
@@ -162,6 +174,7 @@ public sealed class ClusterServerState
     private void Drop(string node, string reason, bool connectionBroke, List<ClusterOutgoing> outbox)
     {
         bool joined = _joined.Remove(node);
+        _provedName.Remove(node);
         if (!_connected.Remove(node))
         {
             if (joined) outbox.Add(ClusterOutgoing.ToObserver(new NodeLeft(node, reason)));
@@ -174,6 +187,10 @@ public sealed class ClusterServerState
         outbox.Add(ClusterOutgoing.ToObserver(new NodeLeft(node, reason)));
         Apply(_slots.Leave(node), $"node {node} was dropped: {reason}", outbox);
     }
+
+    /// <summary>The connected node other than <paramref name="except"/> whose certificate proved <paramref name="name"/>, or null.</summary>
+    private string? NameHolder(string name, string except) =>
+        name.Length == 0 ? null : _provedName.FirstOrDefault(p => p.Value == name && p.Key != except).Key;
 
     private void Apply(IReadOnlyList<SlotMove> moves, string reason, List<ClusterOutgoing> outbox)
     {

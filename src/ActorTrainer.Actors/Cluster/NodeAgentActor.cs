@@ -34,6 +34,7 @@ public sealed class NodeAgentActor : ReceiveActor, IWithTimers
     private readonly NodeAgentState _state = new();
     private readonly int _capacity;
     private readonly RunFingerprint _fingerprint;
+    private readonly string _nodeName = Security.ChannelSecurity.Of(Context.System)?.Credentials.NodeName ?? ""; // the certificate's: what the connection will prove
     private readonly WorkerSettings _workerSettings;
     private readonly SlotComputerFactory _computers;
     private readonly TaskCompletionSource<WorkerNodeResult> _completion;
@@ -112,7 +113,7 @@ public sealed class NodeAgentActor : ReceiveActor, IWithTimers
     /// <summary>Asks the server actor of every ps node the cluster knows; only an active server exists to answer.</summary>
     private void AskServers()
     {
-        var join = new JoinRun(_capacity, _fingerprint);
+        var join = new JoinRun(_capacity, _fingerprint, _nodeName);
         foreach (var member in Akka.Cluster.Cluster.Get(Context.System).State.Members)
             if (member.HasRole(ClusterNode.PsRole) && member.Status is MemberStatus.Up or MemberStatus.WeaklyUp or MemberStatus.Joining)
                 Context.ActorSelection(new RootActorPath(member.Address) / "user" / ClusterNode.ServerName).Tell(join, Self);
@@ -203,7 +204,8 @@ public sealed class NodeAgentActor : ReceiveActor, IWithTimers
                     MessageFrame m => new TensorChannelReceived(c, m.Message),
                     _ => throw new ChannelProtocolException($"unexpected {frame.GetType().Name} from the parameter server"),
                 }),
-                onClosed: (c, closed) => self.Tell(new TensorChannelEnded(c, closed)))
+                onClosed: (c, closed) => self.Tell(new TensorChannelEnded(c, closed)),
+                security: Security.ChannelSecurity.Of(Context.System))
             .PipeTo(self, success: c => new TensorChannelConnected(c));
     }
 

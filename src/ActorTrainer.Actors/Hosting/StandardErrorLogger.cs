@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net.Sockets;
 using Akka.Actor;
 using Akka.Event;
@@ -8,15 +9,33 @@ namespace ActorTrainer.Actors.Hosting;
 /// <summary>
 /// Akka logger that writes to standard error, so a node's standard output carries only its result
 /// (scripts read it). Enable with <c>akka.loggers = ["ActorTrainer.Actors.Hosting.StandardErrorLogger, ActorTrainer.Actors"]</c>.
+/// Refused TLS connections are logged in one line each, the first <see cref="RefusalsInFull"/> of them, then only the
+/// 100th, 1000th, …: a flood of strangers cannot flood the log.
 /// A transport that cannot bind its port is not logged: the node reports it as one <c>error:</c> line
 /// (ClusterNode.StartSystem), and Akka's version of it is a stack trace.
 /// </summary>
 public sealed class StandardErrorLogger : ReceiveActor
 {
+    public const int RefusalsInFull = 10;
+    private long _refusals;
+
     public StandardErrorLogger()
     {
         Receive<InitializeLogger>(_ => Sender.Tell(new LoggerInitialized()));
-        Receive<LogEvent>(e => { if (!IsBindFailure(e)) Console.Error.WriteLine(e.ToString()); });
+        Receive<LogEvent>(e =>
+        {
+            if (IsBindFailure(e)) return;
+            if (!IsTlsRefusal(e))
+            {
+                Console.Error.WriteLine(e.ToString());
+                return;
+            }
+            long n = ++_refusals;
+            if (n <= RefusalsInFull)
+                Console.Error.WriteLine(FirstLine(e.ToString()) + (n == RefusalsInFull ? " (from now on only every 10×th refused TLS log line is written)" : ""));
+            else if (IsPowerOfTen(n))
+                Console.Error.WriteLine(FirstLine(e.ToString()) + string.Create(CultureInfo.InvariantCulture, $" ({n} refused TLS log lines so far)"));
+        });
     }
 
     /// <summary>The transport's "failed to bind" error (a socket error under a RemoteTransportException).</summary>
@@ -31,4 +50,23 @@ public sealed class StandardErrorLogger : ReceiveActor
         }
         return false;
     }
+
+    // A refused TLS peer (a stranger, or a node of another run) is expected traffic: the certificate check
+    // already logged why in one line, so Akka's troubleshooting text and stack trace are left out.
+    private static bool IsTlsRefusal(LogEvent e)
+    {
+        string message = e.Message?.ToString() ?? "";
+        if (message.StartsWith("refused a TLS connection", StringComparison.Ordinal)) return true; // ours (ClusterNode's certificate check)
+        bool transport = e.LogSource is { } source && (source.Contains("TcpServerHandler", StringComparison.Ordinal) || source.Contains("TcpClientHandler", StringComparison.Ordinal));
+        return transport && (message.StartsWith("TLS handshake failed", StringComparison.Ordinal)
+                             || (message.StartsWith("Rejected incoming connection", StringComparison.Ordinal) && message.Contains("TLS handshake", StringComparison.Ordinal)));
+    }
+
+    private static bool IsPowerOfTen(long n)
+    {
+        while (n % 10 == 0) n /= 10;
+        return n == 1;
+    }
+
+    private static string FirstLine(string s) => s.Split('\n', 2)[0].TrimEnd('\r');
 }

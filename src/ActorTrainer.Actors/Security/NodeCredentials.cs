@@ -86,6 +86,8 @@ public sealed class NodeCredentials : IDisposable
     {
         ServerCertificateContext = SslStreamCertificateContext.Create(Certificate, [], offline: true),
         ClientCertificateRequired = true,
+        EnabledSslProtocols = System.Security.Authentication.SslProtocols.Tls13,
+        CipherSuitesPolicy = Suites,
         CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
         RemoteCertificateValidationCallback = (_, cert, _, _) => cert is not null && Verify(AsCertificate2(cert)) is null,
     };
@@ -95,9 +97,16 @@ public sealed class NodeCredentials : IDisposable
     {
         TargetHost = targetHost,
         ClientCertificateContext = SslStreamCertificateContext.Create(Certificate, [], offline: true),
+        EnabledSslProtocols = System.Security.Authentication.SslProtocols.Tls13,
+        CipherSuitesPolicy = Suites,
         CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
         RemoteCertificateValidationCallback = (_, cert, _, _) => cert is not null && Verify(AsCertificate2(cert)) is null,
     };
+
+    private static CipherSuitesPolicy? Suites => OperatingSystem.IsWindows() ? null : Aes128Gcm();
+
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    private static CipherSuitesPolicy Aes128Gcm() => new([TlsCipherSuite.TLS_AES_128_GCM_SHA256]);
 
     private static X509Certificate2 AsCertificate2(X509Certificate cert) => cert as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(cert.GetRawCertData());
 

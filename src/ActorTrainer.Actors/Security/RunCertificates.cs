@@ -101,10 +101,14 @@ public static class RunCertificates
     /// <summary>Node names become file names and certificate subjects: letters, digits, '-', '_' and '.' only.</summary>
     public static void CheckNodeName(string node)
     {
-        if (string.IsNullOrEmpty(node) || node.Length > 64 || node.StartsWith('.')
-            || !node.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
-            throw new ArgumentException($"'{node}' is not a node name: use 1–64 letters, digits, '-', '_' or '.', not starting with '.'");
+        if (NodeNameProblem(node) is { } problem) throw new ArgumentException(problem);
     }
+
+    /// <summary>Null when <paramref name="node"/> is a valid node name; otherwise why not.</summary>
+    public static string? NodeNameProblem(string node) =>
+        string.IsNullOrEmpty(node) || node.Length > 64 || node.StartsWith('.') || !node.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')
+            ? $"'{node}' is not a node name: use 1–64 letters, digits, '-', '_' or '.', not starting with '.'"
+            : null;
 
     private static void WriteSecret(string path, byte[] bytes) => WriteAtomically(path, bytes, UnixFileMode.UserRead | UnixFileMode.UserWrite);
 

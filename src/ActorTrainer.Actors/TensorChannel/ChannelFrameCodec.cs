@@ -419,13 +419,7 @@ public sealed class ChannelFrameReader
         int first = _stream.Read(prefix);
         if (first == 0) return null;
         _stream.ReadExactly(prefix[first..]);
-        uint length = BinaryPrimitives.ReadUInt32LittleEndian(prefix);
-        byte kind = prefix[4];
-        int fields = BinaryPrimitives.ReadUInt16LittleEndian(prefix[5..]);
-        if (length < 3) throw new ChannelProtocolException($"frame length {length}: a frame has at least its kind and fields length");
-        if (fields > ChannelFrameCodec.MaxFieldsLength || 3L + fields > length)
-            throw new ChannelProtocolException($"frame of kind {kind}: {fields} bytes of fields do not fit a frame of {length} bytes (at most {ChannelFrameCodec.MaxFieldsLength})");
-        long remaining = length - 3L - fields;
+        var (kind, fields, remaining) = Prefix(prefix);
         var f = _buffer.AsSpan(0, fields);
         _stream.ReadExactly(f);
         var reader = new ChannelFrameCodec.FieldReader(f, $"frame kind {kind}");
@@ -435,6 +429,40 @@ public sealed class ChannelFrameReader
         reader.RequireConsumed();
         if (remaining != 0) throw new ChannelProtocolException($"{what}: {remaining} bytes left after its tensors");
         return frame;
+    }
+
+    /// <summary>
+    /// The first frame of a connection, read without holding a thread while the peer is silent: it must
+    /// be <paramref name="expectedKind"/> and carry no tensor (a greeting is a few hundred bytes at most).
+    /// </summary>
+    /// <exception cref="EndOfStreamException">The stream ended before the whole frame.</exception>
+    /// <exception cref="ChannelProtocolException">The bytes are not a valid frame of that kind.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired first.</exception>
+    public async Task<ChannelFrame> ReadGreetingAsync(byte expectedKind, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[ChannelFrameCodec.MaxFieldsLength];
+        await _stream.ReadExactlyAsync(buffer.AsMemory(0, ChannelFrameCodec.PrefixLength), cancellationToken).ConfigureAwait(false);
+        var (kind, fields, remaining) = Prefix(buffer.AsSpan(0, ChannelFrameCodec.PrefixLength));
+        if (kind != expectedKind) throw new ChannelProtocolException($"the first frame must be of kind {expectedKind}, not {kind}");
+        if (remaining != 0) throw new ChannelProtocolException($"frame kind {kind}: a greeting carries no tensor ({remaining} bytes after its fields)");
+        await _stream.ReadExactlyAsync(buffer.AsMemory(0, fields), cancellationToken).ConfigureAwait(false);
+        var reader = new ChannelFrameCodec.FieldReader(buffer.AsSpan(0, fields), $"frame kind {kind}");
+        var frame = ChannelFrameCodec.ReadFields(kind, ref reader, () => throw new ChannelProtocolException($"frame kind {kind}: a greeting carries no tensor"),
+            _ => throw new ChannelProtocolException($"frame kind {kind}: a greeting carries no tensor"));
+        reader.RequireConsumed();
+        return frame;
+    }
+
+    /// <summary>Kind, fields length and tensor bytes of a frame from its <see cref="ChannelFrameCodec.PrefixLength"/> bytes, validated.</summary>
+    private static (byte Kind, int Fields, long Remaining) Prefix(ReadOnlySpan<byte> prefix)
+    {
+        uint length = BinaryPrimitives.ReadUInt32LittleEndian(prefix);
+        byte kind = prefix[4];
+        int fields = BinaryPrimitives.ReadUInt16LittleEndian(prefix[5..]);
+        if (length < 3) throw new ChannelProtocolException($"frame length {length}: a frame has at least its kind and fields length");
+        if (fields > ChannelFrameCodec.MaxFieldsLength || 3L + fields > length)
+            throw new ChannelProtocolException($"frame of kind {kind}: {fields} bytes of fields do not fit a frame of {length} bytes (at most {ChannelFrameCodec.MaxFieldsLength})");
+        return (kind, fields, length - 3L - fields);
     }
 
     /// <summary>Reads a bf16 or sparse packing (see <see cref="ChannelFrameCodec"/>) into a new dense array.</summary>

@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using ActorTrainer.Actors.Security;
 
 namespace ActorTrainer.Actors.TensorChannel;
 
@@ -26,7 +27,7 @@ public sealed class TensorConnection : IDisposable
     public const int SocketBuffer = 4 << 20;
 
     private readonly Socket _socket;
-    private readonly NetworkStream _stream;
+    private readonly Stream _stream; // the socket's, or TLS over it
     private readonly ChannelFrameReader _reader;
     private readonly Action<TensorConnection, ChannelFrame> _onFrame;
     private readonly Action<TensorConnection, ChannelClosed> _onClosed;
@@ -42,15 +43,17 @@ public sealed class TensorConnection : IDisposable
 
     /// <param name="maxFloats">Largest tensor accepted from the peer (the model's parameter count).</param>
     /// <param name="capacity">Frames that may wait for the writer; one more breaks the connection.</param>
+    /// <param name="secure">TLS already established over <paramref name="socket"/> (<see cref="ChannelSecurity"/>); null = plaintext.</param>
     public TensorConnection(Socket socket, int maxFloats, Action<TensorConnection, ChannelFrame> onFrame,
-        Action<TensorConnection, ChannelClosed> onClosed, int capacity = 64, bool coalesceWeights = false)
+        Action<TensorConnection, ChannelClosed> onClosed, int capacity = 64, bool coalesceWeights = false, SecureChannel? secure = null)
     {
         ArgumentNullException.ThrowIfNull(socket);
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         _socket = socket;
         Tune(socket);
         Peer = socket.RemoteEndPoint?.ToString() ?? "?";
-        _stream = new NetworkStream(socket, ownsSocket: false);
+        _stream = secure?.Stream ?? new NetworkStream(socket, ownsSocket: false);
+        PeerName = secure?.PeerName;
         _reader = new ChannelFrameReader(_stream, maxFloats);
         _onFrame = onFrame;
         _onClosed = onClosed;
@@ -61,10 +64,15 @@ public sealed class TensorConnection : IDisposable
     /// <summary>The peer's endpoint, for messages.</summary>
     public string Peer { get; }
 
+    /// <summary>The node the peer proved to be with its certificate (its CN); null on a plaintext connection.</summary>
+    public string? PeerName { get; }
+
     /// <summary>Opens a connection to <paramref name="host"/>:<paramref name="port"/> (not started yet).</summary>
+    /// <param name="security">With it, the connection is TLS with this node's certificate (<see cref="ChannelSecurity"/>); null = plaintext.</param>
     /// <exception cref="SocketException">Refused, unreachable, or no answer within <paramref name="timeout"/>.</exception>
+    /// <exception cref="System.Security.Authentication.AuthenticationException">The TLS handshake failed (a server outside the run, or it refused this node).</exception>
     public static async Task<TensorConnection> ConnectAsync(string host, int port, TimeSpan timeout, int maxFloats,
-        Action<TensorConnection, ChannelFrame> onFrame, Action<TensorConnection, ChannelClosed> onClosed)
+        Action<TensorConnection, ChannelFrame> onFrame, Action<TensorConnection, ChannelClosed> onClosed, ChannelSecurity? security = null)
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
         try
@@ -72,7 +80,8 @@ public sealed class TensorConnection : IDisposable
             using var cts = new CancellationTokenSource(timeout);
             try { await socket.ConnectAsync(host, port, cts.Token).ConfigureAwait(false); }
             catch (OperationCanceledException) { throw new SocketException((int)SocketError.TimedOut); }
-            return new TensorConnection(socket, maxFloats, onFrame, onClosed);
+            var secure = security is null ? null : await security.ConnectAsync(socket, host).ConfigureAwait(false);
+            return new TensorConnection(socket, maxFloats, onFrame, onClosed, secure: secure);
         }
         catch
         {
@@ -181,6 +190,7 @@ public sealed class TensorConnection : IDisposable
             try
             {
                 ChannelFrameCodec.Write(_stream, frame, scratch);
+                _stream.Flush(); // TLS: the frame's records gathered beneath it leave now (plaintext: nothing to do)
                 if (frame is not CloseFrame) continue;
                 _socket.Shutdown(SocketShutdown.Send);
                 // The peer closes its side on our Close frame; give it a moment, then let go of the socket.

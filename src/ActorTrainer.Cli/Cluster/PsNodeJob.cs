@@ -5,6 +5,7 @@ using ActorTrainer.Actors;
 using ActorTrainer.Actors.Cluster;
 using ActorTrainer.Actors.Coordinator;
 using ActorTrainer.Actors.ParameterServer;
+using ActorTrainer.Actors.Security;
 using ActorTrainer.Actors.TensorChannel;
 using ActorTrainer.Cli.CommandLine;
 using ActorTrainer.Cli.Training;
@@ -26,6 +27,10 @@ public sealed class PsNodeJob
     private readonly TextWriter _out;
     private readonly TextWriter _err;
     private ServerLoadReported? _load; // the server's own load, sent just before it completes
+    private long _foreignPushes;       // pushes refused because their sender does not host the slot
+
+    /// <summary>Refused pushes printed one by one; the rest are only counted (a rogue member could send millions).</summary>
+    private const int ForeignPushesPrinted = 3;
 
     public PsNodeJob(TextWriter stdout, TextWriter stderr) { _out = stdout; _err = TextWriter.Synchronized(stderr); }
 
@@ -55,9 +60,10 @@ public sealed class PsNodeJob
                 resume = ReadCheckpoint(resumedDir, setup, slots, settings.Updates);
             }
 
-            using var channel = OpenTensorChannel(node);
+            var security = NodeSystem.Security(node, _err);
+            using var channel = OpenTensorChannel(node, security);
             // The transport port is bound before the run directory exists: a port in use leaves nothing behind.
-            var system = NodeSystem.Start(config);
+            var system = NodeSystem.Start(config, security);
             try
             {
                 var self = Akka.Cluster.Cluster.Get(system).SelfAddress;
@@ -157,6 +163,7 @@ public sealed class PsNodeJob
                 var result = await completion.Task; // a failed callback (e.g. the disk is full) surfaces here
                 ended = $"{result.Reason} after {(resume?.Updates ?? 0) + result.Stats.Updates} updates";
                 ServerSummary.From(result, _load, GC.CollectionCount(2)).Write(dir.Path);
+                if (_foreignPushes > ForeignPushesPrinted) _err.WriteLine($"refused {_foreignPushes} pushes in all for slots their sender did not host");
                 return host.Finish(result, "stopped early: " + result.Detail);
             }
             finally
@@ -259,13 +266,13 @@ public sealed class PsNodeJob
 
     /// <summary>The tensor channel's listener, bound now so that a port in use stops the node before
     /// anything is written.</summary>
-    private TensorChannelListener OpenTensorChannel(NodeSettings node)
+    private TensorChannelListener OpenTensorChannel(NodeSettings node, ChannelSecurity? security)
     {
         string bind = node.BindHostname.Length > 0 ? node.BindHostname : node.EffectiveHostname;
         try
         {
-            var listener = TensorChannelListener.Bind(bind, node.TensorPort);
-            _err.WriteLine($"tensor channel on {bind}:{listener.Port} (every message of the run after a node joins)");
+            var listener = TensorChannelListener.Bind(bind, node.TensorPort, security);
+            _err.WriteLine($"tensor channel on {bind}:{listener.Port}{(security is null ? ", plaintext" : ", mutual TLS")} (every message of the run after a node joins)");
             return listener;
         }
         catch (InvalidOperationException e) { throw new UsageException(e.Message); }
@@ -290,6 +297,15 @@ public sealed class PsNodeJob
                 break;
             case RunJoinRejected m:
                 _err.WriteLine($"rejected worker node {m.Node}: {m.Reason}");
+                break;
+            case ConnectionRefused m:
+                _err.WriteLine($"refused a tensor connection that said Hello as {m.Node}: {m.Reason}");
+                break;
+            case GradientRejected { Reason: RejectionReason.UnknownWorker } m:
+                long n = Interlocked.Increment(ref _foreignPushes);
+                if (n <= ForeignPushesPrinted)
+                    _err.WriteLine($"refused a push for slot {m.WorkerId}, chunk {m.ChunkId}: {m.Detail}" +
+                                   (n == ForeignPushesPrinted ? " (further refusals of this kind are counted, not printed)" : ""));
                 break;
             case RegistrationRejected m:
                 _err.WriteLine($"refused worker of slot {m.WorkerId}: {m.Reason}");

@@ -40,7 +40,7 @@ public sealed class WorkerNodeJob
             return computer;
         };
 
-        var system = NodeSystem.Start(config);
+        var system = NodeSystem.Start(config, NodeSystem.Security(node, _err));
         try
         {
             // Said before the wait, so that a node started ahead of its ps node shows it is waiting, not stuck.

@@ -45,20 +45,21 @@ internal static class BenchTransport
         var akka = t.Add("akka", "measure the Akka.Remote path too", Values.OnOff, completions: ["on", "off"]);
         var serve = t.Add("serve", "internal: run as the Akka.Remote peer process on this port", (v, src) => Values.Text(v, src) is null ? (int?)null : Values.Int(1, 65535)(v, src), hidden: true);
         var serveChannel = t.Add("serve-channel", "internal: run as the tensor channel peer process on this port", (v, src) => Values.Text(v, src) is null ? (int?)null : Values.Int(1, 65535)(v, src), hidden: true);
+        var channelCerts = t.Add("channel-certs", "internal: the tensor channel peer's certificates (it then speaks mutual TLS)", Values.Text, hidden: true);
         t.AddTo(command);
         command.SetAction((r, _) => RunAsync(parameters.Read(r), window.Read(r), seconds.Read(r), serializer.Read(r), partFloats.Read(r),
-            akka.Read(r), serve.Read(r), serveChannel.Read(r), context.Out));
+            akka.Read(r), serve.Read(r), serveChannel.Read(r), channelCerts.Read(r), context.Out));
         return command;
     }
 
     private static async Task<int> RunAsync(int parameters, int window, double seconds, string serializer, int partFloats, bool measureAkka,
-        int? serve, int? serveChannel, TextWriter stdout)
+        int? serve, int? serveChannel, string? channelCerts, TextWriter stdout)
     {
         if (serializer == "hyperion") partFloats = 0; // Hyperion would write a part's whole backing array: whole messages only
         if (serve is not null)
             return await ServeAsync(serve.Value, serializer, parameters, partFloats);
         if (serveChannel is not null)
-            return await BenchTransportChannel.ServeAsync(serveChannel.Value, parameters);
+            return await BenchTransportChannel.ServeAsync(serveChannel.Value, parameters, channelCerts);
 
         var gradient = new float[parameters];
         new Random(1).NextBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(gradient.AsSpan()));
@@ -89,6 +90,20 @@ internal static class BenchTransport
         var channel = await BenchTransportChannel.RunAsync(parameters, push, window, duration);
         double channelMBps = (channel.Pushes * pushBytes + channel.Replies * weightsBytes) / channel.Seconds / 1e6;
         stdout.WriteLine($"tensor channel:      {channelMBps:F0} MB/s ({channel.Replies / channel.Seconds:F1} round trips/s) = {100 * channelMBps / rawMBps:F0}% of raw TCP");
+
+        // The same with mutual TLS, as cluster nodes run it: certificates of a CA made for this measurement.
+        string certs = Path.Combine(Path.GetTempPath(), $"actortrainer-bench-certs-{Environment.ProcessId}");
+        try
+        {
+            ActorTrainer.Actors.Security.RunCertificates.Create(certs, ["ps", "bench"], ["127.0.0.1"], DateTimeOffset.UtcNow, TimeSpan.FromDays(1));
+            var tls = await BenchTransportChannel.RunAsync(parameters, push, window, duration, certs);
+            double tlsMBps = (tls.Pushes * pushBytes + tls.Replies * weightsBytes) / tls.Seconds / 1e6;
+            stdout.WriteLine($"tensor channel, TLS: {tlsMBps:F0} MB/s ({tls.Replies / tls.Seconds:F1} round trips/s) = {100 * tlsMBps / rawMBps:F0}% of raw TCP, {100 * tlsMBps / channelMBps:F0}% of plaintext");
+        }
+        finally
+        {
+            try { Directory.Delete(certs, recursive: true); } catch (IOException) { }
+        }
         if (!measureAkka) return 0;
 
         var remote = await RemoteAsync(parameters, serializer, push, window, duration, partFloats);

@@ -3,6 +3,7 @@ using Akka.Actor;
 using ActorTrainer.Actors.Hosting;
 using ActorTrainer.Actors.Cluster;
 using ActorTrainer.Actors.ParameterServer;
+using ActorTrainer.Actors.Security;
 using ActorTrainer.Actors.TensorChannel;
 
 namespace ActorTrainer.Cli.Commands;
@@ -18,10 +19,12 @@ internal static class BenchTransportChannel
     private static Akka.Configuration.Config Quiet =>
         Akka.Configuration.ConfigurationFactory.ParseString("akka.loglevel = WARNING").WithFallback(TrainerHocon.Config);
 
-    public static async Task<BenchTransportActors.Result> RunAsync(int parameters, PushGradient push, int window, TimeSpan duration)
+    /// <param name="certs">With it, both ends speak mutual TLS as cluster nodes do (the peer as "ps", this side as "bench"); null = plaintext.</param>
+    public static async Task<BenchTransportActors.Result> RunAsync(int parameters, PushGradient push, int window, TimeSpan duration, string? certs = null)
     {
         int port = BenchTransportRawTcp.FreeLoopbackPort();
-        using var peer = BenchTransport.StartPeer("--serve-channel", port, parameters, ["--part-floats", "0"]);
+        using var peer = BenchTransport.StartPeer("--serve-channel", port, parameters,
+            ["--part-floats", "0", .. certs is null ? Array.Empty<string>() : ["--channel-certs", certs]]);
         try
         {
             string? line = await peer.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60));
@@ -31,7 +34,8 @@ internal static class BenchTransportChannel
             IActorRef? client = null;
             var connection = await TensorConnection.ConnectAsync("127.0.0.1", port, TimeSpan.FromSeconds(30), parameters,
                 onFrame: (_, f) => client!.Tell(f is MessageFrame { Message: WeightsPublished w } ? w : f),
-                onClosed: (_, c) => done.TrySetException(new InvalidOperationException($"the tensor connection ended: {c.Reason}")));
+                onClosed: (_, c) => done.TrySetException(new InvalidOperationException($"the tensor connection ended: {c.Reason}")),
+                security: certs is null ? null : new ChannelSecurity(NodeCredentials.Load(certs, "bench")));
             client = system.ActorOf(Props.Create(() => new Client(connection, push, window, duration, done))
                 .WithDispatcher(TrainerHocon.ServerDispatcherId));
             connection.Start();
@@ -48,9 +52,9 @@ internal static class BenchTransportChannel
     }
 
     /// <summary>The peer process: a listener and an echo actor that answers every push with weights.</summary>
-    public static async Task<int> ServeAsync(int port, int parameters)
+    public static async Task<int> ServeAsync(int port, int parameters, string? certs)
     {
-        using var listener = TensorChannelListener.Bind("127.0.0.1", port);
+        using var listener = TensorChannelListener.Bind("127.0.0.1", port, certs is null ? null : new ChannelSecurity(NodeCredentials.Load(certs, "ps")));
         using var system = ActorSystem.Create("bench", Quiet);
         var echo = system.ActorOf(Props.Create(() => new Echo(parameters)).WithDispatcher(TrainerHocon.ServerDispatcherId));
         listener.Start(echo, parameters, coalesceWeights: false); // every reply counts

@@ -1,4 +1,5 @@
 using System.Globalization;
+using ActorTrainer.Actors.Security;
 using ActorTrainer.Cli.Cluster;
 using ActorTrainer.Cli.Settings;
 
@@ -78,17 +79,22 @@ public sealed class ClusterLauncher : IScaleLauncher
             "--chunk", I(c.Chunk), "--mode", c.Mode.Mode.ToString().ToLowerInvariant(), "--staleness", I(c.Mode.Staleness),
             "--progress", "off", "--sample", "0",
         ];
-        string[] psArgs = [.. common, "--role", "ps", "--port", I(port), "--workers", I(c.Workers), "--updates", I(plan.MaxUpdates),
-            "--eval-every", "0", "--checkpoint-every", I(plan.SnapshotEvery), "--out", runDir];
-        string[] workerArgs = [.. common, "--role", "worker", "--workers-per-node", "1"];
-
         Directory.CreateDirectory(logs);
+        // Mutual TLS as in any cluster run: the configuration's own CA and a certificate per node, beside its logs.
+        string certs = Path.Combine(logs, "certs");
+        if (Directory.Exists(certs)) Directory.Delete(certs, recursive: true); // a rerun into the same --out
+        RunCertificates.Create(certs, ["ps", .. Enumerable.Range(1, c.Workers).Select(i => $"worker-{i}")], ["127.0.0.1"], DateTimeOffset.UtcNow, TimeSpan.FromDays(1));
+        string[] As(string node) => ["--certs", certs, "--node-name", node];
+        string[] psArgs = [.. common, .. As("ps"), "--role", "ps", "--port", I(port), "--workers", I(c.Workers), "--updates", I(plan.MaxUpdates),
+            "--eval-every", "0", "--checkpoint-every", I(plan.SnapshotEvery), "--out", runDir];
+        string[] WorkerArgs(int i) => [.. common, .. As($"worker-{i}"), "--role", "worker", "--workers-per-node", "1"];
+
         var nodes = new List<NodeProcess>();
         try
         {
             var ps = NodeProcess.Start("ps", _cli, psArgs, dropVariable: NodeEnvironment.Contains);
             nodes.Add(ps);
-            for (int i = 1; i <= c.Workers; i++) nodes.Add(NodeProcess.Start($"worker-{i}", _cli, workerArgs, dropVariable: NodeEnvironment.Contains));
+            for (int i = 1; i <= c.Workers; i++) nodes.Add(NodeProcess.Start($"worker-{i}", _cli, WorkerArgs(i), dropVariable: NodeEnvironment.Contains));
             var workers = nodes.Skip(1).ToArray();
             using (ct.Register(ps.Terminate))
             {

@@ -32,7 +32,13 @@ public static class NodeSettingsLoader
         ("workers-per-node", "worker role: workers this node offers (0 = one per core)", "N", (s, v, src) => s with { WorkersPerNode = Int(v, src) }),
         ("standby", "ps role: on = a standby parameter server for the run in --resume DIR, taking over when the active ps node dies", "on|off", (s, v, src) => s with { Standby = Switch(v, src) }),
         ("tensor-port", "ps role: port of the tensor channel, the one TCP connection per worker node that carries every message after the join; 0 = any free port", "P", (s, v, src) => s with { TensorPort = Int(v, src) }),
+        ("certs", "the run's certificates (actortrainer certs): DIR/ca.crt and DIR/NAME.pfx; required unless --insecure", "DIR", (s, v, _) => s with { Certs = v.Trim() }),
+        ("node-name", "this node's certificate, DIR/NAME.pfx (empty = this machine's host name)", "NAME", (s, v, _) => s with { NodeName = v.Trim() }),
+        ("insecure", "plaintext on both ports, no certificates: anyone who reaches them can join, read W and push (a bare --insecure = on)", "on|off", (s, v, src) => s with { Insecure = Values.OnOff(v, src) }),
     };
+
+    /// <summary>The one node option that may be given without a value: a bare --insecure means on.</summary>
+    private const string BareFlag = "insecure";
 
     /// <summary>Setting keys (the flag names without "--"), for the environment check and the cluster launcher.</summary>
     public static IEnumerable<string> OptionNames => Keys.Select(k => k.Key);
@@ -54,7 +60,12 @@ public static class NodeSettingsLoader
             if (byRole.Count == roles.Count && byRole.All(r => r.Value == byRole[0].Value)) return byRole[0].Value;
             return string.Join(", ", byRole.Select(r => $"{r.Role} {r.Value}")); // differs by role, or one role's only
         }
-        return Keys.Select(k => OptionTable.Make(k.Key, k.Help, Default(k.Key), k.HelpName)).ToList();
+        return Keys.Select(k =>
+        {
+            var option = OptionTable.Make(k.Key, k.Help, Default(k.Key), k.HelpName);
+            if (k.Key == BareFlag) option.Arity = System.CommandLine.ArgumentArity.ZeroOrOne; // bare = on (TrainSettingsLoader.Given)
+            return option;
+        }).ToList();
     }
 
     /// <summary>The directory holding cluster.conf and the role files: next to the binary.</summary>
@@ -116,6 +127,7 @@ public static class NodeSettingsLoader
         "worker" => NodeRole.Worker,
         _ => throw new UsageException($"{src}: unknown role '{v}' (expected ps or worker)"),
     };
+
 
     private static int Int(string v, string src) =>
         int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out int x) ? x

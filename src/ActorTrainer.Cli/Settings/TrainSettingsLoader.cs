@@ -79,10 +79,11 @@ public static class TrainSettingsLoader
     internal static Option<string> ConfigOption() =>
         OptionTable.Make("config", "HOCON file(s), comma-separated, with actortrainer.train { ... } (and .node) overrides", "", "FILE[,FILE]");
 
-    /// <summary>The options given on the command line (not defaulted), by key.</summary>
+    /// <summary>The options given on the command line (not defaulted), by key; an option that may go
+    /// without a value (arity 0..1, e.g. --insecure) given bare is "on" (the parser would return its default).</summary>
     internal static Dictionary<string, string> Given(ParseResult r, IEnumerable<Option<string>> options) =>
         options.Where(o => r.GetResult(o) is { Implicit: false })
-            .ToDictionary(o => o.Name.TrimStart('-'), o => r.GetValue(o) ?? "");
+            .ToDictionary(o => o.Name.TrimStart('-'), o => r.GetResult(o)!.Tokens.Count == 0 && o.Arity.MinimumNumberOfValues == 0 ? "on" : r.GetValue(o) ?? "");
 
     /// <summary>Loads settings from all layers; throws <see cref="UsageException"/> on any bad value.</summary>
     /// <param name="flags">Options given on the command line, by key (e.g. "hidden" → "64"; "config" → files).</param>

@@ -52,12 +52,12 @@ public class ClusterNodeTests
 
     [Theory]
     [InlineData("127.0.0.1:4053", null)]
-    [InlineData("akka.tcp://actortrainer@ps-0.ps:4053", null)]
-    [InlineData("akka.tcp://other@ps:4053", "actor system 'other'")]
+    [InlineData("akka.ssl.tcp://actortrainer@ps-0.ps:4053", null)]
+    [InlineData("akka.ssl.tcp://other@ps:4053", "actor system 'other'")]
     [InlineData("ps-without-port", "host and a port")]
     public void Seeds_are_host_port_or_full_addresses_of_the_trainer_system(string seed, string? problem)
     {
-        var node = new NodeSettings { Seeds = [seed] };
+        var node = new NodeSettings { Seeds = [seed], Certs = "/certs" };
         if (problem is null)
         {
             Assert.Null(node.Validate());
@@ -68,5 +68,5 @@ public class ClusterNodeTests
 
     [Fact]
     public void A_worker_without_seeds_is_told_how_to_give_them() =>
-        Assert.Contains("--seeds", new NodeSettings { Role = NodeRole.Worker }.Validate());
+        Assert.Contains("--seeds", new NodeSettings { Role = NodeRole.Worker, Insecure = true }.Validate());
 }

@@ -69,6 +69,51 @@ public sealed class ClusterServerStateTests
     }
 
     [Fact]
+    public void A_connection_proving_another_name_than_its_node_joined_under_is_refused_and_the_claim_voided()
+    {
+        var s = State(ConsistencyMode.Sync, slots: 1);
+        s.Handle(A, new JoinRun(1, Fingerprint, "worker-1"));
+
+        var refused = s.Handle(A, new NodeConnected(1, ProvedName: "worker-2"));
+
+        Assert.Contains("cannot take another's identity", Assert.Single(To<CloseChannel>(refused, A)).Reason);
+        Assert.Contains("'worker-2'", Assert.Single(To<ConnectionRefused>(refused, null)).Reason);
+        Assert.Empty(To<WelcomeNode>(refused, A));
+        Assert.Null(s.HostOf(0));
+        // The claim is void: connecting again without a new join is refused; joining as itself works.
+        Assert.Contains("has not joined", Assert.Single(To<CloseChannel>(s.Handle(A, new NodeConnected(1, "worker-2")), A)).Reason);
+        s.Handle(A, new JoinRun(1, Fingerprint, "worker-2"));
+        Assert.Single(To<SlotAssigned>(s.Handle(A, new NodeConnected(1, "worker-2")), A));
+    }
+
+    [Fact]
+    public void A_node_name_is_in_the_run_once_whoever_claims_it_first()
+    {
+        var s = State(ConsistencyMode.Sync, slots: 1);
+        s.Handle(A, new JoinRun(1, Fingerprint, "worker-1"));
+        s.Handle(Bn, new JoinRun(1, Fingerprint, "worker-1")); // both claim it; only a certificate decides
+        Assert.Empty(To<CloseChannel>(s.Handle(A, new NodeConnected(1, "worker-1")), A));
+
+        var second = s.Handle(Bn, new NodeConnected(1, "worker-1"));
+        Assert.Contains($"in the run already as {A}", Assert.Single(To<CloseChannel>(second, Bn)).Reason);
+        Assert.Equal(A, s.HostOf(0));
+
+        const string C = "akka.tcp://actortrainer@10.0.0.3:4100";
+        var join = s.Handle(C, new JoinRun(1, Fingerprint, "worker-1"));
+        Assert.Contains("cannot take another's identity", Assert.Single(To<RunJoinRejected>(join, C)).Reason);
+    }
+
+    [Fact]
+    public void In_plaintext_nothing_is_proved_and_nothing_is_bound()
+    {
+        var s = State(ConsistencyMode.Sync, slots: 2);
+        s.Handle(A, new JoinRun(1, Fingerprint, ""));
+        s.Handle(Bn, new JoinRun(1, Fingerprint, ""));
+        Assert.Empty(To<CloseChannel>(s.Handle(A, new NodeConnected()), A));
+        Assert.Empty(To<CloseChannel>(s.Handle(Bn, new NodeConnected()), Bn));
+    }
+
+    [Fact]
     public void A_node_with_another_model_is_refused_and_one_that_never_joined_cannot_connect()
     {
         var s = State(ConsistencyMode.Sync, slots: 1);
@@ -78,8 +123,9 @@ public sealed class ClusterServerStateTests
         Assert.Contains("model mismatch", Assert.Single(To<RunJoinRejected>(refused, A)).Reason);
         Assert.Single(To<RunJoinRejected>(refused, null));
 
-        var close = Assert.Single(s.Handle(Bn, new NodeConnected()));
-        Assert.Contains("has not joined", Assert.IsType<CloseChannel>(close.Message).Reason);
+        var close = s.Handle(Bn, new NodeConnected());
+        Assert.Contains("has not joined", Assert.Single(To<CloseChannel>(close, Bn)).Reason);
+        Assert.Single(To<ConnectionRefused>(close, null)); // and the ps says so
         Assert.Null(s.HostOf(0));
     }
 
@@ -288,9 +334,9 @@ public sealed class ClusterServerStateTests
         Assert.Equal(4, s.Epoch);
 
         Assert.Equal(new RunJoined(1, Port, 4), Assert.Single(s.Handle(A, new JoinRun(1, Fingerprint))).Message);
-        var old = Assert.Single(s.Handle(A, new NodeConnected(3)));
+        var old = s.Handle(A, new NodeConnected(3));
 
-        Assert.Contains("epoch 3, this server is epoch 4", Assert.IsType<CloseChannel>(old.Message).Reason);
+        Assert.Contains("epoch 3, this server is epoch 4", Assert.Single(To<CloseChannel>(old, A)).Reason);
         Assert.Null(s.HostOf(0));
         Assert.Single(To<SlotAssigned>(s.Handle(A, new NodeConnected(4)), A));
         Assert.Equal(4, s.Checkpoint().Epoch);

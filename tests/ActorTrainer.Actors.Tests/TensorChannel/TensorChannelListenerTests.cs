@@ -41,17 +41,39 @@ public sealed class TensorChannelListenerTests : TestKit
     }
 
     [Fact]
-    public async Task A_message_before_hello_breaks_the_connection()
+    public async Task A_message_before_hello_is_dropped_and_the_server_never_hears_of_it()
     {
         using var listener = TensorChannelListener.Bind("127.0.0.1", 0);
         var server = CreateTestProbe();
         listener.Start(server.Ref, maxFloats: 100);
-        using var node = await ConnectAsync(listener.Port);
+        var closed = new TaskCompletionSource<ChannelClosed>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var node = await TensorConnection.ConnectAsync("127.0.0.1", listener.Port, Patience, 100, (_, _) => { }, (_, c) => closed.TrySetResult(c));
         node.Start();
         node.Send(new MessageFrame(new SlotPush(7, new PushGradient(1, 0, 0, new float[1], 1f, 1, false, 10))));
-        var ended = server.ExpectMsg<TensorChannelEnded>(Patience);
-        Assert.False(ended.Closed.Orderly);
-        Assert.Contains("before its Hello", ended.Closed.Reason);
+
+        Assert.False((await closed.Task.WaitAsync(Patience)).Orderly); // reset by the listener
+        server.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+        Assert.Equal(0, listener.Greeting);
+    }
+
+    [Fact]
+    public async Task A_silent_connection_is_dropped_after_the_greeting_timeout_and_a_late_hello_goes_nowhere()
+    {
+        // 300 ms: a loopback Hello takes well under a millisecond, so a connection still silent then is cut by the timeout alone.
+        using var listener = TensorChannelListener.Bind("127.0.0.1", 0, greetingTimeout: TimeSpan.FromMilliseconds(300));
+        var server = CreateTestProbe();
+        listener.Start(server.Ref, maxFloats: 100);
+        using var idle = new TcpClient();
+        await idle.ConnectAsync("127.0.0.1", listener.Port);
+
+        var buffer = new byte[64];
+        int read;
+        try { read = await idle.GetStream().ReadAsync(buffer).AsTask().WaitAsync(Patience); } // ends only when the listener drops it
+        catch (IOException) { read = 0; }
+
+        Assert.Equal(0, read);
+        Assert.Equal(0, listener.Greeting);
+        server.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
     }
 
     [Fact]

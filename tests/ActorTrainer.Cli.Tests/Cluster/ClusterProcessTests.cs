@@ -390,7 +390,7 @@ public sealed class ClusterProcessTests(Xunit.Abstractions.ITestOutputHelper log
 
         Assert.True(exit == 1, worker.Describe());
         Assert.Contains("could not join the cluster within 3 s", worker.Stderr);
-        Assert.Contains($"akka.tcp://actortrainer@127.0.0.1:{nobody}", worker.Stderr);
+        Assert.Contains($"akka.ssl.tcp://actortrainer@127.0.0.1:{nobody}", worker.Stderr);
     }
 
     [Fact]

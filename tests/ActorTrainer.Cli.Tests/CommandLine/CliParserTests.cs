@@ -85,7 +85,7 @@ public sealed class CliParserTests
     {
         var root = Cli.Build(new CliContext(TextWriter.Null, TextWriter.Null, default));
         var all = Commands(root, []).Where(c => c.Path.Length > 0).ToList();
-        Assert.Equal(["train", "sample", "bench", "scale", "node", "diagnose", "experiment"], root.Subcommands.Select(c => c.Name));
+        Assert.Equal(["train", "sample", "bench", "scale", "node", "certs", "diagnose", "experiment"], root.Subcommands.Select(c => c.Name));
         foreach (var (path, command) in all)
         {
             var r = RunOk([.. path, "--help"]);
@@ -101,7 +101,7 @@ public sealed class CliParserTests
     public void Top_level_help_names_every_command_and_bench_help_its_six_modes()
     {
         var top = RunOk("--help");
-        foreach (string c in new[] { "train", "sample", "bench", "scale", "node", "diagnose", "experiment" })
+        foreach (string c in new[] { "train", "sample", "bench", "scale", "node", "certs", "diagnose", "experiment" })
             Assert.Matches($@"(?m)^\s+{c}\s", top.Out);
         var bench = RunOk("bench", "--help");
         foreach (string mode in new[] { "core", "inproc", "workers", "gemm", "server", "transport" })

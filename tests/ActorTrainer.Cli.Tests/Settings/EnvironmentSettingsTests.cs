@@ -24,7 +24,7 @@ public sealed class EnvironmentSettingsTests
         // one environment serves every role (deploy/k8s sets both kinds in one ConfigMap)
         var env = new Hashtable { ["ACTORTRAINER_HIDDEN"] = "8", ["ACTORTRAINER_SEEDS"] = "127.0.0.1:4053", ["PATH"] = "/bin", ["ACTORTRAINERX"] = "1" };
         Assert.Equal(8, TrainSettingsLoader.Load(new Dictionary<string, string>(), env).Hidden);
-        Assert.Equal(["127.0.0.1:4053"], NodeSettingsLoader.Load(new Dictionary<string, string> { ["role"] = "worker" }, env).Settings.Seeds);
+        Assert.Equal(["127.0.0.1:4053"], NodeSettingsLoader.Load(new Dictionary<string, string> { ["role"] = "worker", ["insecure"] = "on" }, env).Settings.Seeds);
     }
 
     [Theory]

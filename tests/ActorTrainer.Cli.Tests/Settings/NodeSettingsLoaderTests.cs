@@ -8,9 +8,10 @@ namespace ActorTrainer.Cli.Tests.Settings;
 /// <summary>Loads from the hocon/ files shipped next to the binary (copied into the test's output).</summary>
 public class NodeSettingsLoaderTests
 {
+    /// <summary>Loads as a plaintext node (these tests are about the other settings; NodeSecuritySettingsTests covers TLS).</summary>
     private static NodeSettings Load(string[] args, IDictionary? env = null)
     {
-        var flags = new Dictionary<string, string>();
+        var flags = new Dictionary<string, string> { ["insecure"] = "on" };
         for (int i = 0; i < args.Length; i += 2) flags[args[i].TrimStart('-')] = args[i + 1];
         var (s, _) = NodeSettingsLoader.Load(flags, env ?? new Hashtable());
         return s;
