@@ -92,8 +92,9 @@ public sealed class StandbyStateTests
         Assert.Equal([new OpenChannel(4054, 2)], agent.Handle(joined));
 
         // A connection made for epoch 1 (a node that still believes in the dead server) is refused.
-        var stale = Assert.Single(server.Handle(Dead.Replace("4053", "4100"), new NodeConnected(1)));
-        Assert.IsType<CloseChannel>(stale.Message);
+        var stale = server.Handle(Dead.Replace("4053", "4100"), new NodeConnected(1));
+        Assert.IsType<CloseChannel>(Assert.Single(stale, o => o.Node is not null).Message); // to the node
+        Assert.IsType<ConnectionRefused>(Assert.Single(stale, o => o.Node is null).Message); // and the observer is told
 
         // The one made for epoch 2 gets the slot at the checkpoint's chunk with its h: chunks 300…309,
         // which the dead server had applied after its checkpoint, are computed again.
