@@ -151,7 +151,9 @@ public sealed class ParameterServerState
         _lastCounted.Remove(m.WorkerId);
         _round.Remove(m.WorkerId); // pending ⊆ registered: a sync round averages only present workers
         outbox.Add(new(Recipient.Observer, m));
-        foreach (var p in _pending.Values) p.Workers.Remove(m.WorkerId); // a snapshot does not wait for it
+        // A snapshot stops waiting for it; one it already answered keeps its streams (it answers, then stops).
+        foreach (var p in _pending.Values)
+            if (p.Workers.TryGetValue(m.WorkerId, out var answer) && answer is null) p.Workers.Remove(m.WorkerId);
         DeliverSnapshots(outbox);
         if (_settings.Mode == ConsistencyMode.Sync) TryCloseRound(outbox);
     }

@@ -470,6 +470,28 @@ public sealed class ParameterServerStateTests
     }
 
     [Fact]
+    public void A_worker_that_answered_the_final_snapshot_and_then_stopped_keeps_its_streams_in_it()
+    {
+        var settings = new ServerSettings(ConsistencyMode.Async, Fp, 1000, startQuorum: 2) { RunSnapshots = true };
+        var s = new ParameterServerState(settings, W0, OptimizerUpdateRule.Sgd(Lr));
+        s.Handle(new RegisterWorker(0, Fp));
+        s.Handle(new RegisterWorker(1, Fp));
+        s.Handle(Push(0, 0, 0, Ones()));
+        s.Handle(new StopTraining("stopped"));
+        s.Handle(new WorkerSnapshotTaken(0, 0, Streams(1, 0.5f)));            // worker 0 answers, then stops
+        Assert.DoesNotContain(s.Handle(new WorkerLeft(0, "terminated")), o => o.Message is RunSnapshot);
+        var last = s.Handle(new WorkerSnapshotTaken(0, 1, Streams(0, 0f)));
+        Assert.Equal([1L, 0L], Single<RunSnapshot>(last, Recipient.Observer).Workers.Select(w => w.NextChunk));
+        // one that leaves without answering is no longer waited for
+        var t = new ParameterServerState(settings, W0, OptimizerUpdateRule.Sgd(Lr));
+        t.Handle(new RegisterWorker(0, Fp));
+        t.Handle(new RegisterWorker(1, Fp));
+        t.Handle(new StopTraining("stopped"));
+        t.Handle(new WorkerSnapshotTaken(0, 1, Streams(0, 0f)));
+        Assert.Equal([0L], Single<RunSnapshot>(t.Handle(new WorkerLeft(0, "terminated")), Recipient.Observer).Workers.Select(w => w.NextChunk));
+    }
+
+    [Fact]
     public void A_diverged_run_takes_no_final_snapshot()
     {
         var settings = new ServerSettings(ConsistencyMode.Async, Fp, 1000, maxNonFiniteReports: 0) { RunSnapshots = true };
