@@ -50,4 +50,49 @@ public sealed record ConfigResult
     public required int Gen2Collections { get; init; }
     public required string Completion { get; init; }
     public required IReadOnlyList<CurvePoint> Curve { get; init; }
+
+    /// <summary>
+    /// What a launcher recorded, as a result: the validation curve (W₀ at time 0, then each snapshot in
+    /// update order, evaluated now where it was deferred), the staleness counts and the run's totals.
+    /// The launcher gives what its own clock measured: wall seconds, server busy, worker idle, chunk time.
+    /// </summary>
+    public static ConfigResult Of(ScaleConfig config, ActorTrainer.Actors.Coordinator.TrainingResult result,
+        IReadOnlyList<long> cumulativeTokens, IReadOnlyList<long> staleness,
+        IReadOnlyList<(double T, long Version, float[]? W, double Loss)> snapshots, double initialLoss, Func<float[], double> validationLoss,
+        double wall, double serverBusy, double workerIdle, double secondsPerChunk, int gen2, bool reachedTarget)
+    {
+        var curve = new List<CurvePoint> { new(0, 0, 0, 0, initialLoss) };
+        for (int i = 0; i < snapshots.Count && i < result.Validations.Count; i++)
+        {
+            var (t, version, w, loss) = snapshots[i];
+            long update = result.Validations[i].UpdateNumber;
+            long tokens = cumulativeTokens[(int)Math.Min(update, cumulativeTokens.Count - 1)];
+            curve.Add(new CurvePoint(t, update, version, tokens, w is null ? loss : validationLoss(w)));
+        }
+        var counts = new long[(staleness.Count == 0 ? 0 : staleness.Max()) + 1];
+        foreach (long s in staleness) counts[s]++;
+        return new ConfigResult
+        {
+            Config = config,
+            Tokens = cumulativeTokens[^1],
+            Updates = result.Stats.Updates,
+            WallSeconds = wall,
+            FinalLoss = curve[^1].Version == result.Version ? curve[^1].Loss : validationLoss(result.Weights),
+            GradientsApplied = result.Stats.GradientsApplied,
+            GradientsRejected = result.Stats.TotalRejections,
+            StalenessCounts = counts,
+            StalenessMean = ScaleMetrics.Mean(counts),
+            StalenessP50 = ScaleMetrics.Percentile(counts, 0.5),
+            StalenessP99 = ScaleMetrics.Percentile(counts, 0.99),
+            StalenessMax = counts.Length - 1,
+            ServerBusy = serverBusy,
+            WorkerIdle = workerIdle,
+            SecondsPerChunk = secondsPerChunk,
+            BytesSent = result.ServerLoads.Sum(l => l.TensorBytesReceived),
+            BytesReceived = result.ServerLoads.Sum(l => l.TensorBytesSent),
+            Gen2Collections = gen2,
+            Completion = reachedTarget ? "target" : result.Reason.ToString(),
+            Curve = curve,
+        };
+    }
 }

@@ -84,43 +84,13 @@ public sealed class InProcessLauncher : IScaleLauncher
         gen2 = GC.CollectionCount(2) - gen2;
         double wall = lastUpdateAt > 0 ? lastUpdateAt : clock.Elapsed.TotalSeconds;
 
-        // Validation curve: W0 at time 0, then W at every snapshot (evaluated now in budget mode), in update order.
-        var curve = new List<CurvePoint> { new(0, 0, 0, 0, initialLoss) };
-        for (int i = 0; i < snapshots.Count && i < result.Validations.Count; i++)
-        {
-            var (t, version, w, loss) = snapshots[i];
-            long update = result.Validations[i].UpdateNumber;
-            long tokens = cumulativeTokens[(int)Math.Min(update, cumulativeTokens.Count - 1)];
-            curve.Add(new CurvePoint(t, update, version, tokens, w is null ? loss : _target.ValidationLoss(w)));
-        }
-
-        var counts = new long[(staleness.Count == 0 ? 0 : staleness.Max()) + 1];
-        foreach (long s in staleness) counts[s]++;
         double computeSeconds = computers.Sum(c => c.ComputeSeconds);
         long chunks = computers.Sum(c => c.Chunks);
-        var r = new ConfigResult
-        {
-            Config = config,
-            Tokens = cumulativeTokens[^1],
-            Updates = result.Stats.Updates,
-            WallSeconds = wall,
-            FinalLoss = curve[^1].Version == result.Version ? curve[^1].Loss : _target.ValidationLoss(result.Weights),
-            GradientsApplied = result.Stats.GradientsApplied,
-            GradientsRejected = result.Stats.TotalRejections,
-            StalenessCounts = counts,
-            StalenessMean = ScaleMetrics.Mean(counts),
-            StalenessP50 = ScaleMetrics.Percentile(counts, 0.5),
-            StalenessP99 = ScaleMetrics.Percentile(counts, 0.99),
-            StalenessMax = counts.Length - 1,
-            ServerBusy = result.ServerLoads.Select(l => l.BusyFraction).DefaultIfEmpty(0).Max(),
-            WorkerIdle = Math.Clamp(1 - computeSeconds / (config.Workers * Math.Max(wall, 1e-9)), 0, 1),
-            SecondsPerChunk = chunks > 0 ? computeSeconds / chunks : 0,
-            BytesSent = result.ServerLoads.Sum(l => l.TensorBytesReceived),
-            BytesReceived = result.ServerLoads.Sum(l => l.TensorBytesSent),
-            Gen2Collections = gen2,
-            Completion = online && stop.IsCancellationRequested && !ct.IsCancellationRequested ? "target" : result.Reason.ToString(),
-            Curve = curve,
-        };
+        var r = ConfigResult.Of(config, result, cumulativeTokens, staleness, snapshots, initialLoss, w => _target.ValidationLoss(w), wall,
+            serverBusy: result.ServerLoads.Select(l => l.BusyFraction).DefaultIfEmpty(0).Max(),
+            workerIdle: Math.Clamp(1 - computeSeconds / (config.Workers * Math.Max(wall, 1e-9)), 0, 1),
+            secondsPerChunk: chunks > 0 ? computeSeconds / chunks : 0,
+            gen2, reachedTarget: online && stop.IsCancellationRequested && !ct.IsCancellationRequested);
         _progress.End(r);
         return r;
     }

@@ -150,42 +150,13 @@ public sealed class SimLauncher : IScaleLauncher
         double real = clock.Elapsed.TotalSeconds;
         var result = r.Training;
 
-        var curve = new List<CurvePoint> { new(0, 0, 0, 0, initialLoss) };
-        for (int i = 0; i < snapshots.Count && i < result.Validations.Count; i++)
-        {
-            var (t, version, w, loss) = snapshots[i];
-            long update = result.Validations[i].UpdateNumber;
-            long tokens = cumulativeTokens[(int)Math.Min(update, cumulativeTokens.Count - 1)];
-            curve.Add(new CurvePoint(t, update, version, tokens, w is null ? loss : _target.ValidationLoss(w)));
-        }
-        var counts = new long[(staleness.Count == 0 ? 0 : staleness.Max()) + 1];
-        foreach (long s in staleness) counts[s]++;
         double wall = r.LastUpdateSeconds;
-        var idle = r.Workers.Select(x => x.Idle(wall)).ToArray();
         long chunks = r.Workers.Sum(x => x.Chunks);
-        var configResult = new ConfigResult
-        {
-            Config = config,
-            Tokens = cumulativeTokens[^1],
-            Updates = result.Stats.Updates,
-            WallSeconds = wall,
-            FinalLoss = curve[^1].Version == result.Version ? curve[^1].Loss : _target.ValidationLoss(result.Weights),
-            GradientsApplied = result.Stats.GradientsApplied,
-            GradientsRejected = result.Stats.TotalRejections,
-            StalenessCounts = counts,
-            StalenessMean = ScaleMetrics.Mean(counts),
-            StalenessP50 = ScaleMetrics.Percentile(counts, 0.5),
-            StalenessP99 = ScaleMetrics.Percentile(counts, 0.99),
-            StalenessMax = counts.Length - 1,
-            ServerBusy = result.ServerLoads.Select(l => Math.Clamp(l.BusySeconds / Math.Max(wall, 1e-12), 0, 1)).DefaultIfEmpty(0).Max(),
-            WorkerIdle = idle.Average(),
-            SecondsPerChunk = chunks > 0 ? r.Workers.Sum(x => x.ComputeSeconds) / chunks : 0,
-            BytesSent = result.ServerLoads.Sum(l => l.TensorBytesReceived),
-            BytesReceived = result.ServerLoads.Sum(l => l.TensorBytesSent),
-            Gen2Collections = gen2,
-            Completion = online && stop.IsCancellationRequested && !ct.IsCancellationRequested ? "target" : result.Reason.ToString(),
-            Curve = curve,
-        };
+        var configResult = ConfigResult.Of(config, result, cumulativeTokens, staleness, snapshots, initialLoss, w => _target.ValidationLoss(w), wall,
+            serverBusy: result.ServerLoads.Select(l => Math.Clamp(l.BusySeconds / Math.Max(wall, 1e-12), 0, 1)).DefaultIfEmpty(0).Max(),
+            workerIdle: r.Workers.Select(x => x.Idle(wall)).Average(),
+            secondsPerChunk: chunks > 0 ? r.Workers.Sum(x => x.ComputeSeconds) / chunks : 0,
+            gen2, reachedTarget: online && stop.IsCancellationRequested && !ct.IsCancellationRequested);
         return (configResult, new SimRunDetail(config, [], r.Workers, wall, real, r.Events, null));
     }
 
