@@ -526,13 +526,7 @@ public sealed class ChannelFrameReader
     /// <summary>Reads i32 N and N floats, which must fit in the <paramref name="remaining"/> bytes of the frame.</summary>
     private float[] ReadTensor(ref long remaining, string what)
     {
-        if (remaining < 4) throw new ChannelProtocolException($"{what}: the frame ends where a tensor's count should be");
-        Span<byte> c = stackalloc byte[4];
-        _stream.ReadExactly(c);
-        remaining -= 4;
-        int count = BinaryPrimitives.ReadInt32LittleEndian(c);
-        if (count < 0 || count > _maxFloats)
-            throw new ChannelProtocolException($"{what}: {count} floats, but this channel carries at most {_maxFloats}");
+        int count = ReadCount(ref remaining, what, "a tensor's count");
         if (4L * count > remaining)
             throw new ChannelProtocolException($"{what}: a tensor of {count} floats ({4L * count} bytes) but the frame has {remaining} bytes left");
         remaining -= 4L * count;
