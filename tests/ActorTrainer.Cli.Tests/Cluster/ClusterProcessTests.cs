@@ -1,4 +1,5 @@
 using System.Globalization;
+using ActorTrainer.Cli.Cluster;
 using ActorTrainer.Cli.Training;
 using ActorTrainer.Core.Checkpoints;
 using ActorTrainer.Core.Reporting;
@@ -41,6 +42,21 @@ public sealed class ClusterProcessTests(Xunit.Abstractions.ITestOutputHelper log
         copy[Array.IndexOf(copy, flag) + 1] = value;
         return copy;
     }
+
+    /// <summary>Waits (at most RunTimeout, polling every 20 ms) until <paramref name="condition"/> holds;
+    /// fails at once with its output if one of <paramref name="alive"/> exits first.</summary>
+    private static async Task WaitUntilAsync(Func<bool> condition, params NodeProcess[] alive)
+    {
+        using var wait = new CancellationTokenSource(RunTimeout);
+        while (!condition())
+        {
+            foreach (var node in alive) Assert.False(node.HasExited, node.Describe());
+            await Task.Delay(20, wait.Token);
+        }
+    }
+
+    /// <summary>Lines of metrics.csv so far, header included (0 before it exists).</summary>
+    private static int MetricsLines(string path) => File.Exists(path) ? File.ReadLines(path).Count() : 0;
 
     private static List<string[]> Rows(string csv) => CsvReader.ReadAll(csv).Skip(1).Where(r => r.Length > 1).ToList();
 
@@ -112,7 +128,7 @@ public sealed class ClusterProcessTests(Xunit.Abstractions.ITestOutputHelper log
     [Fact]
     public async Task A_worker_node_killed_mid_run_in_sync_mode_changes_nothing_the_final_W_and_h_are_bit_identical()
     {
-        const int updates = 400;
+        const int updates = 1600; // long enough that the kill after update 100 cannot meet the run's end on an idle machine
         int port = TestNodes.FreePort();
         string run = Path.Combine(_root, "killed");
         string[] training = With(Small, "--eval-every", "200");
@@ -122,12 +138,7 @@ public sealed class ClusterProcessTests(Xunit.Abstractions.ITestOutputHelper log
 
         // Let training run on both, then SIGKILL one worker process: it never says goodbye.
         string metricsPath = Path.Combine(run, "metrics.csv");
-        using (var wait = new CancellationTokenSource(RunTimeout))
-            while (!File.Exists(metricsPath) || File.ReadLines(metricsPath).Count() < 101)
-            {
-                Assert.False(ps.HasExited, ps.Describe());
-                await Task.Delay(50, wait.Token);
-            }
+        await WaitUntilAsync(() => MetricsLines(metricsPath) >= 101, ps);
         string victimAddress = victim.Address ?? throw new InvalidOperationException(victim.Describe());
         string survivorAddress = survivor.Address ?? throw new InvalidOperationException(survivor.Describe());
         victim.Kill();
@@ -159,7 +170,7 @@ public sealed class ClusterProcessTests(Xunit.Abstractions.ITestOutputHelper log
     [Fact]
     public async Task A_worker_node_killed_mid_run_in_async_mode_loses_no_chunk_and_applies_none_twice()
     {
-        const int updates = 600;
+        const int updates = 3000; // long enough that the kill after update 200 cannot meet the run's end on an idle machine
         int port = TestNodes.FreePort();
         string run = Path.Combine(_root, "killed-async");
         string[] training = [.. With(Small, "--eval-every", "300"), "--mode", "async"];
@@ -168,12 +179,7 @@ public sealed class ClusterProcessTests(Xunit.Abstractions.ITestOutputHelper log
         await using var victim = TestNodes.Start("victim", Node("worker", port, training, ["--workers-per-node", "1"]));
 
         string metricsPath = Path.Combine(run, "metrics.csv");
-        using (var wait = new CancellationTokenSource(RunTimeout))
-            while (!File.Exists(metricsPath) || File.ReadLines(metricsPath).Count() < 201)
-            {
-                Assert.False(ps.HasExited, ps.Describe());
-                await Task.Delay(20, wait.Token);
-            }
+        await WaitUntilAsync(() => MetricsLines(metricsPath) >= 201, ps);
         victim.Kill(); // with pushes in flight: async workers keep up to two unanswered
 
         Assert.True(await ps.ExitCodeAsync(RunTimeout) == 0, ps.Describe());
@@ -200,12 +206,7 @@ public sealed class ClusterProcessTests(Xunit.Abstractions.ITestOutputHelper log
         await using (var first = TestNodes.Start("worker-1", Node("worker", port, training, ["--workers-per-node", "2"])))
         {
             // SIGKILL the ps node after its first checkpoint (update 100), well before the run's end.
-            using (var wait = new CancellationTokenSource(RunTimeout))
-                while (!File.Exists(metricsPath) || File.ReadLines(metricsPath).Count() < 131)
-                {
-                    Assert.False(ps.HasExited, ps.Describe());
-                    await Task.Delay(20, wait.Token);
-                }
+            await WaitUntilAsync(() => MetricsLines(metricsPath) >= 131, ps);
             ps.Kill();
             Assert.True(await first.ExitCodeAsync(RunTimeout) == 1, first.Describe()); // its server is gone
         }
@@ -246,31 +247,15 @@ public sealed class ClusterProcessTests(Xunit.Abstractions.ITestOutputHelper log
         // The standby may start before the active has created the run directory: it waits for it.
         await using var standby = TestNodes.Start("ps-standby", Node("ps", port, training, ["--port", $"{standbyPort}", "--standby", "on", "--resume", run, "--updates", $"{updates}"]));
         // Training starts once the standby is in the cluster (the run is a few seconds long).
-        using (var wait = new CancellationTokenSource(RunTimeout))
-            while (!standby.Stderr.Contains("standby ps node up", StringComparison.Ordinal))
-            {
-                Assert.False(standby.HasExited, standby.Describe());
-                await Task.Delay(20, wait.Token);
-            }
+        await WaitUntilAsync(() => standby.Stderr.Contains("standby ps node up", StringComparison.Ordinal), standby);
         await using var w1 = TestNodes.Start("worker-1", Node("worker", port, training, ["--workers-per-node", "1"]));
         await using var w2 = TestNodes.Start("worker-2", Node("worker", port, training, ["--workers-per-node", "1"]));
 
         // SIGKILL the active ps node after its second checkpoint.
-        using (var wait = new CancellationTokenSource(RunTimeout))
-            while (!File.Exists(metricsPath) || File.ReadLines(metricsPath).Count() < 131)
-            {
-                Assert.False(active.HasExited, active.Describe());
-                Assert.False(standby.HasExited, standby.Describe());
-                await Task.Delay(20, wait.Token);
-            }
+        await WaitUntilAsync(() => MetricsLines(metricsPath) >= 131, active, standby);
         active.Kill();
         var sinceKill = System.Diagnostics.Stopwatch.StartNew();
-        using (var wait = new CancellationTokenSource(RunTimeout))
-            while (!standby.Stderr.Contains("first update as server epoch 2", StringComparison.Ordinal))
-            {
-                Assert.False(standby.HasExited, standby.Describe() + w1.Describe());
-                await Task.Delay(20, wait.Token);
-            }
+        await WaitUntilAsync(() => standby.Stderr.Contains("first update as server epoch 2", StringComparison.Ordinal), standby);
         double takeover = sinceKill.Elapsed.TotalSeconds;
         log.WriteLine($"took over after {takeover:F2} s (SIGKILL of the active ps node → first update applied by the standby; polled every 20 ms)");
 
@@ -304,21 +289,11 @@ public sealed class ClusterProcessTests(Xunit.Abstractions.ITestOutputHelper log
         string metricsPath = Path.Combine(run, "metrics.csv");
         await using var active = TestNodes.Start("ps-active", Node("ps", port, training, ["--port", $"{port}", "--workers", "2", "--updates", $"{updates}", "--out", run]));
         await using var standby = TestNodes.Start("ps-standby", Node("ps", port, training, ["--port", $"{standbyPort}", "--standby", "on", "--resume", run, "--updates", $"{updates}"]));
-        using (var wait = new CancellationTokenSource(RunTimeout))
-            while (!standby.Stderr.Contains("standby ps node up", StringComparison.Ordinal))
-            {
-                Assert.False(standby.HasExited, standby.Describe());
-                await Task.Delay(20, wait.Token);
-            }
+        await WaitUntilAsync(() => standby.Stderr.Contains("standby ps node up", StringComparison.Ordinal), standby);
         await using var w1 = TestNodes.Start("worker-1", Node("worker", port, training, ["--workers-per-node", "1"]));
         await using var w2 = TestNodes.Start("worker-2", Node("worker", port, training, ["--workers-per-node", "1"]));
 
-        using (var wait = new CancellationTokenSource(RunTimeout))
-            while (!File.Exists(metricsPath) || File.ReadLines(metricsPath).Count() < 181)
-            {
-                Assert.False(active.HasExited, active.Describe());
-                await Task.Delay(20, wait.Token);
-            }
+        await WaitUntilAsync(() => MetricsLines(metricsPath) >= 181, active);
         active.Kill(); // with pushes in flight: async workers keep up to two unanswered
 
         Assert.True(await standby.ExitCodeAsync(RunTimeout) == 0, standby.Describe());
@@ -344,19 +319,9 @@ public sealed class ClusterProcessTests(Xunit.Abstractions.ITestOutputHelper log
         string metricsPath = Path.Combine(run, "metrics.csv");
         await using var active = TestNodes.Start("ps-active", Node("ps", port, training, ["--port", $"{port}", "--workers", "1", "--updates", "100000", "--out", run]));
         await using var standby = TestNodes.Start("ps-standby", Node("ps", port, training, ["--port", $"{standbyPort}", "--standby", "on", "--resume", run, "--updates", "100000"]));
-        using (var wait = new CancellationTokenSource(RunTimeout))
-            while (!standby.Stderr.Contains("standby ps node up", StringComparison.Ordinal))
-            {
-                Assert.False(standby.HasExited, standby.Describe());
-                await Task.Delay(20, wait.Token);
-            }
+        await WaitUntilAsync(() => standby.Stderr.Contains("standby ps node up", StringComparison.Ordinal), standby);
         await using var worker = TestNodes.Start("worker", Node("worker", port, training, ["--workers-per-node", "1"]));
-        using (var wait = new CancellationTokenSource(RunTimeout))
-            while (!File.Exists(metricsPath) || File.ReadLines(metricsPath).Count() < 101)
-            {
-                Assert.False(active.HasExited, active.Describe());
-                await Task.Delay(20, wait.Token);
-            }
+        await WaitUntilAsync(() => MetricsLines(metricsPath) >= 101, active);
 
         active.Terminate(); // a request to stop the run, not a death: nobody takes over
 
