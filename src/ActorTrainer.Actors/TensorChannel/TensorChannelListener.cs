@@ -120,6 +120,8 @@ public sealed class TensorChannelListener : IDisposable
     {
         SecureChannel? secure = null;
         HelloFrame hello;
+        bool counted = true; // in _greeting until this connection is greeted or dropped
+        void Uncount() { if (counted) { counted = false; Interlocked.Decrement(ref _greeting); } }
         try
         {
             using var deadline = new CancellationTokenSource(GreetingTimeout);
@@ -130,11 +132,12 @@ public sealed class TensorChannelListener : IDisposable
         catch (Exception e) when (e is System.Security.Authentication.AuthenticationException or OperationCanceledException
                                       or IOException or SocketException or ObjectDisposedException)
         {
+            Uncount(); // before the close: a peer that sees its connection dropped sees the count fall already
             if (secure is not null) await secure.Stream.DisposeAsync().ConfigureAwait(false);
             accepted.Close(0);
             return;
         }
-        finally { Interlocked.Decrement(ref _greeting); }
+        finally { Uncount(); }
         Open(accepted, secure, hello, server, maxFloats, coalesceWeights);
     }
 
