@@ -165,6 +165,10 @@ public sealed partial class TransportSecurityProcessTests : IDisposable
         for (long assignment = 0; assignment < 5; assignment++)
             own.Connection.Send(new MessageFrame(new SlotPush(assignment, new PushGradient(0, 0, 1_000_000_005, poison, 123.456f, 1e30, false, 40))));
         await WaitForAsync(ps, new Regex($@"refused a push for slot 0, chunk 1000000005: slot 0 is not hosted by node {Regex.Escape(rogue.Address)}"));
+        // The server reads a connection's frames, then its end, in order: once the rogue is dropped for
+        // closing it, all five pushes have been refused (a SIGTERM sooner could end the run before the last).
+        own.Dispose();
+        await WaitForAsync(ps, new Regex($@"worker node {Regex.Escape(rogue.Address)} dropped"));
         Assert.False(worker.HasExited, worker.Describe()); // the member trains on
 
         ps.Terminate(); // the run ends in order, with its checkpoint
