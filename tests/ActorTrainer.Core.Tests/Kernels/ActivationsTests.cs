@@ -84,9 +84,25 @@ public class ActivationsTests
             Assert.True(float.IsNaN(h[i]), $"tanh(NaN) at {i} gave {h[i]}");
             Assert.Equal(1f, h[i + 1]);
             Assert.Equal(-1f, h[i + 2]);
-            // TensorPrimitives.Tanh is accurate to ~1.2e-7 absolute; its vector body maps 0 to −6e-8
+            // the AVX-512 kernel gives +0 exactly; TensorPrimitives.Tanh (elsewhere) maps 0 to −6e-8
             Assert.InRange(h[i + 3], -2e-7f, 2e-7f);
         }
+    }
+
+    [Fact]
+    public void Tanh_is_within_its_error_bound_of_the_true_value_over_the_whole_range()
+    {
+        // tanh = −z/(z+2), z = e^(−2|x|) − 1 ∈ (−1, 0]. e^ within 2 ulp of a value ≤ 1 moves z by ≤ 2·2⁻²⁴;
+        // |d tanh/dz| = 2/(z+2)² ≤ 2, so that is ≤ 4·2⁻²⁴ in tanh, and rounding z, z+2 and the quotient
+        // (≤ 2⁻²⁴ of values ≤ 2, each scaled by ≤ 2) adds ≤ 6·2⁻²⁴: 10·2⁻²⁴ ≈ 6e-7 in all.
+        const double bound = 10.0 / (1 << 24);
+        const int n = 200_003;                                   // not a multiple of 16: the padded tail too
+        float[] a = new float[n], h = new float[n];
+        for (int i = 0; i < n; i++) a[i] = -12f + 24f * i / (n - 1);
+        Activations.Forward(Activation.Tanh, a, h);
+        double worst = 0;
+        for (int i = 0; i < n; i++) worst = Math.Max(worst, Math.Abs(h[i] - Math.Tanh(a[i])));
+        Assert.True(worst <= bound, $"largest error {worst:G3} is above {bound:G3}");
     }
 
     [Fact]
