@@ -110,7 +110,8 @@ public sealed class ClusterSimulation
         _settings = settings;
         _costs = costs;
         _callbacks = callbacks ?? new TrainingCallbacks();
-        _network = new SimulatedNetwork(costs.Network);
+        _network = new SimulatedNetwork(costs.Network, !costs.Network.FreeWithinACore || costs.Cores.Count is null ? null
+            : (a, b) => costs.Cores.CoreOf(a, computers.Count) == costs.Cores.CoreOf(b, computers.Count));
         _run = new RunValidations(_callbacks, _completion);
         _trace = recordTrace ? new SimulationTrace() : null;
         _rule = rule;

@@ -15,10 +15,13 @@ public readonly record struct NodeId(NodeKind Kind, int Index)
 /// The ports of <see cref="NetworkCosts"/>: when each node's outgoing and incoming port is next free.
 /// <see cref="Send"/> is called in virtual-time order (the simulation's event order) and reserves both
 /// ports, so per sender–receiver pair messages arrive in the order sent, as on a TCP connection.
-/// The observer sits beside the servers (in process with them, as the coordinator): its messages are free.
+/// The observer sits beside the servers (in process with them, as the coordinator): its messages are free,
+/// and, when <paramref name="sameCore"/> is given (<see cref="NetworkCosts.FreeWithinACore"/>), so are those
+/// between two nodes on one core: threads on one core hand a message over when the sender yields the core,
+/// which the core's own schedule already holds.
 /// Plain state, one simulation owns it.
 /// </summary>
-public sealed class SimulatedNetwork(NetworkCosts costs)
+public sealed class SimulatedNetwork(NetworkCosts costs, Func<NodeId, NodeId, bool>? sameCore = null)
 {
     private readonly Dictionary<NodeId, double> _outFree = new(), _inFree = new();
 
@@ -28,7 +31,7 @@ public sealed class SimulatedNetwork(NetworkCosts costs)
     /// <paramref name="from"/> is in at <paramref name="to"/>.</summary>
     public double Send(NodeId from, NodeId to, long bytes, double now)
     {
-        if (from.Kind == NodeKind.Observer || to.Kind == NodeKind.Observer) return now;
+        if (from.Kind == NodeKind.Observer || to.Kind == NodeKind.Observer || sameCore?.Invoke(from, to) == true) return now;
         double transmit = Costs.TransmitSeconds(bytes);
         double leaves = Math.Max(now, _outFree.GetValueOrDefault(from));
         double sent = leaves + transmit;          // last byte out of the sender's port

@@ -36,6 +36,10 @@ public sealed record ShardCosts(double PushSeconds, double UpdateSeconds, double
 /// </summary>
 public sealed record NetworkCosts(double LatencySeconds, double BandwidthBytesPerSecond, int ControlBytes = 64)
 {
+    /// <summary>In process: two nodes on one core exchange messages for free (the core's schedule holds the
+    /// handoff), and only messages between cores pay the latency — the threads' hop.</summary>
+    public bool FreeWithinACore { get; init; }
+
     /// <summary>No network at all: every message arrives the instant it is sent (an in-process run's ideal).</summary>
     public static readonly NetworkCosts None = new(0, double.PositiveInfinity, 0);
 

@@ -38,4 +38,13 @@ public sealed class SimulatedNetworkTests
         var slow = new SimulatedNetwork(new NetworkCosts(1, 1));
         Assert.Equal(7, slow.Send(NodeId.Observer, S0, 1_000_000, 7));
     }
+
+    [Fact]
+    public void Between_nodes_on_one_core_a_message_arrives_at_once_and_leaves_the_ports_free()
+    {
+        var placement = new CorePlacement(2); // worker 0 and shard 0 on core 0, worker 1 on core 1
+        var net = new SimulatedNetwork(new NetworkCosts(0.5, 100), (a, b) => placement.CoreOf(a, 2) == placement.CoreOf(b, 2));
+        Assert.Equal(3, net.Send(W0, S0, 200, 3));
+        Assert.Equal(2.5, net.Send(W1, S0, 200, 0), 12); // across cores: latency and bytes, its port not taken by the first
+    }
 }

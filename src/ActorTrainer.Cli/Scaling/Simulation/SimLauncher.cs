@@ -21,7 +21,8 @@ public sealed class SimLauncher : IScaleLauncher
     private readonly Dictionary<(int K, int Threads), CostEstimate> _chunk = new();                  // (k, threads at once) → chunk cost
     private readonly Dictionary<int, (CostEstimate Push, CostEstimate Update, CostEstimate Sum)> _server = new(); // slice size → costs
     private readonly List<SimRunDetail> _runs = new();
-    private readonly (NetworkCosts Costs, string Source) _network;
+    private (NetworkCosts Costs, string Source) _network; // with --sim-compare, the in-process hop measured at warm-up
+    private CostEstimate? _handoff;                       // with --sim-compare: a message between threads on one core
     private readonly (CorePlacement Placement, string Source) _cores;
 
     public SimLauncher(IScaleTarget target, ScaleSettings settings, SweepProgress progress)
@@ -68,6 +69,15 @@ public sealed class SimLauncher : IScaleLauncher
                 var c = _server[slice] = SimCostProbe.Server(slice, _target.Optimizer);
                 foreach (var e in new[] { c.Push, c.Update, c.Sum }) Print(e, $"slice {slice:N0}");
             }
+        if (_options.ComparesWithoutNetwork && !ct.IsCancellationRequested)
+        {
+            // worker 1's core when there is one: a worker and the server on two cores, as most of a run's hops are
+            var hop = HopProbe.Measure(workerCpu: _cores.Placement.Count is > 1 ? 1 : 0, serverCpu: 0);
+            _network = (new NetworkCosts(hop.Seconds, double.PositiveInfinity, 0) { FreeWithinACore = true },
+                $"in process, no network (--sim-compare): a message between cores costs one hop between threads ({hop.Source}), within a core the handoff below");
+            _handoff = HopProbe.Measure(workerCpu: 0, serverCpu: 0) with { Name = "handoff" };
+            Print(_handoff, "on one core: charged to the server's core twice per push, its thread switched in and out");
+        }
         _progress.Note($"simulation network: {Report.Network}; stragglers: {Report.Stragglers}; jitter: {JitterText}; cores: {CoresText}");
         return Task.CompletedTask;
     }
@@ -86,7 +96,10 @@ public sealed class SimLauncher : IScaleLauncher
             ? new(name, g * slice / p, Inv($"given at the whole model ({g:E3} s), scaled to the slice of {slice:N0}"))
             : m!;
         var used = new List<CostEstimate> { Pick("push", _options.PushSeconds, measured.Push), Pick("update", _options.UpdateSeconds, measured.Update), Pick("sum", _options.SumSeconds, measured.Sum) };
-        var costs = layout.Ranges.Select(r => new ShardCosts(used[0].Seconds * r.Count / slice, used[1].Seconds * r.Count / slice, used[2].Seconds * r.Count / slice)).ToArray();
+        // the server's thread shares a worker's core in process: each push switches it in, and its answer out
+        double handoff = 2 * (_handoff?.Seconds ?? 0);
+        var costs = layout.Ranges.Select(r => new ShardCosts(used[0].Seconds * r.Count / slice + handoff, used[1].Seconds * r.Count / slice, used[2].Seconds * r.Count / slice)).ToArray();
+        if (_handoff is not null) used.Add(_handoff);
         return (costs, used);
     }
 

@@ -57,10 +57,15 @@ public sealed record SimOptions
     /// <summary>Also run every configuration in process and write the side-by-side validation table.</summary>
     public bool CompareInProcess { get; init; }
 
-    /// <summary>The network: as given, else none when comparing with an in-process run, else the defaults.</summary>
+    /// <summary>Compared with an in-process run and no network given: the launcher measures the hop between
+    /// the run's threads and uses it as the latency (<see cref="HopProbe"/>).</summary>
+    public bool ComparesWithoutNetwork => LatencySeconds is null && BandwidthBytesPerSecond is null && CompareInProcess;
+
+    /// <summary>The network: as given, else none until the launcher measures the in-process hop when comparing
+    /// with an in-process run, else the defaults.</summary>
     public (NetworkCosts Costs, string Source) Network()
     {
-        if (LatencySeconds is null && BandwidthBytesPerSecond is null && CompareInProcess)
+        if (ComparesWithoutNetwork)
             return (NetworkCosts.None, "none (--sim-compare: an in-process run has no network)");
         var costs = new NetworkCosts(LatencySeconds ?? DefaultLatency, BandwidthBytesPerSecond ?? DefaultBandwidth, ControlBytes);
         string Src(bool given) => given ? "given" : "default: an assumed datacenter link (50 µs, 10 Gbit/s), not measured";
