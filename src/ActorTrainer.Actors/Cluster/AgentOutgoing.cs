@@ -37,6 +37,14 @@ public sealed record ChannelEnded(string Reason) : ITrainerMessage;
 /// <summary>Shell → state: the server's actor stopped (Akka saw it go).</summary>
 public sealed record ServerStopped : ITrainerMessage;
 
+/// <summary>State → shell: the server's actor is gone but its connection is still open, and the frames it
+/// sent last (the run's end) may still be on their way over a slow link: tell the state
+/// <see cref="ChannelGraceEnded"/> after <paramref name="Grace"/>.</summary>
+public sealed record AwaitChannel(TimeSpan Grace) : AgentOutgoing;
+
+/// <summary>Shell → state: the wait of <see cref="AwaitChannel"/> is over.</summary>
+public sealed record ChannelGraceEnded : ITrainerMessage;
+
 /// <summary>Shell → state: no parameter server took the node in within the search's time limit.</summary>
 public sealed record ServerSearchTimedOut(TimeSpan After) : ITrainerMessage;
 

@@ -25,6 +25,7 @@ public sealed class ClusterServerActor : ReceiveActor
     private readonly TensorChannelListener _channel;
     private readonly Dictionary<string, IActorRef> _agents = new();              // node → its agent (for the join's answer)
     private readonly Dictionary<string, TensorConnection> _connections = new();  // node → its tensor connection
+    private readonly List<TensorConnection> _closing = new();                    // closed in order, maybe still sending
     private readonly Dictionary<TensorConnection, string> _nodes = new();        // and back
     private bool _failed;
 
@@ -76,7 +77,13 @@ public sealed class ClusterServerActor : ReceiveActor
         Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self);
         _channel.Dispose();
         foreach (var connection in _connections.Values) connection.Close("the parameter server stopped");
+        // The run's last frames (its RunFinished behind the last weights) leave before this node may exit: over a
+        // slow link they take a while, and a worker node that loses them waits for a server that will not come.
+        Task.WaitAll(_closing.Concat(_connections.Values).Select(c => c.Ended).ToArray(), ClosingPatience);
     }
+
+    /// <summary>How long a stopping server waits for its connections' goodbyes to leave.</summary>
+    private static readonly TimeSpan ClosingPatience = TensorConnection.OrderlyCloseWait + TimeSpan.FromSeconds(5);
 
     /// <summary>Busy time and tensor bytes are measured around every message. A handler that throws fails
     /// the run (<see cref="Fail"/>): under default supervision the server would be
@@ -163,6 +170,8 @@ public sealed class ClusterServerActor : ReceiveActor
                     {
                         _nodes.Remove(closing);
                         closing.Close(close.Reason);
+                        _closing.RemoveAll(c => c.Ended.IsCompleted);
+                        _closing.Add(closing);
                     }
                     break;
                 case DownMember:

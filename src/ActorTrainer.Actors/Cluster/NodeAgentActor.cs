@@ -29,7 +29,7 @@ public sealed class NodeAgentActor : ReceiveActor, IWithTimers
 {
     private sealed record RetryJoin;
 
-    private const string JoinTimer = "join", SearchTimer = "search";
+    private const string JoinTimer = "join", SearchTimer = "search", GraceTimer = "grace";
 
     private readonly NodeAgentState _state = new();
     private readonly int _capacity;
@@ -71,6 +71,7 @@ public sealed class NodeAgentActor : ReceiveActor, IWithTimers
         _maxFloats = Math.Max(fingerprint.Model.ParameterCount, hiddenPerSlot);
         Receive<RetryJoin>(_ => AskServers());
         Receive<ServerSearchTimedOut>(m => Do(_state.Handle(m)));
+        Receive<ChannelGraceEnded>(m => Do(_state.Handle(m)));
         Receive<RunJoined>(m =>
         {
             var outbox = _state.Handle(m);
@@ -183,6 +184,9 @@ public sealed class NodeAgentActor : ReceiveActor, IWithTimers
                     AskServers();
                     Timers.StartPeriodicTimer(JoinTimer, new RetryJoin(), _retryInterval);
                     Timers.StartSingleTimer(SearchTimer, new ServerSearchTimedOut(_searchTimeout), _searchTimeout);
+                    break;
+                case AwaitChannel m:
+                    Timers.StartSingleTimer(GraceTimer, new ChannelGraceEnded(), m.Grace);
                     break;
                 case CompleteNode m:
                     _completion.TrySetResult(m.Result);

@@ -44,6 +44,11 @@ public sealed class NodeAgentState
     private readonly SortedDictionary<int, long> _hosted = new(); // slot → assignment
     private bool _joined, _welcomed, _everWelcomed;
     private string? _lost; // why the node is looking for a server; null while it has one
+    private bool _serverGone; // Akka saw the server's actor stop while its connection was still open
+
+    /// <summary>How long a node whose server's actor is gone waits for the server's connection to deliver
+    /// its last frames or end, before it looks for another server.</summary>
+    public static readonly TimeSpan ServerGoneGrace = TimeSpan.FromSeconds(10);
 
     /// <summary>G, known once joined.</summary>
     public int TotalSlots { get; private set; }
@@ -121,8 +126,17 @@ public sealed class NodeAgentState
             case ChannelEnded m:
                 Complete(WorkerNodeStatus.Failed, "the parameter server refused the tensor channel: " + m.Reason, outbox);
                 break;
-            case ServerStopped when _lost is null:
+            case ServerStopped when _lost is null && _welcomed && !_serverGone:
+                // The connection, not Akka, says how the run ended: a killed server's connection ends at once,
+                // but a finished one's RunFinished can still be behind its last weights on a slow link.
+                _serverGone = true;
+                outbox.Add(new AwaitChannel(ServerGoneGrace));
+                break;
+            case ServerStopped when _lost is null && !_welcomed:
+            case ChannelGraceEnded when _lost is null && _serverGone:
                 Search("the parameter server stopped before the run finished", outbox);
+                break;
+            case ChannelGraceEnded:
                 break;
             case ServerStopped:
                 break;
@@ -167,7 +181,7 @@ public sealed class NodeAgentState
     {
         foreach (int slot in _hosted.Keys) outbox.Add(new StopWorker(slot));
         _hosted.Clear();
-        _welcomed = false;
+        _welcomed = _serverGone = false;
         _lost = reason;
         outbox.Add(new FindServer(reason));
     }

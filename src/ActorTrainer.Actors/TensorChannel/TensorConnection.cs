@@ -40,6 +40,14 @@ public sealed class TensorConnection : IDisposable
     private bool _aborted;   // guarded by _gate: the socket is being torn down
     private volatile string? _localClose; // set when this side closes it: its end is then orderly
     private int _reported;
+    private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes once the connection is torn down: after an orderly <see cref="Close"/>, when its queued
+    /// frames and the Close frame have left and the peer closed too (or <see cref="OrderlyCloseWait"/> passed); at once on a failure.</summary>
+    public Task Ended => _ended.Task;
+
+    /// <summary>How long an orderly close waits for the peer's close before letting go of the socket.</summary>
+    public static readonly TimeSpan OrderlyCloseWait = TimeSpan.FromSeconds(20);
 
     /// <param name="maxFloats">Largest tensor accepted from the peer (the model's parameter count).</param>
     /// <param name="capacity">Frames that may wait for the writer; one more breaks the connection.</param>
@@ -193,8 +201,9 @@ public sealed class TensorConnection : IDisposable
                 _stream.Flush(); // TLS: the frame's records gathered beneath it leave now (plaintext: nothing to do)
                 if (frame is not CloseFrame) continue;
                 _socket.Shutdown(SocketShutdown.Send);
-                // The peer closes its side on our Close frame; give it a moment, then let go of the socket.
-                _readerDone.Wait(TimeSpan.FromSeconds(5));
+                // The peer closes its side once it has read our Close frame, which on a slow link waits behind
+                // the kernel's backlog; tearing down sooner resets the connection and loses that backlog.
+                _readerDone.Wait(OrderlyCloseWait);
                 Abort();
                 return;
             }
@@ -229,6 +238,7 @@ public sealed class TensorConnection : IDisposable
         }
         try { _socket.Shutdown(SocketShutdown.Both); } catch (Exception e) when (e is SocketException or ObjectDisposedException) { }
         _socket.Dispose(); // unblocks a reader or writer stuck in the socket
+        _ended.TrySetResult();
     }
 
     private static bool IsWeights(ChannelFrame frame) => frame is MessageFrame { Message: ParameterServer.WeightsPublished };

@@ -64,6 +64,7 @@ public sealed class PsNodeJob
             using var channel = OpenTensorChannel(node, security);
             // The transport port is bound before the run directory exists: a port in use leaves nothing behind.
             var system = NodeSystem.Start(config, security);
+            IActorRef? server = null;
             try
             {
                 var self = Akka.Cluster.Cluster.Get(system).SelfAddress;
@@ -144,7 +145,7 @@ public sealed class PsNodeJob
                     c.NextChunk.Select((next, g) => new WorkerSnapshot(g * settings.Batch, settings.Batch, next,
                         c.Hidden[g].Length > 0 ? c.Hidden[g] : new float[settings.Batch * settings.Hidden])).ToList(), c.Epoch);
                 var observer = system.ActorOf(ClusterRunObserver.Props(callbacks, Checkpoint, completion), "observer");
-                system.ActorOf(ClusterServerActor.Props(runSettings, w, rule, observer, channel, settings.Batch * settings.Hidden, resume), ClusterNode.ServerName);
+                server = system.ActorOf(ClusterServerActor.Props(runSettings, w, rule, observer, channel, settings.Batch * settings.Hidden, resume), ClusterNode.ServerName);
                 using var cancel = ct.Register(() => observer.Tell(new StopTraining("cancelled")));
 
                 await Task.WhenAny(completion.Task, system.WhenTerminated);
@@ -168,6 +169,11 @@ public sealed class PsNodeJob
             }
             finally
             {
+                // The server first: it stops once every tensor connection's last frames (RunFinished) have left. Leaving
+                // the cluster before that would tell worker nodes the server is gone while those frames are on their way.
+                if (server is not null && !system.WhenTerminated.IsCompleted)
+                    try { await server.GracefulStop(TensorConnection.OrderlyCloseWait + TimeSpan.FromSeconds(10)); }
+                    catch (Exception e) when (e is TaskCanceledException or AskTimeoutException) { } // still closing: leave anyway
                 EndLease(); // before leaving the cluster, which may take seconds
                 await WorkerNodeJob.LeaveAsync(system);
             }

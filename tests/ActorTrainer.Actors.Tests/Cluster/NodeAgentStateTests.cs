@@ -84,6 +84,32 @@ public sealed class NodeAgentStateTests
     }
 
     [Fact]
+    public void A_server_actor_seen_gone_while_its_connection_is_open_leaves_the_connection_to_say_how_the_run_ended()
+    {
+        // a slow link: Akka sees the finished server go before its RunFinished, queued behind weights, arrives
+        var finished = Joined();
+        finished.Handle(Slot(0, 1));
+        Assert.Equal([new AwaitChannel(NodeAgentState.ServerGoneGrace)], finished.Handle(new ServerStopped()));
+        Assert.False(finished.Searching);
+        finished.Handle(new RunFinished(CompletionReason.ReachedMaxUpdates, "done", 10));
+        Assert.Equal(WorkerNodeStatus.Finished, finished.Result!.Status);
+
+        // a server gone without a word on a connection that stays open (its host unreachable): look for another
+        var silent = Joined();
+        silent.Handle(Slot(0, 1));
+        silent.Handle(new ServerStopped());
+        Assert.Empty(silent.Handle(new ServerStopped())); // seen twice: one wait
+        var search = silent.Handle(new ChannelGraceEnded());
+        Assert.Equal([new StopWorker(0), new FindServer("the parameter server stopped before the run finished")], search);
+
+        // a killed server's connection ends at once: the search starts then, and the wait's end changes nothing
+        var killed = Joined();
+        killed.Handle(new ServerStopped());
+        Assert.Contains(killed.Handle(new ChannelEnded("connection reset")), o => o is FindServer);
+        Assert.Empty(killed.Handle(new ChannelGraceEnded()));
+    }
+
+    [Fact]
     public void The_run_ends_for_the_node_when_the_server_says_so_refuses_it_or_no_server_takes_it_back()
     {
         var finished = Joined();
