@@ -40,16 +40,16 @@ async def pump(reader, writer, delay):
                 if wait > 0:
                     await asyncio.sleep(wait)
                 if not data:
+                    # Half-close, as the sender did: the other direction may still carry data (a peer that
+                    # said goodbye still reads the answers). A full close here would reset the socket, and a
+                    # reset makes the receiver's kernel drop what it has not read yet.
+                    if writer.can_write_eof():
+                        writer.write_eof()
                     break
                 writer.write(data)
                 await writer.drain()
         except (ConnectionError, OSError):
             pass
-        finally:
-            try:
-                writer.close()
-            except Exception:
-                pass
 
     await asyncio.gather(read(), write())
 
@@ -61,7 +61,14 @@ def serve(target_host, target_port, delay):
         except OSError:
             client_writer.close()
             return
-        await asyncio.gather(pump(client_reader, up_writer, delay), pump(up_reader, client_writer, delay))
+        try:
+            await asyncio.gather(pump(client_reader, up_writer, delay), pump(up_reader, client_writer, delay))
+        finally:  # both directions are over
+            for w in (up_writer, client_writer):
+                try:
+                    w.close()
+                except Exception:
+                    pass
 
     return on_client
 
