@@ -29,9 +29,7 @@ public static class TrainingRun
         TrainingRunSettings settings, IReadOnlyList<IGradientComputer> computers, float[] initialWeights,
         IUpdateRule updateRule, TrainingCallbacks? callbacks = null, CancellationToken cancellationToken = default)
     {
-        var config = ConfigurationFactory.ParseString("akka.loglevel = WARNING\nakka.stdout-loglevel = WARNING")
-            .WithFallback(TrainerHocon.Config);
-        var system = ActorSystem.Create("actortrainer", config);
+        var system = TrainerHocon.LocalSystem("actortrainer");
         try
         {
             return await RunAsync(system, settings, computers, initialWeights, updateRule, callbacks, cancellationToken)

@@ -1,3 +1,4 @@
+using Akka.Actor;
 using Akka.Configuration;
 
 namespace ActorTrainer.Actors.Hosting;
@@ -66,4 +67,9 @@ public static class TrainerHocon
 
     /// <summary>Dispatchers + serialization, ready to use as a fallback.</summary>
     public static Config Config => ConfigurationFactory.ParseString(DispatchersHocon + "\n" + SerializationHocon);
+
+    /// <summary>An actor system in this process only (a run, a bench, a probe): <see cref="Config"/>, logging
+    /// warnings and errors, so that a command's standard output carries only its result.</summary>
+    public static ActorSystem LocalSystem(string name) => ActorSystem.Create(name,
+        ConfigurationFactory.ParseString("akka.loglevel = WARNING\nakka.stdout-loglevel = WARNING").WithFallback(Config));
 }

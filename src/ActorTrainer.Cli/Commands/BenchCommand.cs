@@ -204,9 +204,7 @@ internal static class BenchCommand
         return 0;
     }
 
-    private static Akka.Actor.ActorSystem BenchSystem() => Akka.Actor.ActorSystem.Create("bench",
-        Akka.Configuration.ConfigurationFactory.ParseString("akka.loglevel = WARNING\nakka.stdout-loglevel = WARNING")
-            .WithFallback(Actors.Hosting.TrainerHocon.Config));
+    private static Akka.Actor.ActorSystem BenchSystem() => Actors.Hosting.TrainerHocon.LocalSystem("bench");
 
     /// <summary>
     /// Training by the actors with <paramref name="workers"/> workers in <paramref name="system"/>

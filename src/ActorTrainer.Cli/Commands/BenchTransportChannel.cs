@@ -16,9 +16,6 @@ namespace ActorTrainer.Cli.Commands;
 /// </summary>
 internal static class BenchTransportChannel
 {
-    private static Akka.Configuration.Config Quiet =>
-        Akka.Configuration.ConfigurationFactory.ParseString("akka.loglevel = WARNING").WithFallback(TrainerHocon.Config);
-
     /// <param name="certs">With it, both ends speak mutual TLS as cluster nodes do (the peer as "ps", this side as "bench"); null = plaintext.</param>
     public static async Task<BenchTransportActors.Result> RunAsync(int parameters, PushGradient push, int window, TimeSpan duration, string? certs = null)
     {
@@ -29,7 +26,7 @@ internal static class BenchTransportChannel
         {
             string? line = await peer.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60));
             if (line != "ready") throw new InvalidOperationException($"the peer process did not start (said '{line}')");
-            using var system = ActorSystem.Create("bench", Quiet);
+            using var system = TrainerHocon.LocalSystem("bench");
             var done = new TaskCompletionSource<BenchTransportActors.Result>(TaskCreationOptions.RunContinuationsAsynchronously);
             IActorRef? client = null;
             var connection = await TensorConnection.ConnectAsync("127.0.0.1", port, TimeSpan.FromSeconds(30), parameters,
@@ -55,7 +52,7 @@ internal static class BenchTransportChannel
     public static async Task<int> ServeAsync(int port, int parameters, string? certs)
     {
         using var listener = TensorChannelListener.Bind("127.0.0.1", port, certs is null ? null : new ChannelSecurity(NodeCredentials.Load(certs, "ps")));
-        using var system = ActorSystem.Create("bench", Quiet);
+        using var system = TrainerHocon.LocalSystem("bench");
         var echo = system.ActorOf(Props.Create(() => new Echo(parameters)).WithDispatcher(TrainerHocon.ServerDispatcherId));
         listener.Start(echo, parameters, coalesceWeights: false); // every reply counts
         Console.Out.WriteLine("ready");

@@ -26,8 +26,7 @@ public sealed class InProcessLauncher : IScaleLauncher
     public InProcessLauncher(IScaleTarget target, ScaleSettings settings, SweepProgress progress)
     {
         (_target, _settings, _progress) = (target, settings, progress);
-        _system = ActorSystem.Create("actortrainer-scale",
-            ConfigurationFactory.ParseString("akka.loglevel = WARNING\nakka.stdout-loglevel = WARNING").WithFallback(TrainerHocon.Config));
+        _system = TrainerHocon.LocalSystem("actortrainer-scale");
     }
 
     public string Description => "in-process (one actor system, server shards and workers on their own threads)";

@@ -52,7 +52,7 @@ public sealed class TrainJob
 
         using var host = new RunHost(_out, _err, setup, dir, setup.Workers, updates, version);
         host.WriteHeader();
-        using var system = ActorSystem.Create("actortrainer", ConfigurationFactory.ParseString("akka.loglevel = WARNING").WithFallback(TrainerHocon.Config));
+        using var system = TrainerHocon.LocalSystem("actortrainer");
         var run = new TrainingRunSettings(settings.Mode, settings.Updates - updates, ModelFingerprint.Of(setup.Spec).Shape, settings.Staleness,
             validateEvery: settings.EvalEvery, maxInFlight: settings.ExplicitMaxInFlight, shards: settings.Shards)
         {

@@ -195,6 +195,14 @@ public sealed class ScaleSimTests : IDisposable
         string summary = File.ReadAllText(Path.Combine(dir, "sim", ScaleReport.Summary));
         Assert.Contains("in process, no network (--sim-compare): a message between cores costs one hop between threads (measured:", summary);
         Assert.Contains("∞ B/s per port", summary);
+        // and the handoff on one core is a cost of every configuration, measured, beside the push it is charged with
+        var costs = Rows(Path.Combine(dir, "sim", SimReport.CostsCsv));
+        Assert.All(rows, r =>
+        {
+            var handoff = Assert.Single(costs, c => c["config"] == r["config"] && c["cost"] == "handoff");
+            Assert.True(D(handoff["seconds"]) > 0, handoff["seconds"]);
+            Assert.Contains("CPUs 0 and 0", handoff["source"]);
+        });
         Assert.Contains("the in-process run pins to (--sim-compare)", File.ReadAllText(Path.Combine(dir, "sim", ScaleReport.Summary))); // its cores, shared
         Assert.Contains("| async k=5 shards=1 n=2 |", stdout);
         Assert.Contains("load average", File.ReadAllText(Path.Combine(dir, SimValidation.Markdown)));

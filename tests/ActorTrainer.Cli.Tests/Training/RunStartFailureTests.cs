@@ -44,6 +44,16 @@ public sealed class RunStartFailureTests(ITestOutputHelper output) : IDisposable
         Assert.DoesNotContain("Exception", r.Err);
     }
 
+    /// <summary>train --resume of <paramref name="run"/> is one error line naming <paramref name="expected"/>,
+    /// exit 2, and every file of the run is as it was.</summary>
+    private static void AssertResumeRefused(string run, string expected)
+    {
+        var before = Snapshot(run);
+        var r = Run("train", "--resume", run, "--updates", "8", "--progress", "off", "--sample", "0");
+        AssertOneErrorLine(r, 2, expected);
+        Assert.Equal(before, Snapshot(run));
+    }
+
     /// <summary>Every file under a directory with its SHA-256: equal snapshots = nothing was changed.</summary>
     private static SortedDictionary<string, string> Snapshot(string dir) =>
         new(Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories)
@@ -139,11 +149,7 @@ public sealed class RunStartFailureTests(ITestOutputHelper output) : IDisposable
         var model = ModelCheckpoint.Read(Path.Combine(run, "model.safetensors"));
         model.W[^1] = float.NaN;
         ModelCheckpoint.Write(Path.Combine(run, "model.safetensors"), model.Shape, model.W, model.Vocabulary, model.Settings);
-        var before = Snapshot(run);
-
-        var r = Run("train", "--resume", run, "--updates", "8", "--progress", "off", "--sample", "0");
-        AssertOneErrorLine(r, 2, "holds NaN or infinity in tensor 'b_y'");
-        Assert.Equal(before, Snapshot(run));
+        AssertResumeRefused(run, "holds NaN or infinity in tensor 'b_y'");
     }
 
     [Fact]
@@ -155,11 +161,7 @@ public sealed class RunStartFailureTests(ITestOutputHelper output) : IDisposable
         var tensors = state.Tensors.Select(t => (t.Name, t.Shape, (ReadOnlyMemory<float>)t.Data)).ToList();
         state["optimizer.v"].Data[3] = float.PositiveInfinity;
         SafetensorsFile.Write(statePath, tensors, state.Metadata.Where(kv => kv.Key != SafetensorsFile.ChecksumKey).ToDictionary());
-        var before = Snapshot(run);
-
-        var r = Run("train", "--resume", run, "--updates", "8", "--progress", "off", "--sample", "0");
-        AssertOneErrorLine(r, 2, "holds NaN or infinity in tensor 'optimizer.v'");
-        Assert.Equal(before, Snapshot(run));
+        AssertResumeRefused(run, "holds NaN or infinity in tensor 'optimizer.v'");
     }
 
     [Fact]
@@ -175,11 +177,7 @@ public sealed class RunStartFailureTests(ITestOutputHelper output) : IDisposable
         Assert.True(at > 0);
         BitConverter.GetBytes(4e5f).CopyTo(bytes, at);
         File.WriteAllBytes(statePath, bytes);
-        var before = Snapshot(run);
-
-        var r = Run("train", "--resume", run, "--updates", "8", "--progress", "off", "--sample", "0");
-        AssertOneErrorLine(r, 2, $"'{statePath}' is corrupt: its tensor data does not match the data_sha256");
-        Assert.Equal(before, Snapshot(run));
+        AssertResumeRefused(run, $"'{statePath}' is corrupt: its tensor data does not match the data_sha256");
     }
 
     [Theory]
@@ -189,11 +187,7 @@ public sealed class RunStartFailureTests(ITestOutputHelper output) : IDisposable
     {
         string run = MakeRun("run");
         File.AppendAllText(Path.Combine(run, "metrics.csv"), line);
-        var before = Snapshot(run);
-
-        var r = Run("train", "--resume", run, "--updates", "8", "--progress", "off", "--sample", "0");
-        AssertOneErrorLine(r, 2, "metrics.csv line 6 is not a metrics row");
-        Assert.Equal(before, Snapshot(run));
+        AssertResumeRefused(run, "metrics.csv line 6 is not a metrics row");
     }
 
     [Fact]

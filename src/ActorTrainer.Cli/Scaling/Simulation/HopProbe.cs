@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using ActorTrainer.Actors.Hosting;
 using Akka.Actor;
-using Akka.Configuration;
 
 namespace ActorTrainer.Cli.Scaling.Simulation;
 
@@ -19,17 +18,14 @@ public static class HopProbe
     /// about <paramref name="seconds"/> of round trips, at least 15.</summary>
     public static CostEstimate Measure(int workerCpu, int serverCpu, double seconds = 0.3)
     {
-        using var system = ActorSystem.Create("hop-probe",
-            ConfigurationFactory.ParseString("akka.loglevel = WARNING\nakka.stdout-loglevel = WARNING").WithFallback(TrainerHocon.Config));
+        using var system = TrainerHocon.LocalSystem("hop-probe");
         var done = new TaskCompletionSource<List<double>>(TaskCreationOptions.RunContinuationsAsynchronously);
         var echo = system.ActorOf(Props.Create(() => new Echo(serverCpu)).WithDispatcher(TrainerHocon.ServerDispatcherId));
         system.ActorOf(Props.Create(() => new Driver(workerCpu, echo, seconds, done)).WithDispatcher(TrainerHocon.ComputeDispatcherId));
         var trips = done.Task.WaitAsync(TimeSpan.FromSeconds(30 + seconds)).GetAwaiter().GetResult();
         system.Terminate().Wait(TimeSpan.FromSeconds(10));
-        var sorted = trips.Order().ToArray();
-        double oneWay = sorted[sorted.Length / 2] / 2;
-        return new("hop", oneWay, string.Create(CultureInfo.InvariantCulture,
-            $"measured: half the median of {sorted.Length} round trips between a worker's and the server's dedicated threads (CPUs {workerCpu} and {serverCpu}), the receiver idle, on this machine"));
+        return new("hop", SimCostProbe.Median(trips) / 2, string.Create(CultureInfo.InvariantCulture,
+            $"measured: half the median of {trips.Count} round trips between a worker's and the server's dedicated threads (CPUs {workerCpu} and {serverCpu}), the receiver idle, on this machine"));
     }
 
     /// <summary>The server's side: answers each message at once.</summary>
