@@ -46,6 +46,7 @@ internal static class BenchCommand
             Chunk = t.Add("chunk", "steps per chunk k", Values.Int(), "K");
             Corpus = t.Add("corpus", "training text (empty: the built-in corpus)", Values.Text, "FILE");
             Seconds = t.Add("seconds", "measured seconds", Values.Double(1e-3, 1e6), "S");
+            WarmupSeconds = t.Add("warmup-seconds", "training before each measurement's clock starts (JIT, caches)", Values.Double(0, 1e6), "S");
             if (!actors) return;
             Mode = t.Add("mode", "parameter-server consistency", (v, src) => Values.Enum<ConsistencyMode>(v, src), completions: ["sync", "async", "ssp"]);
             MaxInFlight = t.Add("max-in-flight", "pushes a worker may have awaiting the server's answer (auto: by mode, as train)", TrainSettingsLoader.AutoOrPositive, "N|auto");
@@ -56,6 +57,7 @@ internal static class BenchCommand
         public CliOption<int> Chunk { get; }
         public CliOption<string?> Corpus { get; }
         public CliOption<double> Seconds { get; }
+        public CliOption<double> WarmupSeconds { get; }
         public CliOption<ConsistencyMode>? Mode { get; }
         public CliOption<int>? MaxInFlight { get; }
 
@@ -75,9 +77,9 @@ internal static class BenchCommand
         var command = new Command(name, description);
         var t = new OptionTable("actortrainer.bench.core");
         var shape = new ShapeOptions(t, actors: false);
-        var warmup = t.Add("warmup", "chunks before the clock starts (and at least 1 s)", Values.Int(0), "N");
+        var warmup = t.Add("warmup", "chunks before the clock starts (and at least --warmup-seconds)", Values.Int(0), "N");
         t.AddTo(command);
-        command.SetAction(r => Core(shape.Read(r, 1), shape.Seconds.Read(r), warmup.Read(r), context.Out));
+        command.SetAction(r => Core(shape.Read(r, 1), shape.Seconds.Read(r), new Warmup(warmup.Read(r), shape.WarmupSeconds.Read(r)), context.Out));
         return command;
     }
 
@@ -91,7 +93,7 @@ internal static class BenchCommand
         command.SetAction((r, _) =>
         {
             int n = workers.Read(r) is > 0 and var w ? w : Environment.ProcessorCount;
-            return InProcessAsync(shape.Read(r, n), shape.Seconds.Read(r), context.Out);
+            return InProcessAsync(shape.Read(r, n), shape.Seconds.Read(r), shape.WarmupSeconds.Read(r), context.Out);
         });
         return command;
     }
@@ -105,7 +107,7 @@ internal static class BenchCommand
         var workers = t.Add("workers", "worker counts, comma-separated; must include 1", WorkerList, "N,N,…");
         var rounds = t.Add("rounds", "interleaved rounds", Values.Int(1), "R");
         t.AddTo(command);
-        command.SetAction((r, _) => WorkersAsync(shape.Read(r, 1), workers.Read(r), rounds.Read(r), shape.Seconds.Read(r), context.Out));
+        command.SetAction((r, _) => WorkersAsync(shape.Read(r, 1), workers.Read(r), rounds.Read(r), shape.Seconds.Read(r), shape.WarmupSeconds.Read(r), context.Out));
         return command;
     }
 
@@ -130,7 +132,10 @@ internal static class BenchCommand
     /// <summary>FLOPs per token of the matrix products that matter: 6·H² (recurrence fwd+bwd) + 6·V·H (output fwd+bwd).</summary>
     private static double UsefulFlopsPerToken(RunSetup s) => 6.0 * s.Spec.Shape.H * s.Spec.Shape.H + 6.0 * s.Spec.Shape.O * s.Spec.Shape.H;
 
-    private static int Core(TrainSettings settings, double seconds, int warmup, TextWriter stdout)
+    /// <summary>What runs before a bare loop's clock starts: <paramref name="Chunks"/> chunks and at least <paramref name="Seconds"/>.</summary>
+    private readonly record struct Warmup(int Chunks, double Seconds);
+
+    private static int Core(TrainSettings settings, double seconds, Warmup warmup, TextWriter stdout)
     {
         Validate(settings);
         var setup = RunSetup.Create(settings, workers: 1);
@@ -142,7 +147,7 @@ internal static class BenchCommand
     /// <summary>The bare single-thread loop on worker <paramref name="worker"/>'s streams, on the calling thread.</summary>
     /// <param name="ready">Called between warm-up and the clock's start (several loops measured over the same seconds).</param>
     /// <returns>Tokens/s, the last chunk's loss, and the mean wall time of a chunk's forward/backward/clip.</returns>
-    private static (double TokS, float Loss, double ChunkMs) MeasureCore(RunSetup setup, TrainSettings settings, double seconds, int warmup,
+    private static (double TokS, float Loss, double ChunkMs) MeasureCore(RunSetup setup, TrainSettings settings, double seconds, Warmup warmup,
         int worker = 0, Action? ready = null)
     {
         var computer = new Scaling.TimedComputer(setup.CreateComputer(worker)); // chunk time as the workers' (bench inproc) is taken
@@ -157,10 +162,10 @@ internal static class BenchCommand
             sgd.Step(w, grad, state);
             return chunkLoss;
         }
-        // Warm-up: the chunks asked for, and at least a second, so caches and the JIT's code are
+        // Warm-up: the chunks asked for, and at least the seconds, so caches and the JIT's code are
         // settled before the clock starts (a small shape's chunk takes microseconds).
         var warm = Stopwatch.StartNew();
-        for (int i = 0; i < warmup || warm.Elapsed.TotalSeconds < 1; i++) Update();
+        for (int i = 0; i < warmup.Chunks || warm.Elapsed.TotalSeconds < warmup.Seconds; i++) Update();
         ready?.Invoke();
         long chunks = 0, chunksBefore = computer.Chunks;
         double computeBefore = computer.ComputeSeconds;
@@ -177,7 +182,7 @@ internal static class BenchCommand
     /// ceiling for n workers, whatever the actors cost.
     /// </summary>
     /// <returns>Total tokens/s, and each loop's mean chunk wall time.</returns>
-    private static (double TokS, double[] ChunkMs) MeasureCores(TrainSettings settings, int n, double seconds, int warmup)
+    private static (double TokS, double[] ChunkMs) MeasureCores(TrainSettings settings, int n, double seconds, Warmup warmup)
     {
         var setup = RunSetup.Create(settings with { Workers = n });
         var loops = new (double TokS, float Loss, double ChunkMs)[n];
@@ -192,13 +197,13 @@ internal static class BenchCommand
         return (loops.Sum(l => l.TokS), loops.Select(l => l.ChunkMs).ToArray());
     }
 
-    private static async Task<int> InProcessAsync(TrainSettings settings, double seconds, TextWriter stdout)
+    private static async Task<int> InProcessAsync(TrainSettings settings, double seconds, double warmupSeconds, TextWriter stdout)
     {
         int workers = settings.Workers;
         Validate(settings);
         using var system = BenchSystem();
         int gen2 = GC.CollectionCount(2), gen0 = GC.CollectionCount(0);
-        var (tokS, updates, chunkMs, _) = await MeasureInProcess(system, settings, workers, seconds);
+        var (tokS, updates, chunkMs, _) = await MeasureInProcess(system, settings, workers, seconds, warmupSeconds);
         await system.Terminate();
         stdout.WriteLine(Invariant($"inproc workers={workers} mode={settings.Mode.ToString().ToLowerInvariant()} H={settings.Hidden} B={settings.Batch} K={settings.Chunk} tok/s={tokS:F0} updates={updates} chunk_ms={chunkMs:F3} gc0={GC.CollectionCount(0) - gen0} gc2={GC.CollectionCount(2) - gen2}"));
         return 0;
@@ -208,36 +213,40 @@ internal static class BenchCommand
 
     /// <summary>
     /// Training by the actors with <paramref name="workers"/> workers in <paramref name="system"/>
-    /// (its start and shutdown are not training time): a warm-up run of a second (JIT, caches), then a run of
-    /// about <paramref name="seconds"/>. The clock runs from the first applied update to the last:
+    /// (its start and shutdown are not training time): a warm-up run of <paramref name="warmupSeconds"/> (JIT, caches; none at 0), then a run of
+    /// about <paramref name="seconds"/> from its first update. The clock runs from the first applied update to the last:
     /// tokens of updates 2..n over that span (registration and the first round are start-up).
     /// </summary>
     /// <returns>Tokens/s, updates, and the mean wall time of a chunk's forward/backward/clip inside the
     /// workers (against the bare loop's, it tells compute slowed by the setting from time spent between chunks).</returns>
     private static async Task<(double TokS, long Updates, double ChunkMs, double[] WorkerChunkMs)> MeasureInProcess(
-        Akka.Actor.ActorSystem system, TrainSettings settings, int workers, double seconds)
+        Akka.Actor.ActorSystem system, TrainSettings settings, int workers, double seconds, double warmupSeconds)
     {
         settings = settings with { Workers = workers };
         var setup = RunSetup.Create(settings);
         var computers = Enumerable.Range(0, workers).Select(i => new Scaling.TimedComputer(setup.CreateComputer(i))).ToList();
         var rule = OptimizerUpdateRule.Sgd(settings.LearningRate);
         var fp = ModelFingerprint.Of(setup.Spec).Shape;
-        TrainingResult warm;
         var run = new TrainingRunSettings(settings.Mode, long.MaxValue / 2, fp, maxInFlight: settings.ExplicitMaxInFlight);
-        using (var warmUp = new CancellationTokenSource(TimeSpan.FromSeconds(1))) // JIT, caches
-            warm = await TrainingRun.RunAsync(system, run, computers, setup.InitialWeights(), rule,
-                cancellationToken: warmUp.Token);
+        var weights = setup.InitialWeights();
+        if (warmupSeconds > 0)
+        {
+            using var warmUp = new CancellationTokenSource(TimeSpan.FromSeconds(warmupSeconds)); // JIT, caches
+            weights = (await TrainingRun.RunAsync(system, run, computers, weights, rule, cancellationToken: warmUp.Token)).Weights;
+        }
         long first = 0, last = 0, tokens = 0, updates = 0;
         var computeBefore = computers.Select(c => c.ComputeSeconds).ToArray();
         var chunksBefore = computers.Select(c => c.Chunks).ToArray();
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
-        await TrainingRun.RunAsync(system, run, computers, warm.Weights, rule,
+        // The window opens at the first update, so start-up on a loaded host does not eat into it; the
+        // first deadline only ends a run that never updates.
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(seconds + 60));
+        await TrainingRun.RunAsync(system, run, computers, weights, rule,
             new TrainingCallbacks
             {
                 OnUpdate = u =>
                 {
                     long now = Stopwatch.GetTimestamp();
-                    if (updates++ == 0) first = now;
+                    if (updates++ == 0) { first = now; cts.CancelAfter(TimeSpan.FromSeconds(seconds)); }
                     else tokens += u.Tokens;
                     last = now;
                 },
@@ -253,7 +262,7 @@ internal static class BenchCommand
     /// round by round in one process so that a shared machine's drift hits all of them alike;
     /// prints every measurement, then the medians and the ratios the README reports.
     /// </summary>
-    private static async Task<int> WorkersAsync(TrainSettings settings, int[] counts, int rounds, double seconds, TextWriter stdout)
+    private static async Task<int> WorkersAsync(TrainSettings settings, int[] counts, int rounds, double seconds, double warmupSeconds, TextWriter stdout)
     {
         Validate(settings);
 
@@ -264,22 +273,23 @@ internal static class BenchCommand
         var cores = counts.ToDictionary(n => n, _ => new List<double>()); // n > 1: n bare loops at once
         stdout.WriteLine(Invariant($"bench workers H={settings.Hidden} B={settings.Batch} K={settings.Chunk} mode={settings.Mode.ToString().ToLowerInvariant()} cores={Environment.ProcessorCount} rounds={rounds} seconds={seconds}"));
         // A round that is not counted: the first seconds of a process run slower (JIT, caches).
-        MeasureCore(setup, settings, Math.Min(seconds, 2), warmup: 5);
-        foreach (int n in counts) await MeasureInProcess(system, settings, n, Math.Min(seconds, 2));
+        var warmup = new Warmup(5, warmupSeconds);
+        MeasureCore(setup, settings, Math.Min(seconds, 2), warmup);
+        foreach (int n in counts) await MeasureInProcess(system, settings, n, Math.Min(seconds, 2), warmupSeconds);
         for (int r = 1; r <= rounds; r++)
         {
-            var c = MeasureCore(setup, settings, seconds, warmup: 5);
+            var c = MeasureCore(setup, settings, seconds, warmup);
             core.Add(c.TokS);
             stdout.WriteLine(Invariant($"round {r} core tok/s={c.TokS:F0} chunk_ms={c.ChunkMs:F3}"));
             foreach (int n in counts)
             {
                 if (n > 1)
                 {
-                    var p = MeasureCores(settings, n, seconds, warmup: 5);
+                    var p = MeasureCores(settings, n, seconds, warmup);
                     cores[n].Add(p.TokS);
                     stdout.WriteLine(Invariant($"round {r} cores={n} tok/s={p.TokS:F0} chunk_ms={string.Join(",", p.ChunkMs.Select(x => x.ToString("F3", CultureInfo.InvariantCulture)))}"));
                 }
-                var m = await MeasureInProcess(system, settings, n, seconds);
+                var m = await MeasureInProcess(system, settings, n, seconds, warmupSeconds);
                 inproc[n].Add(m.TokS);
                 stdout.WriteLine(Invariant($"round {r} inproc workers={n} tok/s={m.TokS:F0} chunk_ms={m.ChunkMs:F3} per_worker={string.Join(",", m.WorkerChunkMs.Select(x => x.ToString("F3", CultureInfo.InvariantCulture)))}"));
             }

@@ -51,7 +51,7 @@ public class BenchCommandTests
     [Fact]
     public async Task Core_bench_prints_tokens_per_second()
     {
-        var (code, stdout, err) = await Run("bench", "core", "--hidden", "16", "--batch", "2", "--chunk", "5", "--seconds", "0.2", "--warmup", "1");
+        var (code, stdout, err) = await Run("bench", "core", "--hidden", "16", "--batch", "2", "--chunk", "5", "--seconds", "0.2", "--warmup", "1", "--warmup-seconds", "0.1");
         Assert.True(code == 0, err);
         Assert.Matches(@"tok/s=\d+", stdout);
     }
@@ -59,7 +59,7 @@ public class BenchCommandTests
     [Fact]
     public async Task Inproc_bench_prints_tokens_per_second_of_the_actor_run()
     {
-        var (code, stdout, err) = await Run("bench", "inproc", "--workers", "2", "--hidden", "16", "--batch", "2", "--chunk", "5", "--seconds", "0.5");
+        var (code, stdout, err) = await Run("bench", "inproc", "--workers", "2", "--hidden", "16", "--batch", "2", "--chunk", "5", "--seconds", "0.5", "--warmup-seconds", "0.1");
         Assert.True(code == 0, err);
         Assert.Matches(@"inproc workers=2 mode=sync .* tok/s=\d+ updates=\d+", stdout);
     }
@@ -68,7 +68,7 @@ public class BenchCommandTests
     public async Task Workers_bench_interleaves_rounds_and_reports_medians_and_ratios()
     {
         var (code, stdout, err) = await Run("bench", "workers", "--workers", "1,2", "--rounds", "3",
-            "--hidden", "16", "--batch", "2", "--chunk", "5", "--seconds", "1"); // a window that start-up on a loaded host cannot fill
+            "--hidden", "16", "--batch", "2", "--chunk", "5", "--seconds", "0.3", "--warmup-seconds", "0.1");
         Assert.True(code == 0, err);
         var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         var rounds = lines.Where(l => l.StartsWith("round ")).ToArray();
