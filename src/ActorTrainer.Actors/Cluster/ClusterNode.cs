@@ -39,6 +39,7 @@ public static class ClusterNode
             akka.remote.dot-netty.tcp.public-hostname = {Quote(host)}
             akka.remote.dot-netty.tcp.port = {node.Port.ToString(CultureInfo.InvariantCulture)}
             akka.remote.dot-netty.tcp.tcp-reuse-addr = off
+            akka.remote.dot-netty.tcp.connection-timeout = {node.HandshakeTimeout.TotalMilliseconds.ToString(CultureInfo.InvariantCulture)}ms
             akka.cluster.roles = [{Quote(role)}]
             """);
         return overrides.WithFallback(hocon).WithFallback(TrainerHocon.Config);

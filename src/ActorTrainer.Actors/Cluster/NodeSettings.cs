@@ -28,6 +28,9 @@ public sealed record NodeSettings
     public IReadOnlyList<string> Seeds { get; init; } = [];
     /// <summary>Give up when the cluster is not joined within this time.</summary>
     public TimeSpan JoinTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>Time a connection to this node has to finish its TLS handshake and introduce itself, on
+    /// both ports (Akka.Remote's and the tensor channel's); then it is dropped.</summary>
+    public TimeSpan HandshakeTimeout { get; init; } = ChannelSecurity.DefaultHandshakeTimeout;
     /// <summary>Worker role: workers (slots) offered; 0 = one per core.</summary>
     public int WorkersPerNode { get; init; }
     /// <summary>ps role: port of the tensor channel, the one connection per worker node that carries
@@ -62,6 +65,7 @@ public sealed record NodeSettings
     {
         if (Port is < 0 or > 65535) return $"--port must be in [0, 65535] (got {Port})";
         if (JoinTimeout <= TimeSpan.Zero) return $"--join-timeout must be positive (got {JoinTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s)";
+        if (HandshakeTimeout <= TimeSpan.Zero) return $"--handshake-timeout must be positive (got {HandshakeTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s)";
         if (WorkersPerNode < 0) return $"--workers-per-node must be ≥ 0 (got {WorkersPerNode})";
         if (TensorPort is < 0 or > 65535) return $"--tensor-port must be in [0, 65535] (got {TensorPort}); the tensor channel cannot be turned off, every message of the run travels on it";
         if (Standby && Role != NodeRole.Ps) return "--standby is for a ps node (--role ps --standby --resume DIR): a standby parameter server for the run in DIR";

@@ -20,7 +20,7 @@ internal static class NodeSystem
             stderr.WriteLine(NodeSettings.InsecureWarning);
             return null;
         }
-        try { return new ChannelSecurity(NodeCredentials.Load(node.Certs, node.EffectiveNodeName)); }
+        try { return new ChannelSecurity(NodeCredentials.Load(node.Certs, node.EffectiveNodeName), node.HandshakeTimeout); }
         catch (InvalidDataException e) { throw new UsageException(e.Message + " (--certs, --node-name)"); }
     }
 

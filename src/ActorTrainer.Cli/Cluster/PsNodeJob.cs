@@ -277,7 +277,7 @@ public sealed class PsNodeJob
         string bind = node.BindHostname.Length > 0 ? node.BindHostname : node.EffectiveHostname;
         try
         {
-            var listener = TensorChannelListener.Bind(bind, node.TensorPort, security);
+            var listener = TensorChannelListener.Bind(bind, node.TensorPort, security, node.HandshakeTimeout);
             _err.WriteLine($"tensor channel on {bind}:{listener.Port}{(security is null ? ", plaintext" : ", mutual TLS")} (every message of the run after a node joins)");
             return listener;
         }

@@ -29,6 +29,7 @@ public static class NodeSettingsLoader
         ("port", "transport port (0 = any free port)", "P", (s, v, src) => s with { Port = Int(v, src) }),
         ("seeds", "seed nodes, i.e. the ps node", "H:P[,H:P]", (s, v, _) => s with { Seeds = v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) }),
         ("join-timeout", "give up joining after this long, e.g. 30s, 500ms, 2m", "T", (s, v, src) => s with { JoinTimeout = Duration(v, src) }),
+        ("handshake-timeout", "drop a connection to this node that has not finished its TLS handshake and introduced itself after this long (both ports)", "T", (s, v, src) => s with { HandshakeTimeout = Duration(v, src) }),
         ("workers-per-node", "worker role: workers this node offers (0 = one per core)", "N", (s, v, src) => s with { WorkersPerNode = Int(v, src) }),
         ("standby", "ps role: on = a standby parameter server for the run in --resume DIR, taking over when the active ps node dies", "on|off", (s, v, src) => s with { Standby = Switch(v, src) }),
         ("tensor-port", "ps role: port of the tensor channel, the one TCP connection per worker node that carries every message after the join; 0 = any free port", "P", (s, v, src) => s with { TensorPort = Int(v, src) }),

@@ -22,8 +22,10 @@ public class ClusterNodeTests
     [Fact]
     public void Node_settings_are_applied_over_the_files_in_code()
     {
-        var node = new NodeSettings { Role = NodeRole.Ps, Hostname = "ps-0.ps", BindHostname = "0.0.0.0", Port = 4053 };
+        var node = new NodeSettings { Role = NodeRole.Ps, Hostname = "ps-0.ps", BindHostname = "0.0.0.0", Port = 4053, HandshakeTimeout = TimeSpan.FromSeconds(2.5) };
         var config = ClusterNode.ActorSystemConfig(node, ClusterConf());
+        // Akka.Remote takes its handshake timeout from DotNetty's connection-timeout (AkkaProtocolSettings)
+        Assert.Equal(TimeSpan.FromSeconds(2.5), config.GetTimeSpan("akka.remote.dot-netty.tcp.connection-timeout"));
         Assert.Equal("ps-0.ps", config.GetString("akka.remote.dot-netty.tcp.public-hostname"));
         Assert.Equal("0.0.0.0", config.GetString("akka.remote.dot-netty.tcp.hostname"));
         Assert.Equal(4053, config.GetInt("akka.remote.dot-netty.tcp.port"));

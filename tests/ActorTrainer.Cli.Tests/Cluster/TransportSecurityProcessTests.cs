@@ -20,6 +20,10 @@ namespace ActorTrainer.Cli.Tests.Cluster;
 public sealed partial class TransportSecurityProcessTests : IDisposable
 {
     private static readonly TimeSpan RunTimeout = TimeSpan.FromSeconds(150);
+
+    /// <summary>The ps's --handshake-timeout in the idle-connection tests: short, so they wait seconds, not the
+    /// default 10; far above a real handshake's milliseconds, so the member that joins afterwards is not refused.</summary>
+    private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(3);
     private static readonly string[] Tiny = ["--hidden", "16", "--batch", "4", "--chunk", "10", "--eval-every", "0", "--progress", "off", "--sample", "0"];
 
     private readonly string _root = Path.Combine(Path.GetTempPath(), $"at-tls-{Guid.NewGuid():N}");
@@ -193,7 +197,7 @@ public sealed partial class TransportSecurityProcessTests : IDisposable
     {
         int port = TestNodes.FreePort();
         string[] security = insecure ? ["--insecure"] : [];
-        await using var ps = StartPs(port, security);
+        await using var ps = StartPs(port, [.. security, "--handshake-timeout", $"{HandshakeTimeout.TotalSeconds}s"]);
         int tensorPort = int.Parse((await WaitForAsync(ps, insecure ? TensorChannelPlainLine() : TensorChannelLine())).Groups[1].Value, CultureInfo.InvariantCulture);
         await WaitForAsync(ps, PsUp());
         int baseline = Threads(ps.Id);
@@ -220,8 +224,8 @@ public sealed partial class TransportSecurityProcessTests : IDisposable
             Assert.True(ends.IsCompletedSuccessfully, $"{each.Count(t => !t.IsCompletedSuccessfully)} of {each.Count} idle connections were still open " +
                                                       $"after {RunTimeout.TotalSeconds} s; the ps went from {baseline} to {peak} threads");
 
-            // Every one was dropped by the ps (the handshake timeouts: 10 s on the tensor channel, Akka's on its
-            // port), none was sent anything but at most a TLS alert.
+            // Every one was dropped by the ps (at --handshake-timeout on both ports), none was sent anything but
+            // at most a TLS alert.
             Assert.All(await ends, n => Assert.True(n < 64, $"{n} bytes came back to an idle connection"));
             // A thread per connection would be 2000 more. The accept loops and async reads need none; .NET's
             // thread pool may start a few more under the burst of accepts, and Akka's dispatchers start theirs

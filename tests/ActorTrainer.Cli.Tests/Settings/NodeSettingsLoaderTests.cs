@@ -93,6 +93,7 @@ public class NodeSettingsLoaderTests
     [InlineData("--tensor-port", "-1", "--tensor-port must be in [0, 65535] (got -1); the tensor channel cannot be turned off")]
     [InlineData("--join-timeout", "soon", "--join-timeout: 'soon' is not a duration")]
     [InlineData("--join-timeout", "0s", "--join-timeout must be positive")]
+    [InlineData("--handshake-timeout", "0s", "--handshake-timeout must be positive")]
     [InlineData("--seeds", "akka.tcp://other@h:1", "actor system 'other'")]
     public void Bad_values_name_their_source(string flag, string value, string expected)
     {
