@@ -354,7 +354,7 @@ public sealed class WorkerState
     /// <summary>Encodes <paramref name="grad"/> (P; the scratch or shard 0's array) and pushes it to every shard.</summary>
     private void Push(float[] grad, PushSummary push, long[] baseVersions, List<Outgoing> outbox)
     {
-        _encoder.Encode(grad); // the whole gradient: top-k selects over all of W, then slices
+        _encoder.Encode(grad, baseVersions[0]); // the whole gradient: top-k selects over all of W, then slices (top-k runs on one shard)
         var hidden = _computer.Snapshot().Hidden; // (B×H) h after the chunk: a cluster server keeps it for the slot
         foreach (var r in _layout.Ranges)
         {

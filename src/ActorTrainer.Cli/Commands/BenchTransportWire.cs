@@ -25,7 +25,7 @@ internal static class BenchTransportWire
         {
             var g = new float[parameters];
             for (int i = 0; i < g.Length; i++) g[i] = (float)(rng.NextDouble() * 2 - 1);
-            encoding.CreateEncoder(parameters).Encode(g);
+            encoding.CreateEncoder(parameters).Encode(g, update: 0);
             var push = new PushGradient(0, 0, 0, g, 1f, 1.0, false, 1) { Encoding = encoding.Wire };
             long frame = ChannelFrameCodec.Length(new MessageFrame(new Actors.Cluster.SlotPush(0, push)));
             long payload = ChannelFrameCodec.EncodedLength(g, encoding.Wire) - (encoding.Wire == WireEncoding.Sparse ? 8 : 4); // values (+ indices), no counts

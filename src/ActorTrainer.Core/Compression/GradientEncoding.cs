@@ -15,8 +15,8 @@ public enum WireEncoding : byte
 
 /// <summary>
 /// A run's push encoding (setting <c>push-encoding</c>): <c>fp32</c> (exact, the default), <c>bf16</c>
-/// (round to nearest even) or <c>topk:F</c> (the fraction F of largest-magnitude values, with error
-/// feedback). The rule runs on the worker (<see cref="CreateEncoder"/>), in process and in a cluster
+/// (round to nearest even) or <c>topk:F[:W]</c> (the fraction F of largest-magnitude values, with error
+/// feedback; over the first W updates the fraction falls from 25% to F). The rule runs on the worker (<see cref="CreateEncoder"/>), in process and in a cluster
 /// alike; the wire only packs its output, losslessly.
 /// </summary>
 public sealed record GradientEncoding
@@ -26,16 +26,20 @@ public sealed record GradientEncoding
     public Kinds Kind { get; }
     /// <summary>Top-k: the fraction of values sent, in (0, 1]; 1 otherwise.</summary>
     public double Fraction { get; }
+    /// <summary>Top-k: updates of W over which the fraction sent falls from <see cref="TopKErrorFeedback.WarmupStart"/>
+    /// to <see cref="Fraction"/> (DGC's density warm-up); 0 = none.</summary>
+    public long WarmupUpdates { get; }
 
-    private GradientEncoding(Kinds kind, double fraction) { Kind = kind; Fraction = fraction; }
+    private GradientEncoding(Kinds kind, double fraction, long warmupUpdates = 0) { Kind = kind; Fraction = fraction; WarmupUpdates = warmupUpdates; }
 
     public static GradientEncoding Fp32 { get; } = new(Kinds.Fp32, 1);
     public static GradientEncoding Bf16 { get; } = new(Kinds.Bf16, 1);
 
-    public static GradientEncoding TopK(double fraction)
+    public static GradientEncoding TopK(double fraction, long warmupUpdates = 0)
     {
         if (!(fraction > 0 && fraction <= 1)) throw new ArgumentOutOfRangeException(nameof(fraction), fraction, "top-k fraction must be in (0, 1]");
-        return new(Kinds.TopK, fraction);
+        ArgumentOutOfRangeException.ThrowIfNegative(warmupUpdates);
+        return new(Kinds.TopK, fraction, warmupUpdates);
     }
 
     /// <summary>What the encoder's output is packed as.</summary>
@@ -58,28 +62,30 @@ public sealed record GradientEncoding
     public IGradientEncoder CreateEncoder(int length) => Kind switch
     {
         Kinds.Bf16 => new Bf16Encoder(),
-        Kinds.TopK => new TopKErrorFeedback(length, Fraction),
+        Kinds.TopK => new TopKErrorFeedback(length, Fraction, WarmupUpdates),
         _ => new Fp32Encoder(),
     };
 
-    /// <summary>"fp32", "bf16" or "topk:F"; null when <paramref name="text"/> is none of them.</summary>
+    /// <summary>"fp32", "bf16", "topk:F" or "topk:F:W" (W ≥ 0 warm-up updates); null when <paramref name="text"/> is none of them.</summary>
     public static GradientEncoding? TryParse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
         string t = text.Trim().ToLowerInvariant();
         if (t == "fp32") return Fp32;
         if (t == "bf16") return Bf16;
-        if (t.StartsWith("topk:", StringComparison.Ordinal)
-            && double.TryParse(t[5..], NumberStyles.Float, CultureInfo.InvariantCulture, out double f) && f > 0 && f <= 1)
-            return TopK(f);
-        return null;
+        if (!t.StartsWith("topk:", StringComparison.Ordinal)) return null;
+        var parts = t[5..].Split(':');
+        if (parts.Length > 2 || !double.TryParse(parts[0], NumberStyles.Float, CultureInfo.InvariantCulture, out double f) || !(f > 0 && f <= 1)) return null;
+        long w = 0;
+        if (parts.Length == 2 && !(long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out w))) return null;
+        return TopK(f, w);
     }
 
     /// <summary>The setting's text, as <see cref="TryParse"/> reads it.</summary>
     public override string ToString() => Kind switch
     {
         Kinds.Bf16 => "bf16",
-        Kinds.TopK => "topk:" + Fraction.ToString(CultureInfo.InvariantCulture),
+        Kinds.TopK => "topk:" + Fraction.ToString(CultureInfo.InvariantCulture) + (WarmupUpdates > 0 ? ":" + WarmupUpdates.ToString(CultureInfo.InvariantCulture) : ""),
         _ => "fp32",
     };
 }
@@ -92,19 +98,21 @@ public sealed record GradientEncoding
 public interface IGradientEncoder
 {
     WireEncoding Wire { get; }
-    void Encode(Span<float> g);
+    /// <param name="update">The version of W the push was computed on (the server's updates so far): a
+    /// schedule that follows the run's progress (top-k's warm-up) reads it, so a slot that moves keeps it.</param>
+    void Encode(Span<float> g, long update);
 }
 
 /// <summary>Sends the gradient as it is.</summary>
 public sealed class Fp32Encoder : IGradientEncoder
 {
     public WireEncoding Wire => WireEncoding.Fp32;
-    public void Encode(Span<float> g) { }
+    public void Encode(Span<float> g, long update) { }
 }
 
 /// <summary>Rounds every value to bf16 (no residual: the rounding error, ≤ 2⁻⁸ relative, is dropped).</summary>
 public sealed class Bf16Encoder : IGradientEncoder
 {
     public WireEncoding Wire => WireEncoding.Bf16;
-    public void Encode(Span<float> g) => Compression.Bf16.RoundInPlace(g);
+    public void Encode(Span<float> g, long update) => Compression.Bf16.RoundInPlace(g);
 }

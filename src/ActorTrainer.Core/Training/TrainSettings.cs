@@ -49,7 +49,7 @@ public sealed record TrainSettings
     public int MaxInFlight { get; init; }
     /// <summary><see cref="MaxInFlight"/> when set, null for the mode's default.</summary>
     public int? ExplicitMaxInFlight => MaxInFlight > 0 ? MaxInFlight : null;
-    /// <summary>What a worker does to a push before it leaves: fp32, bf16 or topk:F (see <see cref="GradientEncoding"/>).</summary>
+    /// <summary>What a worker does to a push before it leaves: fp32, bf16 or topk:F[:W] (see <see cref="GradientEncoding"/>).</summary>
     public GradientEncoding? PushEncoding { get; init; }
     /// <summary>How the server sends W to workers: fp32 or bf16 (its own W stays fp32).</summary>
     public WireEncoding WeightsEncoding { get; init; }

@@ -202,7 +202,7 @@ public sealed class ChannelFrameCodecTests
     {
         var g = Tensor(n, seed);
         g[0] = 0.5f; // finite: an encoder sees only pushed (finite) gradients
-        encoding.CreateEncoder(n).Encode(g);
+        encoding.CreateEncoder(n).Encode(g, update: 0);
         return new PushGradient(3, 41, 77, g, 2.5f, 1.25, true, 800) { Hidden = Tensor(8, seed: 5), Encoding = encoding.Wire, Chunks = 4 };
     }
 

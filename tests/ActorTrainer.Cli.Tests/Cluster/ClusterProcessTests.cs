@@ -102,12 +102,13 @@ public sealed class ClusterProcessTests(Xunit.Abstractions.ITestOutputHelper log
     [Fact]
     public async Task With_top_k_bf16_weights_and_local_steps_a_cluster_run_ends_bit_identical_to_the_same_run_in_one_process()
     {
-        // The encodings are rules of the worker and the server, not of the wire: sparse pushes, bf16
+        // The encodings are rules of the worker and the server, not of the wire: sparse pushes (their
+        // density warming up over 20 updates, by the version each push was computed on), bf16
         // broadcasts and two-chunk windows cross the tensor channel and change nothing.
         const int updates = 60;
         int port = TestNodes.FreePort();
         string run = Path.Combine(_root, "reduced");
-        string[] training = [.. With(Small, "--eval-every", "30"), "--push-encoding", "topk:0.05", "--weights-encoding", "bf16", "--local-steps", "2"];
+        string[] training = [.. With(Small, "--eval-every", "30"), "--push-encoding", "topk:0.05:20", "--weights-encoding", "bf16", "--local-steps", "2"];
         await using var ps = TestNodes.Start("ps", Node("ps", port, training, ["--port", $"{port}", "--workers", "2", "--updates", $"{updates}", "--out", run]));
         await using var a = TestNodes.Start("worker-a", Node("worker", port, training, ["--workers-per-node", "1"]));
         await using var b = TestNodes.Start("worker-b", Node("worker", port, training, ["--workers-per-node", "1"]));

@@ -47,7 +47,7 @@ public class TrainSettingsLoaderTests
     [InlineData("--max-in-flight", "0", "'0' is not a positive integer or auto")]
     [InlineData("--max-in-flight", "-2", "'-2' is not a positive integer or auto")]
     [InlineData("--max-in-flight", "many", "'many' is not a positive integer or auto")]
-    [InlineData("--push-encoding", "fp16", "'fp16' is not a push encoding; expected fp32, bf16 or topk:F")]
+    [InlineData("--push-encoding", "fp16", "'fp16' is not a push encoding; expected fp32, bf16, topk:F or topk:F:W")]
     [InlineData("--push-encoding", "topk:0", "'topk:0' is not a push encoding")]
     [InlineData("--local-steps", "0", "--local-steps must be a positive integer")]
     [InlineData("--weights-encoding", "topk:0.01", "unknown value 'topk:0.01' (expected one of: fp32, bf16)")]
