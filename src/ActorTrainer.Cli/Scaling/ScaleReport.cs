@@ -193,6 +193,13 @@ public static class ScaleReport
             L($"- A worker computes while fewer than {inFlight} of its pushes await the server's answer (`--max-in-flight {inFlight}`, every mode). With 1, a lone worker idles for each round trip (see its worker-idle figure) and a second worker fills that gap: efficiency above 100 % at small n is this latency hiding, not a measurement error.");
         else
             L($"- In async mode a worker computes while fewer than 2 of its pushes await the server's answer, so it computes its next chunk during its gradient's round trip (on W without its own last update: a lone worker's gradients can have staleness 1). In sync and ssp mode it waits for the answer (one push in flight), so a lone worker idles for each round trip (see its worker-idle figure) and a second worker can fill that gap: efficiency above 100 % at small n is this latency hiding, not a measurement error.");
+        if (s.Train.LocalSteps > 1 || s.Train.PushEncoding is { Kind: not Core.Compression.GradientEncoding.Kinds.Fp32 } || s.Train.WeightsEncoding != Core.Compression.WireEncoding.Fp32)
+        {
+            string rule = Core.Compression.GradientEncoding.PushesDeltas(s.Train.PushEncoding!, s.Train.LocalSteps)
+                ? $": each push is a worker's change of W over {s.Train.LocalSteps} chunk(s) with the run's optimizer, and the server applies the mean change with SGD at lr 1; an update covers {s.Train.LocalSteps} chunk(s) per pushing worker."
+                : ".";
+            L($"- Traffic reduction (docs/traffic.md): pushes `{s.Train.PushEncoding}`, weights `{s.Train.WeightsEncoding.ToString().ToLowerInvariant()}`, local steps {s.Train.LocalSteps}{rule}");
+        }
         L($"- Sync mode averages n gradients per update (a batch n times larger); async and ssp apply each gradient alone. Equal tokens therefore mean fewer, larger updates in sync mode, which is why its loss per token can differ.");
         L($"- Staleness is, per applied gradient, the server's version on arrival minus the version the gradient was computed on (shard 0's view). Rejected counts refused gradient slices summed over shards (ssp: too stale).");
         if (s.Launcher == Launcher.Cluster)

@@ -78,7 +78,12 @@ public sealed record ScaleSettings
     public string? Validate()
     {
         if (Train.Validate() is { } problem) return problem;
-        if (Train.LocalSteps > 1 || Train.PushEncoding?.Kind == Core.Compression.GradientEncoding.Kinds.TopK) return "--local-steps and --push-encoding topk are not supported by scale yet (its shard sweep and budgets assume gradient pushes, one chunk per worker per update); use train or node";
+        if (Core.Compression.GradientEncoding.PushesDeltas(Train.PushEncoding!, Train.LocalSteps))
+        {
+            if (Shards.Any(s => s != 1)) return $"--local-steps > 1 and --push-encoding topk need one server shard (--shards 1; got {string.Join(",", Shards)})";
+            if (Launcher == Launcher.Sim)
+                return "--launcher sim models pushes of one chunk's gradient; --local-steps > 1 and --push-encoding topk run with --launcher inproc or cluster";
+        }
         if (Workers.Count == 0 || Workers.Any(n => n <= 0)) return $"--workers needs positive worker counts (got {string.Join(",", Workers)})";
         if (Workers.Distinct().Count() != Workers.Count) return $"--workers lists a count twice ({string.Join(",", Workers)})";
         if (Modes.Count == 0) return "--modes needs at least one mode";

@@ -34,10 +34,11 @@ public sealed class ScaleSweep
         _ => new InProcessLauncher(_target, _settings, _progress),
     };
 
-    /// <summary>The update budget (enough updates for the token budget) and the snapshot interval.</summary>
+    /// <summary>The update budget (enough updates for the token budget) and the snapshot interval. An
+    /// update takes one push per worker in sync mode, one push otherwise; a push covers --local-steps chunks.</summary>
     private ConfigPlan Plan(ScaleConfig config, int index, int total, double initialLoss)
     {
-        long tokensPerUpdate = (long)_settings.Train.Batch * config.Chunk * (config.Mode.Mode == ConsistencyMode.Sync ? config.Workers : 1);
+        long tokensPerUpdate = (long)_settings.Train.Batch * config.Chunk * _settings.Train.LocalSteps * (config.Mode.Mode == ConsistencyMode.Sync ? config.Workers : 1);
         long maxUpdates = Math.Max(1, (_settings.TokenBudget + tokensPerUpdate - 1) / tokensPerUpdate);
         return new ConfigPlan(config, index, total, maxUpdates, (int)Math.Max(1, maxUpdates / _settings.Points), initialLoss);
     }

@@ -28,6 +28,40 @@ public sealed class ScaleCommandTests : IDisposable
     private static double D(string s) => SweepOutputs.D(s);
 
     [Fact]
+    public async Task A_sweep_with_local_steps_and_top_k_counts_every_chunk_of_a_push_toward_the_budget()
+    {
+        string dir = Path.Combine(_root, "reduced");
+        var (code, _, err) = await Run("scale", "--hidden", "8", "--batch", "2", "--chunk", "5", "--workers", "1,2", "--modes", "sync,async",
+            "--shards", "1", "--local-steps", "3", "--push-encoding", "topk:0.25:4", "--budget", "900", "--points", "3", "--val-tokens", "400",
+            "--capacity-seconds", "0", "--progress", "off", "--out", dir);
+        Assert.True(code == 0, err);
+        var rows = SweepOutputs.Results(dir);
+        Assert.Equal(4, rows.Count);
+        foreach (var r in rows)
+        {
+            // an update is one push per worker (sync) or one push (async), and a push covers 3 chunks of B·k = 10 tokens
+            double perUpdate = 3 * 10 * (r["mode"] == "sync" ? D(r["workers"]) : 1);
+            Assert.True(D(r["tokens"]) >= 900, $"{r["config"]} stopped at {r["tokens"]} tokens");
+            Assert.Equal(Math.Ceiling(900 / perUpdate), D(r["updates"]));
+            Assert.True(double.IsFinite(D(r["final_val_loss"])), r["config"]);
+        }
+        SweepOutputs.CurvesStartAtW0AndEndAtTheFinalLoss(dir, rows);
+        Assert.Contains("pushes `topk:0.25:4`, weights `fp32`, local steps 3", File.ReadAllText(Path.Combine(dir, ScaleReport.Summary)));
+    }
+
+    [Theory]
+    [InlineData("--shards", "1,2", "need one server shard (--shards 1; got 1,2)")]
+    [InlineData("--launcher", "sim", "--launcher sim models pushes of one chunk's gradient")]
+    public async Task Local_steps_are_refused_where_a_sweep_cannot_run_them(string flag, string value, string expected)
+    {
+        string[] shards = flag == "--shards" ? [] : ["--shards", "1"];
+        var (code, _, err) = await Run(["scale", "--hidden", "8", "--workers", "1", "--local-steps", "2", .. shards, flag, value, "--out", Path.Combine(_root, "refused")]);
+        Assert.Equal(2, code);
+        Assert.Contains(expected, err);
+        Assert.False(Directory.Exists(Path.Combine(_root, "refused")));
+    }
+
+    [Fact]
     public async Task Tiny_sweep_writes_every_output_with_consistent_contents()
     {
         string dir = Path.Combine(_root, "sweep");
