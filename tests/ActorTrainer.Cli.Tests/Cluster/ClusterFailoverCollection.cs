@@ -1,0 +1,8 @@
+namespace ActorTrainer.Cli.Tests.Cluster;
+
+/// <summary>The cluster tests that kill nodes (see <see cref="ClusterProcessesCollection"/>).</summary>
+[CollectionDefinition(Name)]
+public sealed class ClusterFailoverCollection
+{
+    public const string Name = "cluster failover processes";
+}

@@ -1,0 +1,224 @@
+using System.Globalization;
+using ActorTrainer.Cli.Cluster;
+using ActorTrainer.Cli.Training;
+using ActorTrainer.Core.Checkpoints;
+using ActorTrainer.Core.Reporting;
+
+namespace ActorTrainer.Cli.Tests.Cluster;
+
+/// <summary>Real clusters that lose a node mid-run: a worker node or the ps killed, a standby taking over.</summary>
+[Trait("Category", "Cluster")]
+[Collection(ClusterFailoverCollection.Name)]
+public sealed class ClusterFailoverProcessTests(Xunit.Abstractions.ITestOutputHelper log) : ClusterRunTests
+{
+    [Fact]
+    public async Task A_worker_node_killed_mid_run_in_sync_mode_changes_nothing_the_final_W_and_h_are_bit_identical()
+    {
+        const int updates = 600; // 500 updates of margin for the kill after update 100 (then the run waits for the victim's slot to move)
+        int port = TestNodes.FreePort();
+        string run = Path.Combine(Root, "killed");
+        string[] training = With(Small, "--eval-every", "200");
+        await using var ps = TestNodes.Start("ps", Node("ps", port, training, ["--port", $"{port}", "--workers", "2", "--updates", $"{updates}", "--out", run]));
+        await using var survivor = TestNodes.Start("survivor", Node("worker", port, "--workers-per-node", "1"));
+        await using var victim = TestNodes.Start("victim", Node("worker", port, "--workers-per-node", "1"));
+
+        // Let training run on both, then SIGKILL one worker process: it never says goodbye.
+        string metricsPath = Path.Combine(run, "metrics.csv");
+        await WaitUntilAsync(() => MetricsLines(metricsPath) >= 101, ps);
+        string victimAddress = victim.Address ?? throw new InvalidOperationException(victim.Describe());
+        string survivorAddress = survivor.Address ?? throw new InvalidOperationException(survivor.Describe());
+        victim.Kill();
+
+        Assert.True(await ps.ExitCodeAsync(RunTimeout) == 0, ps.Describe());
+        Assert.True(await survivor.ExitCodeAsync(RunTimeout) == 0, survivor.Describe());
+        Assert.True(ps.Stderr.Contains($"worker node {victimAddress} dropped", StringComparison.Ordinal), ps.Describe());
+        Assert.True(ps.Stderr.Contains($"→ {survivorAddress} (from {victimAddress})", StringComparison.Ordinal), ps.Describe());
+        Assert.True(ps.Stderr.Contains("with its hidden state", StringComparison.Ordinal), ps.Describe());
+
+        // Every round waited for both slots: each update averages slots 0 and 1, and the ledger shows
+        // every (slot, chunk) applied once, none lost.
+        var metrics = Rows(metricsPath);
+        Assert.Equal(updates, metrics.Count);
+        Assert.All(metrics, r => Assert.Equal("0;1", r[2]));
+        var ledger = DataLedger.Read(metricsPath);
+        Assert.True(ledger.IsExact, ledger.ToString());
+        Assert.Equal(updates, ledger.Chunks[0].Count);
+
+        // The moved slot went on with its h, so the run is the fault-free run: in one process, the same
+        // settings end with the same W, optimizer state and h, bit for bit.
+        string inProcess = Path.Combine(Root, "inproc");
+        Assert.Equal(0, await ActorTrainer.Cli.Cli.RunAsync(["train", .. training, "--workers", "2", "--updates", $"{updates}", "--out", inProcess],
+            new StringWriter(), new StringWriter()));
+        AssertSameCheckpoint(inProcess, run);
+        Assert.Contains(SafetensorsFile.Read(Path.Combine(run, "state.safetensors"))["worker.0.hidden"].Data, h => h != 0f); // the real h, not zeros
+    }
+
+    [Fact]
+    public async Task A_worker_node_killed_mid_run_in_async_mode_loses_no_chunk_and_applies_none_twice()
+    {
+        const int updates = 1200; // long enough that the kill after update 200 cannot meet the run's end on an idle machine (~1,000 updates: seconds)
+        int port = TestNodes.FreePort();
+        string run = Path.Combine(Root, "killed-async");
+        string[] training = [.. With(Small, "--eval-every", "300"), "--mode", "async"];
+        await using var ps = TestNodes.Start("ps", Node("ps", port, training, ["--port", $"{port}", "--workers", "2", "--updates", $"{updates}", "--out", run]));
+        await using var survivor = TestNodes.Start("survivor", Node("worker", port, training, ["--workers-per-node", "1"]));
+        await using var victim = TestNodes.Start("victim", Node("worker", port, training, ["--workers-per-node", "1"]));
+
+        string metricsPath = Path.Combine(run, "metrics.csv");
+        await WaitUntilAsync(() => MetricsLines(metricsPath) >= 201, ps);
+        victim.Kill(); // with pushes in flight: async workers keep up to two unanswered
+
+        Assert.True(await ps.ExitCodeAsync(RunTimeout) == 0, ps.Describe());
+        Assert.True(await survivor.ExitCodeAsync(RunTimeout) == 0, survivor.Describe());
+        Assert.True(ps.Stderr.Contains("with its hidden state", StringComparison.Ordinal), ps.Describe());
+
+        // Whatever the dead node had on the wire is computed again by the slot's new host, from the
+        // chunk after the last one the server accepted: every (slot, chunk) once, none missing.
+        Assert.Equal(updates, Rows(metricsPath).Count);
+        var ledger = DataLedger.Read(metricsPath);
+        Assert.True(ledger.IsExact, ledger.ToString());
+        Assert.Equal(updates, ledger.Chunks.Values.Sum(c => c.Count));
+    }
+
+    [Fact]
+    public async Task A_killed_ps_node_resumed_from_its_checkpoint_ends_the_run_bit_identical_to_the_fault_free_run()
+    {
+        const int firstTarget = 2000; // long enough that the kill after update 130 cannot meet the run's end on an idle machine
+        int port = TestNodes.FreePort();
+        string run = Path.Combine(Root, "resumed");
+        string[] training = [.. With(Small, "--eval-every", "100"), "--checkpoint-every", "100"];
+        string metricsPath = Path.Combine(run, "metrics.csv");
+        await using (var ps = TestNodes.Start("ps", Node("ps", port, training, ["--port", $"{port}", "--workers", "2", "--updates", $"{firstTarget}", "--out", run])))
+        // The first worker node looks for a server that took over for --join-timeout once its server is gone: 3 s, not the tests' 60.
+        await using (var first = TestNodes.Start("worker-1", With(Node("worker", port, training, ["--workers-per-node", "2"]), "--join-timeout", "3s")))
+        {
+            // SIGKILL the ps node after its first checkpoint (update 100), well before the run's end.
+            await WaitUntilAsync(() => MetricsLines(metricsPath) >= 131, ps);
+            ps.Kill();
+            Assert.True(await first.ExitCodeAsync(RunTimeout) == 1, first.Describe()); // its server is gone
+        }
+        string checkpoint = SafetensorsFile.Read(Path.Combine(run, "state.safetensors")).Metadata["updates"];
+        int at = int.Parse(checkpoint, CultureInfo.InvariantCulture);
+        Assert.True(at >= 100 && at < firstTarget && at % 100 == 0, $"checkpoint at update {at}");
+
+        // The resumed run ends 200 updates after its checkpoint (no update depends on the run's target:
+        // there is no schedule), and the fault-free run to the same target is the reference.
+        int updates = at + 200;
+        int port2 = TestNodes.FreePort();
+        await using var resumed = TestNodes.Start("ps-resumed", Node("ps", port2, training, ["--port", $"{port2}", "--resume", run, "--updates", $"{updates}"]));
+        await using var second = TestNodes.Start("worker-2", Node("worker", port2, training, ["--workers-per-node", "2"]));
+
+        Assert.True(await resumed.ExitCodeAsync(RunTimeout) == 0, resumed.Describe());
+        Assert.True(await second.ExitCodeAsync(RunTimeout) == 0, second.Describe());
+        Assert.Contains($"resuming at update {checkpoint}", resumed.Stderr);
+
+        // The rows the killed ps logged after its checkpoint were dropped and logged again: one row per
+        // update, and every (slot, chunk) applied once.
+        var metrics = Rows(metricsPath);
+        Assert.Equal(Enumerable.Range(1, updates).Select(i => i.ToString(CultureInfo.InvariantCulture)), metrics.Select(r => r[0]));
+        var ledger = DataLedger.Read(metricsPath);
+        Assert.True(ledger.IsExact, ledger.ToString());
+
+        string inProcess = Path.Combine(Root, "inproc");
+        Assert.Equal(0, await ActorTrainer.Cli.Cli.RunAsync(["train", .. training, "--workers", "2", "--updates", $"{updates}", "--out", inProcess],
+            new StringWriter(), new StringWriter()));
+        AssertSameCheckpoint(inProcess, run);
+    }
+
+    [Fact]
+    public async Task The_active_ps_node_killed_with_a_standby_present_in_sync_mode_the_standby_takes_over_and_the_run_ends_bit_identical()
+    {
+        const int updates = 500; // ~370 updates of margin for the kill after update 130
+        int port = TestNodes.FreePort(), standbyPort = TestNodes.FreePort();
+        string run = Path.Combine(Root, "standby");
+        string[] training = [.. With(Small, "--eval-every", "500"), "--checkpoint-every", "50"];
+        string metricsPath = Path.Combine(run, "metrics.csv");
+        await using var active = TestNodes.Start("ps-active", Node("ps", port, training, ["--port", $"{port}", "--workers", "2", "--updates", $"{updates}", "--out", run]));
+        // The standby may start before the active has created the run directory: it waits for it.
+        await using var standby = TestNodes.Start("ps-standby", Node("ps", port, training, ["--port", $"{standbyPort}", "--standby", "on", "--resume", run, "--updates", $"{updates}"]));
+        // Training starts once the standby is in the cluster (the run is a few seconds long).
+        await WaitUntilAsync(() => standby.Stderr.Contains("standby ps node up", StringComparison.Ordinal), standby);
+        await using var w1 = TestNodes.Start("worker-1", Node("worker", port, training, ["--workers-per-node", "1"]));
+        await using var w2 = TestNodes.Start("worker-2", Node("worker", port, training, ["--workers-per-node", "1"]));
+
+        // SIGKILL the active ps node after its second checkpoint.
+        await WaitUntilAsync(() => MetricsLines(metricsPath) >= 131, active, standby);
+        active.Kill();
+        var sinceKill = System.Diagnostics.Stopwatch.StartNew();
+        await WaitUntilAsync(() => standby.Stderr.Contains("first update as server epoch 2", StringComparison.Ordinal), standby);
+        double takeover = sinceKill.Elapsed.TotalSeconds;
+        log.WriteLine($"took over after {takeover:F2} s (SIGKILL of the active ps node → first update applied by the standby; polled every 20 ms)");
+
+        Assert.True(await standby.ExitCodeAsync(RunTimeout) == 0, standby.Describe());
+        Assert.True(await w1.ExitCodeAsync(RunTimeout) == 0, w1.Describe());
+        Assert.True(await w2.ExitCodeAsync(RunTimeout) == 0, w2.Describe());
+        Assert.Contains("taking over run", standby.Stderr);
+
+        // The standby continued from the last checkpoint: rows the dead server logged after it were dropped
+        // and logged again, one row per update, every (slot, chunk) applied once.
+        var metrics = Rows(metricsPath);
+        Assert.Equal(Enumerable.Range(1, updates).Select(i => i.ToString(CultureInfo.InvariantCulture)), metrics.Select(r => r[0]));
+        Assert.All(metrics, r => Assert.Equal("0;1", r[2]));
+        var ledger = DataLedger.Read(metricsPath);
+        Assert.True(ledger.IsExact, ledger.ToString());
+
+        string inProcess = Path.Combine(Root, "inproc");
+        Assert.Equal(0, await ActorTrainer.Cli.Cli.RunAsync(["train", .. training, "--workers", "2", "--updates", $"{updates}", "--out", inProcess],
+            new StringWriter(), new StringWriter()));
+        AssertSameCheckpoint(inProcess, run);
+        Assert.Equal("2", SafetensorsFile.Read(Path.Combine(run, "state.safetensors")).Metadata["epoch"]); // the final checkpoint is the standby's
+    }
+
+    [Fact]
+    public async Task The_active_ps_node_killed_with_a_standby_present_in_async_mode_the_run_completes_with_no_chunk_lost_or_applied_twice()
+    {
+        const int updates = 1000; // ~820 updates of margin for the kill after update 180 (async: two updates per round of two workers)
+        int port = TestNodes.FreePort(), standbyPort = TestNodes.FreePort();
+        string run = Path.Combine(Root, "standby-async");
+        string[] training = [.. With(Small, "--eval-every", "1000"), "--mode", "async", "--checkpoint-every", "50"];
+        string metricsPath = Path.Combine(run, "metrics.csv");
+        await using var active = TestNodes.Start("ps-active", Node("ps", port, training, ["--port", $"{port}", "--workers", "2", "--updates", $"{updates}", "--out", run]));
+        await using var standby = TestNodes.Start("ps-standby", Node("ps", port, training, ["--port", $"{standbyPort}", "--standby", "on", "--resume", run, "--updates", $"{updates}"]));
+        await WaitUntilAsync(() => standby.Stderr.Contains("standby ps node up", StringComparison.Ordinal), standby);
+        await using var w1 = TestNodes.Start("worker-1", Node("worker", port, training, ["--workers-per-node", "1"]));
+        await using var w2 = TestNodes.Start("worker-2", Node("worker", port, training, ["--workers-per-node", "1"]));
+
+        await WaitUntilAsync(() => MetricsLines(metricsPath) >= 181, active);
+        active.Kill(); // with pushes in flight: async workers keep up to two unanswered
+
+        Assert.True(await standby.ExitCodeAsync(RunTimeout) == 0, standby.Describe());
+        Assert.True(await w1.ExitCodeAsync(RunTimeout) == 0, w1.Describe());
+        Assert.True(await w2.ExitCodeAsync(RunTimeout) == 0, w2.Describe());
+        Assert.Contains("first update as server epoch 2", standby.Stderr);
+
+        // The standby continued from the last checkpoint; what the dead server applied after it was
+        // computed again: one row per update, every (slot, chunk) once, none missing.
+        var metrics = Rows(metricsPath);
+        Assert.Equal(Enumerable.Range(1, updates).Select(i => i.ToString(CultureInfo.InvariantCulture)), metrics.Select(r => r[0]));
+        var ledger = DataLedger.Read(metricsPath);
+        Assert.True(ledger.IsExact, ledger.ToString());
+        Assert.Equal(updates, ledger.Chunks.Values.Sum(c => c.Count));
+    }
+
+    [Fact]
+    public async Task Sigterm_of_the_active_ps_node_ends_the_run_and_the_standby_stands_down()
+    {
+        int port = TestNodes.FreePort(), standbyPort = TestNodes.FreePort();
+        string run = Path.Combine(Root, "standby-stop");
+        string[] training = [.. Small, "--checkpoint-every", "50"];
+        string metricsPath = Path.Combine(run, "metrics.csv");
+        await using var active = TestNodes.Start("ps-active", Node("ps", port, training, ["--port", $"{port}", "--workers", "1", "--updates", "100000", "--out", run]));
+        await using var standby = TestNodes.Start("ps-standby", Node("ps", port, training, ["--port", $"{standbyPort}", "--standby", "on", "--resume", run, "--updates", "100000"]));
+        await WaitUntilAsync(() => standby.Stderr.Contains("standby ps node up", StringComparison.Ordinal), standby);
+        await using var worker = TestNodes.Start("worker", Node("worker", port, training, ["--workers-per-node", "1"]));
+        await WaitUntilAsync(() => MetricsLines(metricsPath) >= 101, active);
+
+        active.Terminate(); // a request to stop the run, not a death: nobody takes over
+
+        Assert.True(await active.ExitCodeAsync(RunTimeout) == 0, active.Describe());
+        Assert.True(await worker.ExitCodeAsync(RunTimeout) == 0, worker.Describe());
+        Assert.True(await standby.ExitCodeAsync(RunTimeout) == 0, standby.Describe());
+        Assert.Contains("ended the run: Stopped after", standby.Stdout);
+        Assert.DoesNotContain("taking over", standby.Stderr);
+    }
+}
