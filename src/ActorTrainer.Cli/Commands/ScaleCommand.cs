@@ -112,10 +112,13 @@ internal static class ScaleCommand
         progress.Note($"{settings.Configurations().Count} configurations ({settings.Launcher switch { Launcher.Cluster => "cluster: node processes on 127.0.0.1", Launcher.Sim => "simulated on virtual time", _ => "in-process" }}); output in {dir}");
 
         SweepResult result;
-        if (settings.Sim.CompareInProcess)
-            return await Scaling.Simulation.SimValidation.RunAsync(target, settings, progress, stdout, context.Stop);
-        try { result = await new ScaleSweep(target, settings, progress).RunAsync(context.Stop); }
-        catch (Exception e) when (e is ClusterRunException or InvalidDataException) // a node failed, or left unreadable results
+        try
+        {
+            if (settings.Sim.CompareInProcess)
+                return await Scaling.Simulation.SimValidation.RunAsync(target, settings, progress, stdout, context.Stop);
+            result = await new ScaleSweep(target, settings, progress).RunAsync(context.Stop);
+        }
+        catch (Exception e) when (e is ClusterRunException or InvalidDataException or Scaling.Simulation.ProbeFailedException) // a node failed, left unreadable results, or a cost could not be measured
         {
             stderr.WriteLine($"error: {e.Message}");
             return ExitCodes.Failed;

@@ -22,8 +22,15 @@ public static class HopProbe
         var done = new TaskCompletionSource<List<double>>(TaskCreationOptions.RunContinuationsAsynchronously);
         var echo = system.ActorOf(Props.Create(() => new Echo(serverCpu)).WithDispatcher(TrainerHocon.ServerDispatcherId));
         system.ActorOf(Props.Create(() => new Driver(workerCpu, echo, seconds, done)).WithDispatcher(TrainerHocon.ComputeDispatcherId));
-        var trips = done.Task.WaitAsync(TimeSpan.FromSeconds(30 + seconds)).GetAwaiter().GetResult();
-        system.Terminate().Wait(TimeSpan.FromSeconds(10));
+        var limit = TimeSpan.FromSeconds(30 + seconds);
+        List<double> trips;
+        try { trips = done.Task.WaitAsync(limit).GetAwaiter().GetResult(); }
+        catch (TimeoutException e)
+        {
+            throw new ProbeFailedException(string.Create(CultureInfo.InvariantCulture,
+                $"the hop probe (CPUs {workerCpu} and {serverCpu}) got no answers for {limit.TotalSeconds:0.#} s; is the machine overloaded? Give the latency with --sim-latency instead"), e);
+        }
+        finally { system.Terminate().Wait(TimeSpan.FromSeconds(10)); }
         return new("hop", SimCostProbe.Median(trips) / 2, string.Create(CultureInfo.InvariantCulture,
             $"measured: half the median of {trips.Count} round trips between a worker's and the server's dedicated threads (CPUs {workerCpu} and {serverCpu}), the receiver idle, on this machine"));
     }

@@ -33,7 +33,9 @@ public static class SimCostProbe
             for (int c = 0; c < 2; c++) computers[i].ComputeNext(w, grad);
             times[i] = Repeat(() => computers[i].ComputeNext(w, grad), seconds, min: 7);
         }
-        if (threads == 1) Measure(0);
+        if (threads == 1)
+            try { Measure(0); }
+            catch (Exception e) { throw new ProbeFailedException($"the chunk probe (k={chunk}) failed: {e.Message}", e); }
         else
         {
             using var together = new Barrier(threads);
@@ -56,7 +58,7 @@ public static class SimCostProbe
             }) { IsBackground = true, Name = $"chunk-probe-{i}" }).ToArray();
             foreach (var t in workers) t.Start();
             foreach (var t in workers) t.Join();
-            if (failures.FirstOrDefault(f => f is not null) is { } failure) throw new InvalidOperationException($"the chunk probe failed: {failure.Message}", failure);
+            if (failures.FirstOrDefault(f => f is not null) is { } failure) throw new ProbeFailedException($"the chunk probe (k={chunk}, {threads} threads) failed: {failure.Message}", failure);
         }
         var all = times.SelectMany(t => t).ToList();
         string how = threads == 1 ? "one thread" : $"{threads} threads computing at once, pinned as the in-process launcher pins workers 0–{threads - 1}";
