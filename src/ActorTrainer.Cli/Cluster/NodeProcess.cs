@@ -20,7 +20,9 @@ public sealed class NodeProcess : IAsyncDisposable
 
     /// <param name="dropVariable">Environment variables not to pass on (e.g. ACTORTRAINER_* node settings that would
     /// override the addresses given as flags or in --config); null = pass everything on.</param>
-    private NodeProcess(string name, CliExecutable cli, IEnumerable<string> args, string? workingDirectory, Func<string, bool>? dropVariable)
+    /// <param name="variables">Environment variables to set for the process.</param>
+    private NodeProcess(string name, CliExecutable cli, IEnumerable<string> args, string? workingDirectory, Func<string, bool>? dropVariable,
+        IReadOnlyDictionary<string, string>? variables)
     {
         Name = name;
         var start = new ProcessStartInfo(cli.FileName)
@@ -32,6 +34,7 @@ public sealed class NodeProcess : IAsyncDisposable
         if (dropVariable is not null)
             foreach (var key in start.Environment.Keys.Where(dropVariable).ToList())
                 start.Environment.Remove(key);
+        foreach (var (key, value) in variables ?? new Dictionary<string, string>()) start.Environment[key] = value;
         _process = new Process { StartInfo = start };
         _process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_stdout) _stdout.AppendLine(e.Data); };
         _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_stderr) _stderr.AppendLine(e.Data); };
@@ -41,8 +44,9 @@ public sealed class NodeProcess : IAsyncDisposable
     }
 
     /// <summary>Starts `actortrainer node` with <paramref name="args"/>.</summary>
-    public static NodeProcess Start(string name, CliExecutable cli, IEnumerable<string> args, string? workingDirectory = null, Func<string, bool>? dropVariable = null) =>
-        new(name, cli, ["node", .. args], workingDirectory, dropVariable);
+    public static NodeProcess Start(string name, CliExecutable cli, IEnumerable<string> args, string? workingDirectory = null, Func<string, bool>? dropVariable = null,
+        IReadOnlyDictionary<string, string>? variables = null) =>
+        new(name, cli, ["node", .. args], workingDirectory, dropVariable, variables);
 
     public int Id => _process.Id;
 
