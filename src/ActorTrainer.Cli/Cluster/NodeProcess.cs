@@ -20,9 +20,7 @@ public sealed class NodeProcess : IAsyncDisposable
 
     /// <param name="dropVariable">Environment variables not to pass on (e.g. ACTORTRAINER_* node settings that would
     /// override the addresses given as flags or in --config); null = pass everything on.</param>
-    /// <param name="variables">Environment variables to set for the process.</param>
-    private NodeProcess(string name, CliExecutable cli, IEnumerable<string> args, string? workingDirectory, Func<string, bool>? dropVariable,
-        IReadOnlyDictionary<string, string>? variables)
+    private NodeProcess(string name, CliExecutable cli, IEnumerable<string> args, string? workingDirectory, Func<string, bool>? dropVariable)
     {
         Name = name;
         var start = new ProcessStartInfo(cli.FileName)
@@ -34,7 +32,6 @@ public sealed class NodeProcess : IAsyncDisposable
         if (dropVariable is not null)
             foreach (var key in start.Environment.Keys.Where(dropVariable).ToList())
                 start.Environment.Remove(key);
-        foreach (var (key, value) in variables ?? new Dictionary<string, string>()) start.Environment[key] = value;
         _process = new Process { StartInfo = start };
         _process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_stdout) _stdout.AppendLine(e.Data); };
         _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_stderr) _stderr.AppendLine(e.Data); };
@@ -44,9 +41,8 @@ public sealed class NodeProcess : IAsyncDisposable
     }
 
     /// <summary>Starts `actortrainer node` with <paramref name="args"/>.</summary>
-    public static NodeProcess Start(string name, CliExecutable cli, IEnumerable<string> args, string? workingDirectory = null, Func<string, bool>? dropVariable = null,
-        IReadOnlyDictionary<string, string>? variables = null) =>
-        new(name, cli, ["node", .. args], workingDirectory, dropVariable, variables);
+    public static NodeProcess Start(string name, CliExecutable cli, IEnumerable<string> args, string? workingDirectory = null, Func<string, bool>? dropVariable = null) =>
+        new(name, cli, ["node", .. args], workingDirectory, dropVariable);
 
     public int Id => _process.Id;
 

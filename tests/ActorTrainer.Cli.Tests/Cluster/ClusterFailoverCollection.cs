@@ -1,6 +1,6 @@
 namespace ActorTrainer.Cli.Tests.Cluster;
 
-/// <summary>The cluster tests that kill nodes (see <see cref="ClusterProcessesCollection"/>).</summary>
+/// <summary>The cluster tests that kill a worker node or the ps without a standby (see <see cref="ClusterProcessesCollection"/>).</summary>
 [CollectionDefinition(Name)]
 public sealed class ClusterFailoverCollection
 {

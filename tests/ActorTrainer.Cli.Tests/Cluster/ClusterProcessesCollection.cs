@@ -1,10 +1,11 @@
 namespace ActorTrainer.Cli.Tests.Cluster;
 
 /// <summary>
-/// Tests that start real node processes, in two collections: xunit runs as many collections at once as
-/// the machine has cores (two here and in CI), so at most two clusters share the cores, each still
-/// running its tests one after another. The failover tests are the longest (they wait for a death to be
-/// detected), so they get a collection of their own; everything else with node processes is here.
+/// Tests that start real node processes, in four collections that may run side by side (at most three
+/// collections run at once, Parallelism.cs), each running its tests one after another: this one (runs,
+/// refusals at the door, ports, links, sweeps), <see cref="ClusterSecurityCollection"/>,
+/// <see cref="ClusterFailoverCollection"/> and <see cref="ClusterStandbyCollection"/> (these two wait for
+/// deaths to be detected).
 /// </summary>
 [CollectionDefinition(Name)]
 public sealed class ClusterProcessesCollection

@@ -20,14 +20,9 @@ internal static class TestNodes
     /// <summary>The tests' run CA and node certificates (one directory for the test process).</summary>
     public static string CertsDirectory { get; } = Path.Combine(Path.GetTempPath(), $"at-test-certs-{Environment.ProcessId}");
 
-    /// <summary>Tiered JIT for test nodes: a node starts in about half the CPU (0.5 s instead of 1.0 s to "ps node
-    /// up" here), and the tests time nothing. The CLI ships with it off so that measured runs have no slow
-    /// first tier; results do not depend on it (the in-process references run tiered in the test host).</summary>
-    private static readonly Dictionary<string, string> TieredJit = new() { ["DOTNET_TieredCompilation"] = "1" };
-
     public static NodeProcess Start(string name, params string[] args) =>
         NodeProcess.Start(name, Executable, args.Contains("--certs") || args.Contains("--insecure") ? args : [.. args, .. Credentials(name)],
-            Path.GetTempPath(), k => k.StartsWith("ACTORTRAINER_", StringComparison.Ordinal), TieredJit);
+            Path.GetTempPath(), k => k.StartsWith("ACTORTRAINER_", StringComparison.Ordinal));
 
     /// <summary>--certs and --node-name for node <paramref name="name"/>, issuing its certificate on first use.</summary>
     public static string[] Credentials(string name)

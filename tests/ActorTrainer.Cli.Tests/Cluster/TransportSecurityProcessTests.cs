@@ -16,7 +16,7 @@ namespace ActorTrainer.Cli.Tests.Cluster;
 /// port; plaintext runs only when asked for, and says what it risks. Timeouts only guard against hangs.
 /// </summary>
 [Trait("Category", "Cluster")]
-[Collection(ClusterProcessesCollection.Name)]
+[Collection(ClusterSecurityCollection.Name)]
 public sealed partial class TransportSecurityProcessTests : IDisposable
 {
     private static readonly TimeSpan RunTimeout = TimeSpan.FromSeconds(150);

@@ -68,7 +68,7 @@ public class BenchCommandTests
     public async Task Workers_bench_interleaves_rounds_and_reports_medians_and_ratios()
     {
         var (code, stdout, err) = await Run("bench", "workers", "--workers", "1,2", "--rounds", "3",
-            "--hidden", "16", "--batch", "2", "--chunk", "5", "--seconds", "0.3", "--warmup-seconds", "0.1");
+            "--hidden", "16", "--batch", "2", "--chunk", "5", "--seconds", "0.15", "--warmup-seconds", "0.05");
         Assert.True(code == 0, err);
         var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         var rounds = lines.Where(l => l.StartsWith("round ")).ToArray();
