@@ -1,8 +1,6 @@
 using System.Globalization;
-using ActorTrainer.Cli.Cluster;
 using ActorTrainer.Cli.Training;
 using ActorTrainer.Core.Checkpoints;
-using ActorTrainer.Core.Reporting;
 
 namespace ActorTrainer.Cli.Tests.Cluster;
 
@@ -46,10 +44,7 @@ public sealed class ClusterFailoverProcessTests : ClusterRunTests
 
         // The moved slot went on with its h, so the run is the fault-free run: in one process, the same
         // settings end with the same W, optimizer state and h, bit for bit.
-        string inProcess = Path.Combine(Root, "inproc");
-        Assert.Equal(0, await ActorTrainer.Cli.Cli.RunAsync(["train", .. training, "--workers", "2", "--updates", $"{updates}", "--out", inProcess],
-            new StringWriter(), new StringWriter()));
-        AssertSameCheckpoint(inProcess, run);
+        await AssertSameAsInProcessAsync(training, updates, run);
         Assert.Contains(SafetensorsFile.Read(Path.Combine(run, "state.safetensors"))["worker.0.hidden"].Data, h => h != 0f); // the real h, not zeros
     }
 
@@ -114,17 +109,9 @@ public sealed class ClusterFailoverProcessTests : ClusterRunTests
         Assert.True(await second.ExitCodeAsync(RunTimeout) == 0, second.Describe());
         Assert.Contains($"resuming at update {checkpoint}", resumed.Stderr);
 
-        // The rows the killed ps logged after its checkpoint were dropped and logged again: one row per
-        // update, and every (slot, chunk) applied once.
-        var metrics = Rows(metricsPath);
-        Assert.Equal(Enumerable.Range(1, updates).Select(i => i.ToString(CultureInfo.InvariantCulture)), metrics.Select(r => r[0]));
-        var ledger = DataLedger.Read(metricsPath);
-        Assert.True(ledger.IsExact, ledger.ToString());
+        AssertOneRowPerUpdateAndEveryChunkOnce(metricsPath, updates);
 
-        string inProcess = Path.Combine(Root, "inproc");
-        Assert.Equal(0, await ActorTrainer.Cli.Cli.RunAsync(["train", .. training, "--workers", "2", "--updates", $"{updates}", "--out", inProcess],
-            new StringWriter(), new StringWriter()));
-        AssertSameCheckpoint(inProcess, run);
+        await AssertSameAsInProcessAsync(training, updates, run);
     }
 
 

@@ -1,8 +1,5 @@
 using System.Globalization;
-using ActorTrainer.Cli.Cluster;
-using ActorTrainer.Cli.Training;
 using ActorTrainer.Core.Checkpoints;
-using ActorTrainer.Core.Reporting;
 
 namespace ActorTrainer.Cli.Tests.Cluster;
 

@@ -1,4 +1,3 @@
-using System.Globalization;
 using ActorTrainer.Cli.Cluster;
 using ActorTrainer.Cli.Training;
 using ActorTrainer.Core.Checkpoints;
@@ -57,6 +56,27 @@ public abstract class ClusterRunTests : IDisposable
     protected static int MetricsLines(string path) => File.Exists(path) ? File.ReadLines(path).Count() : 0;
 
     protected static List<string[]> Rows(string csv) => CsvReader.ReadAll(csv).Skip(1).Where(r => r.Length > 1).ToList();
+
+    /// <summary>metrics.csv holds one row per update, 1 … <paramref name="updates"/> (rows a dead server logged
+    /// after its checkpoint were dropped and logged again), and its ledger applies every (slot, chunk) once.</summary>
+    protected static List<string[]> AssertOneRowPerUpdateAndEveryChunkOnce(string metricsPath, int updates)
+    {
+        var metrics = Rows(metricsPath);
+        Assert.Equal(Enumerable.Range(1, updates).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)), metrics.Select(r => r[0]));
+        var ledger = DataLedger.Read(metricsPath);
+        Assert.True(ledger.IsExact, ledger.ToString());
+        return metrics;
+    }
+
+    /// <summary>The same run in this process, two workers to <paramref name="updates"/>, ends with the cluster
+    /// run's model and state, bit for bit.</summary>
+    protected async Task AssertSameAsInProcessAsync(string[] training, int updates, string run)
+    {
+        string inProcess = Path.Combine(Root, "inproc");
+        Assert.Equal(0, await ActorTrainer.Cli.Cli.RunAsync(["train", .. training, "--workers", "2", "--updates", $"{updates}", "--out", inProcess],
+            new StringWriter(), new StringWriter()));
+        AssertSameCheckpoint(inProcess, run);
+    }
 
     /// <summary>model.safetensors and state.safetensors of two runs hold the same tensors, bit for bit.</summary>
     protected static void AssertSameCheckpoint(string expectedRun, string actualRun)

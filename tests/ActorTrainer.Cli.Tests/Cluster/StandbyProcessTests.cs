@@ -1,8 +1,6 @@
-using System.Globalization;
 using ActorTrainer.Cli.Cluster;
 using ActorTrainer.Cli.Training;
 using ActorTrainer.Core.Checkpoints;
-using ActorTrainer.Core.Reporting;
 
 namespace ActorTrainer.Cli.Tests.Cluster;
 
@@ -15,17 +13,11 @@ public sealed class StandbyProcessTests(Xunit.Abstractions.ITestOutputHelper log
     public async Task The_active_ps_node_killed_with_a_standby_present_in_sync_mode_the_standby_takes_over_and_the_run_ends_bit_identical()
     {
         const int updates = 500; // ~370 updates of margin for the kill after update 130
-        int port = TestNodes.FreePort(), standbyPort = TestNodes.FreePort();
         string run = Path.Combine(Root, "standby");
         string[] training = [.. With(Small, "--eval-every", "500"), "--checkpoint-every", "50"];
         string metricsPath = Path.Combine(run, "metrics.csv");
-        await using var active = TestNodes.Start("ps-active", Node("ps", port, training, ["--port", $"{port}", "--workers", "2", "--updates", $"{updates}", "--out", run]));
-        // The standby may start before the active has created the run directory: it waits for it.
-        await using var standby = TestNodes.Start("ps-standby", Node("ps", port, training, ["--port", $"{standbyPort}", "--standby", "on", "--resume", run, "--updates", $"{updates}"]));
-        // Training starts once the standby is in the cluster (the run is a few seconds long).
-        await WaitUntilAsync(() => standby.Stderr.Contains("standby ps node up", StringComparison.Ordinal), standby);
-        await using var w1 = TestNodes.Start("worker-1", Node("worker", port, training, ["--workers-per-node", "1"]));
-        await using var w2 = TestNodes.Start("worker-2", Node("worker", port, training, ["--workers-per-node", "1"]));
+        await using var nodes = await StandbyCluster.StartAsync(run, training, updates);
+        var (active, standby, w1, w2) = (nodes.Active, nodes.Standby, nodes.Worker1, nodes.Worker2);
 
         // SIGKILL the active ps node after its second checkpoint.
         await WaitUntilAsync(() => MetricsLines(metricsPath) >= 131, active, standby);
@@ -40,18 +32,11 @@ public sealed class StandbyProcessTests(Xunit.Abstractions.ITestOutputHelper log
         Assert.True(await w2.ExitCodeAsync(RunTimeout) == 0, w2.Describe());
         Assert.Contains("taking over run", standby.Stderr);
 
-        // The standby continued from the last checkpoint: rows the dead server logged after it were dropped
-        // and logged again, one row per update, every (slot, chunk) applied once.
-        var metrics = Rows(metricsPath);
-        Assert.Equal(Enumerable.Range(1, updates).Select(i => i.ToString(CultureInfo.InvariantCulture)), metrics.Select(r => r[0]));
+        // The standby continued from the last checkpoint.
+        var metrics = AssertOneRowPerUpdateAndEveryChunkOnce(metricsPath, updates);
         Assert.All(metrics, r => Assert.Equal("0;1", r[2]));
-        var ledger = DataLedger.Read(metricsPath);
-        Assert.True(ledger.IsExact, ledger.ToString());
 
-        string inProcess = Path.Combine(Root, "inproc");
-        Assert.Equal(0, await ActorTrainer.Cli.Cli.RunAsync(["train", .. training, "--workers", "2", "--updates", $"{updates}", "--out", inProcess],
-            new StringWriter(), new StringWriter()));
-        AssertSameCheckpoint(inProcess, run);
+        await AssertSameAsInProcessAsync(training, updates, run);
         Assert.Equal("2", SafetensorsFile.Read(Path.Combine(run, "state.safetensors")).Metadata["epoch"]); // the final checkpoint is the standby's
     }
 
@@ -59,15 +44,11 @@ public sealed class StandbyProcessTests(Xunit.Abstractions.ITestOutputHelper log
     public async Task The_active_ps_node_killed_with_a_standby_present_in_async_mode_the_run_completes_with_no_chunk_lost_or_applied_twice()
     {
         const int updates = 1000; // ~820 updates of margin for the kill after update 180 (async: two updates per round of two workers)
-        int port = TestNodes.FreePort(), standbyPort = TestNodes.FreePort();
         string run = Path.Combine(Root, "standby-async");
         string[] training = [.. With(Small, "--eval-every", "1000"), "--mode", "async", "--checkpoint-every", "50"];
         string metricsPath = Path.Combine(run, "metrics.csv");
-        await using var active = TestNodes.Start("ps-active", Node("ps", port, training, ["--port", $"{port}", "--workers", "2", "--updates", $"{updates}", "--out", run]));
-        await using var standby = TestNodes.Start("ps-standby", Node("ps", port, training, ["--port", $"{standbyPort}", "--standby", "on", "--resume", run, "--updates", $"{updates}"]));
-        await WaitUntilAsync(() => standby.Stderr.Contains("standby ps node up", StringComparison.Ordinal), standby);
-        await using var w1 = TestNodes.Start("worker-1", Node("worker", port, training, ["--workers-per-node", "1"]));
-        await using var w2 = TestNodes.Start("worker-2", Node("worker", port, training, ["--workers-per-node", "1"]));
+        await using var nodes = await StandbyCluster.StartAsync(run, training, updates);
+        var (active, standby, w1, w2) = (nodes.Active, nodes.Standby, nodes.Worker1, nodes.Worker2);
 
         await WaitUntilAsync(() => MetricsLines(metricsPath) >= 181, active);
         active.Kill(); // with pushes in flight: async workers keep up to two unanswered
@@ -78,12 +59,9 @@ public sealed class StandbyProcessTests(Xunit.Abstractions.ITestOutputHelper log
         Assert.Contains("first update as server epoch 2", standby.Stderr);
 
         // The standby continued from the last checkpoint; what the dead server applied after it was
-        // computed again: one row per update, every (slot, chunk) once, none missing.
-        var metrics = Rows(metricsPath);
-        Assert.Equal(Enumerable.Range(1, updates).Select(i => i.ToString(CultureInfo.InvariantCulture)), metrics.Select(r => r[0]));
-        var ledger = DataLedger.Read(metricsPath);
-        Assert.True(ledger.IsExact, ledger.ToString());
-        Assert.Equal(updates, ledger.Chunks.Values.Sum(c => c.Count));
+        // computed again, none missing.
+        AssertOneRowPerUpdateAndEveryChunkOnce(metricsPath, updates);
+        Assert.Equal(updates, DataLedger.Read(metricsPath).Chunks.Values.Sum(c => c.Count));
     }
 
     [Fact]
@@ -106,5 +84,45 @@ public sealed class StandbyProcessTests(Xunit.Abstractions.ITestOutputHelper log
         Assert.True(await standby.ExitCodeAsync(RunTimeout) == 0, standby.Describe());
         Assert.Contains("ended the run: Stopped after", standby.Stdout);
         Assert.DoesNotContain("taking over", standby.Stderr);
+    }
+
+    /// <summary>An active ps node for a run of <paramref name="updates"/> into <paramref name="run"/>, its
+    /// standby, and, once the standby is in the cluster, two worker nodes of one slot each.</summary>
+    private sealed class StandbyCluster : IAsyncDisposable
+    {
+        private readonly List<NodeProcess> _started = [];
+
+        public NodeProcess Active => _started[0];
+        public NodeProcess Standby => _started[1];
+        public NodeProcess Worker1 => _started[2];
+        public NodeProcess Worker2 => _started[3];
+
+        public static async Task<StandbyCluster> StartAsync(string run, string[] training, int updates)
+        {
+            int port = TestNodes.FreePort(), standbyPort = TestNodes.FreePort();
+            var nodes = new StandbyCluster();
+            try
+            {
+                nodes._started.Add(TestNodes.Start("ps-active", Node("ps", port, training, ["--port", $"{port}", "--workers", "2", "--updates", $"{updates}", "--out", run])));
+                // The standby may start before the active has created the run directory: it waits for it.
+                var standby = TestNodes.Start("ps-standby", Node("ps", port, training, ["--port", $"{standbyPort}", "--standby", "on", "--resume", run, "--updates", $"{updates}"]));
+                nodes._started.Add(standby);
+                // Training starts once the standby is in the cluster (the run is a few seconds long).
+                await WaitUntilAsync(() => standby.Stderr.Contains("standby ps node up", StringComparison.Ordinal), standby);
+                nodes._started.Add(TestNodes.Start("worker-1", Node("worker", port, training, ["--workers-per-node", "1"])));
+                nodes._started.Add(TestNodes.Start("worker-2", Node("worker", port, training, ["--workers-per-node", "1"])));
+                return nodes;
+            }
+            catch
+            {
+                await nodes.DisposeAsync();
+                throw;
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var node in Enumerable.Reverse(_started)) await node.DisposeAsync();
+        }
     }
 }
