@@ -152,13 +152,60 @@ public sealed class NodeProcess : IAsyncDisposable
         _process.Dispose();
     }
 
-    /// <summary>A TCP port free on the loopback right now (another process may still take it before it is used).</summary>
+    private static readonly Lock PortGate = new();
+    private static readonly HashSet<int> HandedOut = [];
+
+    /// <summary>
+    /// A TCP port free on the loopback now, for a node to bind next. It is below the kernel's ephemeral range,
+    /// where outgoing connections and port-0 listeners of every process take theirs (a port of that range
+    /// was taken by a test's 1,000 client sockets before its ps node could bind it), and this process never
+    /// hands out the same one twice.
+    /// </summary>
     public static int FreePort()
     {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
+        int below = EphemeralLow();
+        int from = Math.Max(1024, below - 12_000);
+        lock (PortGate)
+            for (int attempt = 0; attempt < 500; attempt++)
+            {
+                int port = Random.Shared.Next(from, below);
+                if (HandedOut.Contains(port) || !CanBind(port)) continue;
+                HandedOut.Add(port);
+                return port;
+            }
+        var any = new TcpListener(IPAddress.Loopback, 0); // every candidate was busy: one of the ephemeral range
+        any.Start();
+        int free = ((IPEndPoint)any.LocalEndpoint).Port;
+        any.Stop();
+        return free;
+    }
+
+    /// <summary>The first port of the kernel's ephemeral range (Linux: /proc/sys/net/ipv4/ip_local_port_range,
+    /// usually 32768); elsewhere IANA's 49152.</summary>
+    private static int EphemeralLow()
+    {
+        try
+        {
+            string range = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range");
+            if (int.TryParse(range.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)[0], System.Globalization.NumberStyles.None,
+                    System.Globalization.CultureInfo.InvariantCulture, out int low) && low > 2048)
+                return low;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or IndexOutOfRangeException) { }
+        return 49152;
+    }
+
+    private static bool CanBind(int port)
+    {
+        var listener = new TcpListener(IPAddress.Loopback, port);
+        try
+        {
+            // as the nodes bind (tcp-reuse-addr = off): a port still in TIME_WAIT is not free for them
+            listener.Server.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, false);
+            listener.Start();
+            return true;
+        }
+        catch (SocketException) { return false; }
+        finally { listener.Stop(); }
     }
 }
