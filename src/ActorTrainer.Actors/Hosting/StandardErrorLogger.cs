@@ -27,7 +27,7 @@ public sealed class StandardErrorLogger : ReceiveActor
             if (IsBindFailure(e)) return;
             if (!IsTlsRefusal(e))
             {
-                Console.Error.WriteLine(e.ToString());
+                Console.Error.WriteLine(Render(e));
                 return;
             }
             long n = ++_refusals;
@@ -36,6 +36,21 @@ public sealed class StandardErrorLogger : ReceiveActor
             else if (IsPowerOfTen(n))
                 Console.Error.WriteLine(FirstLine(e.ToString()) + string.Create(CultureInfo.InvariantCulture, $" ({n} refused TLS log lines so far)"));
         });
+    }
+
+    /// <summary>Akka.Remote's (internal) exception for an association its peer ended.</summary>
+    public const string PeerGoneException = "EndpointDisassociatedException";
+
+    /// <summary>What is written for <paramref name="e"/> (not a TLS refusal): an association that ended because its
+    /// peer went away is one line, without Akka's stack trace — that is what a node's death looks like from
+    /// the others, and the trainer reports it itself ("worker node … dropped", "the tensor channel … ended");
+    /// anything else in full.</summary>
+    public static string Render(LogEvent e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        bool peerGone = e is Error { Cause: { } cause } && cause.GetType().Name == PeerGoneException
+                        || (e.Message?.ToString() ?? "").Contains(PeerGoneException, StringComparison.Ordinal);
+        return peerGone ? FirstLine(e.ToString()) : e.ToString();
     }
 
     /// <summary>The transport's "failed to bind" error (a socket error under a RemoteTransportException).</summary>
