@@ -145,6 +145,21 @@ public sealed class WorkerStateLocalStepsTests
         Assert.Equal(2f * 197, pushes[1].Gradient[196]);
     }
 
+    [Theory]
+    [InlineData(0L, 50)]  // the warm-up's start: a quarter of 200
+    [InlineData(5L, 10)]  // halfway: 0.25·(0.01/0.25)^½ = 5%
+    [InlineData(10L, 2)]  // done: F = 1%
+    [InlineData(500L, 2)] // a slot that moved late in a run gets no second warm-up
+    public void A_top_k_warm_up_follows_the_version_of_W_the_push_was_computed_on(long version, int sent)
+    {
+        const int n = 200;
+        var (s, _) = Worker(ConsistencyMode.Async, localSteps: 1, optimizer: new Sgd(1f), encoding: GradientEncoding.TopK(0.01, warmupUpdates: 10), p: n);
+        var w = Enumerable.Range(0, n).Select(i => (float)(i + 1)).ToArray(); // gradient = w: no value is zero
+        var push = Drain(s, s.Handle(new WorkerRegistered(4, version, w)), maxTicks: 1).Cast<PushGradient>().First();
+        Assert.Equal(version, push.BaseVersion);
+        Assert.Equal(sent, push.Gradient.Count(x => x != 0));
+    }
+
     [Fact]
     public void A_top_k_worker_without_local_steps_still_pushes_a_change_of_W_made_by_its_optimizer()
     {
