@@ -5,14 +5,11 @@ using Xunit.Sdk;
 
 namespace ActorTrainer.Cli.Tests;
 
-/// <summary>
-/// Starts the cluster process collections first, longest first, then the rest in xunit's order: with three
-/// collections at once (Parallelism.cs), a long collection started last ran alone for its last 20 s
-/// (docs/testing.md).
-/// </summary>
+/// <summary>Starts the cluster process collections first, longest first, then the rest in xunit's order, so no
+/// long collection starts last and runs alone (docs/testing.md).</summary>
 public sealed class LongestCollectionsFirst : ITestCollectionOrderer
 {
-    /// <summary>Measured lengths, longest first: runs (with the sweep and the namespaces), security, standby, failover.</summary>
+    /// <summary>Longest first, as measured (docs/testing.md).</summary>
     private static readonly string[] First =
     [
         Cluster.ClusterProcessesCollection.Name, Cluster.ClusterSecurityCollection.Name,

@@ -155,12 +155,8 @@ public sealed class NodeProcess : IAsyncDisposable
     private static readonly Lock PortGate = new();
     private static readonly HashSet<int> HandedOut = [];
 
-    /// <summary>
-    /// A TCP port free on the loopback now, for a node to bind next. It is below the kernel's ephemeral range,
-    /// where outgoing connections and port-0 listeners of every process take theirs (a port of that range
-    /// was taken by a test's 1,000 client sockets before its ps node could bind it), and this process never
-    /// hands out the same one twice.
-    /// </summary>
+    /// <summary>A TCP port free on the loopback now, for a node to bind next: below the kernel's ephemeral range,
+    /// which outgoing connections and port-0 listeners use, and never the same twice (docs/testing.md).</summary>
     public static int FreePort()
     {
         int below = EphemeralLow();
