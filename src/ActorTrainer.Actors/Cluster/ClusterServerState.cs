@@ -256,8 +256,7 @@ public sealed class ClusterServerState
         bool accepted = !answer.Any(o => o.Message is GradientRejected r && r.WorkerId == slot && r.ChunkId == push.ChunkId);
         if (accepted)
         {
-            c.Accepted(push.ChunkId, push.Hidden);
-            c.PendingInRound = _settings.Server.Mode == ConsistencyMode.Sync; // cleared below if its round closed
+            c.Accepted(push.ChunkId, push.Hidden, inRound: _settings.Server.Mode == ConsistencyMode.Sync); // closed below if its round closed
         }
         Deliver(answer, node, outbox);
     }
@@ -327,7 +326,7 @@ public sealed class ClusterServerState
         switch (message)
         {
             case UpdateApplied u:
-                foreach (int slot in u.WorkerIds) _cursor[slot].PendingInRound = false;
+                foreach (int slot in u.WorkerIds) _cursor[slot].RoundClosed();
                 u = u with { UpdateNumber = _baseUpdates + u.UpdateNumber };
                 outbox.Add(ClusterOutgoing.ToObserver(u));
                 if (_settings.CheckpointEvery > 0 && u.UpdateNumber % _settings.CheckpointEvery == 0 && !_ps.IsFinished)
@@ -335,6 +334,7 @@ public sealed class ClusterServerState
                 break;
             case TrainingCompleted done:
                 IsFinished = true;
+                foreach (var c in _cursor) c.RoundDropped(); // the server drops an open round when it finishes: its chunks were never applied
                 outbox.Add(ClusterOutgoing.ToObserver(Checkpoint()));
                 foreach (var node in _connected.Order(StringComparer.Ordinal))
                 {
@@ -345,6 +345,10 @@ public sealed class ClusterServerState
                 break;
             case WeightsPublished w:
                 outbox.Add(ClusterOutgoing.ToObserver(w with { UpdateNumber = _baseUpdates + w.UpdateNumber }));
+                break;
+            case GradientRejected { Reason: RejectionReason.NonFiniteUpdate } r: // a refused round spends its chunks: it is closed
+                if ((uint)r.WorkerId < (uint)_cursor.Length) _cursor[r.WorkerId].RoundClosed();
+                outbox.Add(ClusterOutgoing.ToObserver(r));
                 break;
             default:
                 outbox.Add(ClusterOutgoing.ToObserver(message));
@@ -375,7 +379,9 @@ public sealed class SlotCursor
     /// <summary>The current hosting's worker has been sent W.</summary>
     public bool Answered { get; internal set; }
     /// <summary>Sync: the last accepted gradient waits in the open round.</summary>
-    public bool PendingInRound { get; internal set; }
+    public bool PendingInRound { get; private set; }
+
+    private (long Chunk, float[] Hidden) _beforeRound; // the resume point before the gradient in the open round
 
     internal SlotCursor() { }
 
@@ -393,9 +399,23 @@ public sealed class SlotCursor
         Registered = Answered = false;
     }
 
-    internal void Accepted(long chunk, float[]? hidden)
+    /// <param name="inRound">Sync: the gradient waits in the open round until <see cref="RoundClosed"/> or <see cref="RoundDropped"/>.</param>
+    internal void Accepted(long chunk, float[]? hidden, bool inRound)
     {
+        if (inRound && !PendingInRound) _beforeRound = (ResumeChunk, ResumeHidden);
         ResumeChunk = chunk + 1;
         ResumeHidden = hidden ?? [];
+        PendingInRound = inRound;
+    }
+
+    /// <summary>The open round was applied (or refused, which spends its chunks too): the slot resumes after its gradient.</summary>
+    internal void RoundClosed() => PendingInRound = false;
+
+    /// <summary>The run ended with the round open, so its gradient was never applied: the slot resumes at that chunk.</summary>
+    internal void RoundDropped()
+    {
+        if (!PendingInRound) return;
+        (ResumeChunk, ResumeHidden) = _beforeRound;
+        PendingInRound = false;
     }
 }

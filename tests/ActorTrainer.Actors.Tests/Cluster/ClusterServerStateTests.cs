@@ -289,6 +289,26 @@ public sealed class ClusterServerStateTests
     }
 
     [Fact]
+    public void A_run_stopped_with_a_gradient_waiting_in_the_sync_round_checkpoints_that_slot_before_it()
+    {
+        var s = State(ConsistencyMode.Sync, slots: 2);
+        var (a, b) = BringTwo(s);
+        RegisterAll(s, (A, a), (Bn, b));
+        s.Handle(A, new SlotPush(a.Assignment, Push(0, 0, 0, 1f, 0.25f)));
+        Assert.Single(To<UpdateApplied>(s.Handle(Bn, new SlotPush(b.Assignment, Push(1, 0, 0, 3f, 9f))), null)); // round 1
+        s.Handle(Bn, new SlotPush(b.Assignment, Push(1, 1, 1, 3f, 10f))); // slot 1's chunk 1 waits for slot 0's
+
+        var stopped = s.Handle(new StopTraining("cancelled"));
+
+        // The round was dropped unapplied: slot 1 resumes at chunk 1 with the h before it, as slot 0 does.
+        var c = Assert.Single(To<ServerCheckpoint>(stopped, null));
+        Assert.Equal(1L, c.Updates);
+        Assert.Equal([1L, 1L], c.NextChunk);
+        Assert.Equal(new[] { new[] { 0.25f }, new[] { 9f } }, c.Hidden);
+        Assert.Equal(CompletionReason.Stopped, Assert.Single(To<TrainingCompleted>(stopped, null)).Reason);
+    }
+
+    [Fact]
     public void The_end_of_the_run_is_told_to_every_node_on_its_connection_then_closes_it()
     {
         var s = State(ConsistencyMode.Async, slots: 1, maxUpdates: 1);
