@@ -52,6 +52,21 @@ public abstract class ClusterRunTests : IDisposable
         }
     }
 
+    /// <summary>A run target no disturbed run reaches: a test that kills a node mid-run ends the run itself with
+    /// <see cref="StopRunAsync"/>, because a fixed length could end before the kill on a busy machine.</summary>
+    protected const int Endless = 1_000_000;
+
+    /// <summary>Once metrics.csv has more than <paramref name="rows"/> rows, asks <paramref name="server"/> to stop the
+    /// run (SIGTERM: a stop request, not a death), waits for its exit 0 and returns the update of its final checkpoint.</summary>
+    protected static async Task<int> StopRunAsync(NodeProcess server, string run, int rows, params NodeProcess[] alive)
+    {
+        string metricsPath = Path.Combine(run, "metrics.csv");
+        await WaitUntilAsync(() => MetricsLines(metricsPath) > rows + 1, [server, .. alive]);
+        server.Terminate();
+        Assert.True(await server.ExitCodeAsync(RunTimeout) == 0, server.Describe());
+        return int.Parse(SafetensorsFile.Read(Path.Combine(run, "state.safetensors")).Metadata["updates"], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     /// <summary>Lines of metrics.csv so far, header included (0 before it exists).</summary>
     protected static int MetricsLines(string path) => File.Exists(path) ? File.ReadLines(path).Count() : 0;
 

@@ -12,11 +12,10 @@ public sealed class StandbyProcessTests(Xunit.Abstractions.ITestOutputHelper log
     [Fact]
     public async Task The_active_ps_node_killed_with_a_standby_present_in_sync_mode_the_standby_takes_over_and_the_run_ends_bit_identical()
     {
-        const int updates = 500; // ~370 updates of margin for the kill after update 130
         string run = Path.Combine(Root, "standby");
         string[] training = [.. With(Small, "--eval-every", "500"), "--checkpoint-every", "50"];
         string metricsPath = Path.Combine(run, "metrics.csv");
-        await using var nodes = await StandbyCluster.StartAsync(run, training, updates);
+        await using var nodes = await StandbyCluster.StartAsync(run, training);
         var (active, standby, w1, w2) = (nodes.Active, nodes.Standby, nodes.Worker1, nodes.Worker2);
 
         // SIGKILL the active ps node after its second checkpoint.
@@ -27,7 +26,8 @@ public sealed class StandbyProcessTests(Xunit.Abstractions.ITestOutputHelper log
         double takeover = sinceKill.Elapsed.TotalSeconds;
         log.WriteLine($"took over after {takeover:F2} s (SIGKILL of the active ps node → first update applied by the standby; polled every 20 ms)");
 
-        Assert.True(await standby.ExitCodeAsync(RunTimeout) == 0, standby.Describe());
+        // 100 updates after the takeover, the run is stopped.
+        int updates = await StopRunAsync(standby, run, Rows(metricsPath).Count + 100, w1, w2);
         Assert.True(await w1.ExitCodeAsync(RunTimeout) == 0, w1.Describe());
         Assert.True(await w2.ExitCodeAsync(RunTimeout) == 0, w2.Describe());
         Assert.Contains("taking over run", standby.Stderr);
@@ -43,20 +43,19 @@ public sealed class StandbyProcessTests(Xunit.Abstractions.ITestOutputHelper log
     [Fact]
     public async Task The_active_ps_node_killed_with_a_standby_present_in_async_mode_the_run_completes_with_no_chunk_lost_or_applied_twice()
     {
-        const int updates = 1000; // ~820 updates of margin for the kill after update 180 (async: two updates per round of two workers)
         string run = Path.Combine(Root, "standby-async");
         string[] training = [.. With(Small, "--eval-every", "1000"), "--mode", "async", "--checkpoint-every", "50"];
         string metricsPath = Path.Combine(run, "metrics.csv");
-        await using var nodes = await StandbyCluster.StartAsync(run, training, updates);
+        await using var nodes = await StandbyCluster.StartAsync(run, training);
         var (active, standby, w1, w2) = (nodes.Active, nodes.Standby, nodes.Worker1, nodes.Worker2);
 
         await WaitUntilAsync(() => MetricsLines(metricsPath) >= 181, active);
         active.Kill(); // with pushes in flight: async workers keep up to two unanswered
 
-        Assert.True(await standby.ExitCodeAsync(RunTimeout) == 0, standby.Describe());
+        await WaitUntilAsync(() => standby.Stderr.Contains("first update as server epoch 2", StringComparison.Ordinal), standby);
+        int updates = await StopRunAsync(standby, run, Rows(metricsPath).Count + 200, w1, w2);
         Assert.True(await w1.ExitCodeAsync(RunTimeout) == 0, w1.Describe());
         Assert.True(await w2.ExitCodeAsync(RunTimeout) == 0, w2.Describe());
-        Assert.Contains("first update as server epoch 2", standby.Stderr);
 
         // The standby continued from the last checkpoint; what the dead server applied after it was
         // computed again, none missing.
@@ -71,8 +70,8 @@ public sealed class StandbyProcessTests(Xunit.Abstractions.ITestOutputHelper log
         string run = Path.Combine(Root, "standby-stop");
         string[] training = [.. Small, "--checkpoint-every", "50"];
         string metricsPath = Path.Combine(run, "metrics.csv");
-        await using var active = TestNodes.Start("ps-active", Node("ps", port, training, ["--port", $"{port}", "--workers", "1", "--updates", "100000", "--out", run]));
-        await using var standby = TestNodes.Start("ps-standby", Node("ps", port, training, ["--port", $"{standbyPort}", "--standby", "on", "--resume", run, "--updates", "100000"]));
+        await using var active = TestNodes.Start("ps-active", Node("ps", port, training, ["--port", $"{port}", "--workers", "1", "--updates", $"{Endless}", "--out", run]));
+        await using var standby = TestNodes.Start("ps-standby", Node("ps", port, training, ["--port", $"{standbyPort}", "--standby", "on", "--resume", run, "--updates", $"{Endless}"]));
         await WaitUntilAsync(() => standby.Stderr.Contains("standby ps node up", StringComparison.Ordinal), standby);
         await using var worker = TestNodes.Start("worker", Node("worker", port, training, ["--workers-per-node", "1"]));
         await WaitUntilAsync(() => MetricsLines(metricsPath) >= 101, active);
@@ -86,7 +85,7 @@ public sealed class StandbyProcessTests(Xunit.Abstractions.ITestOutputHelper log
         Assert.DoesNotContain("taking over", standby.Stderr);
     }
 
-    /// <summary>An active ps node for a run of <paramref name="updates"/> into <paramref name="run"/>, its
+    /// <summary>An active ps node for a run into <paramref name="run"/> that a test stops (<see cref="ClusterRunTests.Endless"/>), its
     /// standby, and, once the standby is in the cluster, two worker nodes of one slot each.</summary>
     private sealed class StandbyCluster : IAsyncDisposable
     {
@@ -97,15 +96,15 @@ public sealed class StandbyProcessTests(Xunit.Abstractions.ITestOutputHelper log
         public NodeProcess Worker1 => _started[2];
         public NodeProcess Worker2 => _started[3];
 
-        public static async Task<StandbyCluster> StartAsync(string run, string[] training, int updates)
+        public static async Task<StandbyCluster> StartAsync(string run, string[] training)
         {
             int port = TestNodes.FreePort(), standbyPort = TestNodes.FreePort();
             var nodes = new StandbyCluster();
             try
             {
-                nodes._started.Add(TestNodes.Start("ps-active", Node("ps", port, training, ["--port", $"{port}", "--workers", "2", "--updates", $"{updates}", "--out", run])));
+                nodes._started.Add(TestNodes.Start("ps-active", Node("ps", port, training, ["--port", $"{port}", "--workers", "2", "--updates", $"{Endless}", "--out", run])));
                 // The standby may start before the active has created the run directory: it waits for it.
-                var standby = TestNodes.Start("ps-standby", Node("ps", port, training, ["--port", $"{standbyPort}", "--standby", "on", "--resume", run, "--updates", $"{updates}"]));
+                var standby = TestNodes.Start("ps-standby", Node("ps", port, training, ["--port", $"{standbyPort}", "--standby", "on", "--resume", run, "--updates", $"{Endless}"]));
                 nodes._started.Add(standby);
                 // Training starts once the standby is in the cluster (the run is a few seconds long).
                 await WaitUntilAsync(() => standby.Stderr.Contains("standby ps node up", StringComparison.Ordinal), standby);
