@@ -155,16 +155,17 @@ public sealed class NodeProcess : IAsyncDisposable
     private static readonly Lock PortGate = new();
     private static readonly HashSet<int> HandedOut = [];
 
-    /// <summary>A TCP port free on the loopback now, for a node to bind next: below the kernel's ephemeral range,
-    /// which outgoing connections and port-0 listeners use, and never the same twice (docs/testing.md).</summary>
+    /// <summary>A TCP port free on the loopback now, for a node to bind next: outside the kernel's ephemeral range
+    /// where it leaves room (<see cref="NodePorts"/>), and never the same twice.</summary>
     public static int FreePort()
     {
-        int below = EphemeralLow();
-        int from = Math.Max(1024, below - 12_000);
+        var (low, high) = NodePorts.EphemeralRange();
+        var candidates = NodePorts.Candidates(low, high, out _);
+        int count = NodePorts.Count(candidates);
         lock (PortGate)
             for (int attempt = 0; attempt < 500; attempt++)
             {
-                int port = Random.Shared.Next(from, below);
+                int port = NodePorts.At(candidates, Random.Shared.Next(count));
                 if (HandedOut.Contains(port) || !CanBind(port)) continue;
                 HandedOut.Add(port);
                 return port;
@@ -174,21 +175,6 @@ public sealed class NodeProcess : IAsyncDisposable
         int free = ((IPEndPoint)any.LocalEndpoint).Port;
         any.Stop();
         return free;
-    }
-
-    /// <summary>The first port of the kernel's ephemeral range (Linux: /proc/sys/net/ipv4/ip_local_port_range,
-    /// usually 32768); elsewhere IANA's 49152.</summary>
-    private static int EphemeralLow()
-    {
-        try
-        {
-            string range = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range");
-            if (int.TryParse(range.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)[0], System.Globalization.NumberStyles.None,
-                    System.Globalization.CultureInfo.InvariantCulture, out int low) && low > 2048)
-                return low;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or IndexOutOfRangeException) { }
-        return 49152;
     }
 
     private static bool CanBind(int port)
