@@ -253,11 +253,10 @@ public sealed class ClusterServerState
         }
         c.ExpectedNext = push.ChunkId + 1; // a local-steps push covers several chunks
         var answer = _ps.Handle(push);
-        bool accepted = !answer.Any(o => o.Message is GradientRejected r && r.WorkerId == slot && r.ChunkId == push.ChunkId);
-        if (accepted)
-        {
-            c.Accepted(push.ChunkId, push.Hidden, inRound: _settings.Server.Mode == ConsistencyMode.Sync); // closed below if its round closed
-        }
+        var refusal = answer.Select(o => o.Message).OfType<GradientRejected>().FirstOrDefault(r => r.WorkerId == slot && r.ChunkId == push.ChunkId);
+        // Applied, waiting in the sync round (closed below if it closed), or spent by a refusal: the slot goes on after it.
+        if (refusal is null || ParameterServerState.SpendsChunk(refusal.Reason))
+            c.Counted(push.ChunkId, push.Hidden, inRound: refusal is null && _settings.Server.Mode == ConsistencyMode.Sync);
         Deliver(answer, node, outbox);
     }
 
@@ -370,7 +369,7 @@ public sealed class SlotCursor
     public long FirstChunk { get; private set; }
     /// <summary>The chunk id the current hosting must push next.</summary>
     public long ExpectedNext { get; internal set; }
-    /// <summary>Where the slot resumes: after the last chunk accepted.</summary>
+    /// <summary>Where the slot resumes: after the last chunk counted (applied, waiting in the sync round, or spent).</summary>
     public long ResumeChunk { get; private set; }
     /// <summary>(B×H) h after chunk <see cref="ResumeChunk"/> − 1; empty = zeros.</summary>
     public float[] ResumeHidden { get; private set; } = [];
@@ -399,13 +398,15 @@ public sealed class SlotCursor
         Registered = Answered = false;
     }
 
+    /// <summary>The server counted <paramref name="chunk"/>: applied it, put it in the open round, or spent it by a refusal.</summary>
     /// <param name="inRound">Sync: the gradient waits in the open round until <see cref="RoundClosed"/> or <see cref="RoundDropped"/>.</param>
-    internal void Accepted(long chunk, float[]? hidden, bool inRound)
+    internal void Counted(long chunk, float[]? hidden, bool inRound)
     {
         if (inRound && !PendingInRound) _beforeRound = (ResumeChunk, ResumeHidden);
         ResumeChunk = chunk + 1;
         ResumeHidden = hidden ?? [];
-        PendingInRound = inRound;
+        if (!inRound && PendingInRound) _beforeRound = (ResumeChunk, ResumeHidden); // spent while a round is open: spent even if the round is dropped
+        PendingInRound |= inRound;
     }
 
     /// <summary>The open round was applied (or refused, which spends its chunks too): the slot resumes after its gradient.</summary>

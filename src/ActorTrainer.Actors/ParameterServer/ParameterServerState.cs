@@ -386,12 +386,15 @@ public sealed class ParameterServerState
         Finish(CompletionReason.Diverged,
             $"W has not changed in {_stalledInARow} updates in a row: each would have made W or the optimizer state non-finite", outbox);
 
+    /// <summary>A refusal for <paramref name="reason"/> spends the chunk (its gradient is lost by the mode's rule and the
+    /// slot goes on after it), unless the push never counted: the run was over, the worker unknown, the chunk a resend.</summary>
+    public static bool SpendsChunk(RejectionReason reason) =>
+        reason is not (RejectionReason.TrainingFinished or RejectionReason.UnknownWorker or RejectionReason.DuplicateChunk);
+
     private void Reject(PushGradient m, RejectionReason reason, string detail, List<Outgoing> outbox)
     {
         _rejections[(int)reason]++;
-        // a refused chunk is spent (its gradient is lost by the mode's rule), unless the push never counted
-        if (reason is not (RejectionReason.TrainingFinished or RejectionReason.UnknownWorker or RejectionReason.DuplicateChunk))
-            Counted(m.WorkerId, m.ChunkId);
+        if (SpendsChunk(reason)) Counted(m.WorkerId, m.ChunkId);
         var rejected = new GradientRejected(m.WorkerId, m.ChunkId, m.BaseVersion, reason, detail, Version);
         outbox.Add(new(reason == RejectionReason.UnknownWorker ? Recipient.Sender : Recipient.Worker(m.WorkerId), rejected));
         outbox.Add(new(Recipient.Observer, rejected));

@@ -14,9 +14,9 @@ public sealed class ClusterServerStateTests
     private static readonly RunFingerprint Fingerprint = new(Model, "ab", 100, StreamsPerWorker: B, ChunkLength: 5, Training: "sgd", MaxFrameSize: 128_000);
     private const string A = "akka.tcp://actortrainer@10.0.0.1:4100", Bn = "akka.tcp://actortrainer@10.0.0.2:4100";
 
-    private static ClusterServerState State(ConsistencyMode mode, int slots, long maxUpdates = 1000, int checkpointEvery = 0) =>
+    private static ClusterServerState State(ConsistencyMode mode, int slots, long maxUpdates = 1000, int checkpointEvery = 0, OptimizerUpdateRule? rule = null) =>
         new(new ClusterRunSettings(new ServerSettings(mode, Model, maxUpdates, startQuorum: slots), Fingerprint, slots, B, checkpointEvery),
-            new float[P], OptimizerUpdateRule.Sgd(Lr), Port);
+            new float[P], rule ?? OptimizerUpdateRule.Sgd(Lr), Port);
 
     /// <summary>Joins and connects <paramref name="node"/>; returns its slot assignments.</summary>
     private static List<SlotAssigned> Bring(ClusterServerState s, string node, int capacity)
@@ -306,6 +306,38 @@ public sealed class ClusterServerStateTests
         Assert.Equal([1L, 1L], c.NextChunk);
         Assert.Equal(new[] { new[] { 0.25f }, new[] { 9f } }, c.Hidden);
         Assert.Equal(CompletionReason.Stopped, Assert.Single(To<TrainingCompleted>(stopped, null)).Reason);
+    }
+
+    [Fact]
+    public void A_sync_round_the_server_refused_spends_its_chunks_so_a_checkpoint_resumes_every_slot_after_them()
+    {
+        var s = State(ConsistencyMode.Sync, slots: 2, rule: new OptimizerUpdateRule(new Core.Optim.Adam(0.01f)));
+        var (a, b) = BringTwo(s);
+        RegisterAll(s, (A, a), (Bn, b));
+        s.Handle(A, new SlotPush(a.Assignment, Push(0, 0, 0, 1e30f, 0.25f)));
+        var refused = s.Handle(Bn, new SlotPush(b.Assignment, Push(1, 0, 0, 1e30f, 9f))); // Adam's (1−β2)·g² overflows
+
+        Assert.Equal(2, To<GradientRejected>(refused, null).Count(r => r.Reason == RejectionReason.NonFiniteUpdate));
+        var c = Assert.Single(To<ServerCheckpoint>(s.Handle(new StopTraining("cancelled")), null));
+        Assert.Equal([1L, 1L], c.NextChunk); // as the server counts them: neither chunk 0 comes again
+        Assert.Equal(new[] { new[] { 0.25f }, new[] { 9f } }, c.Hidden);
+    }
+
+    [Fact]
+    public void A_push_refused_as_too_stale_is_spent_and_the_slot_resumes_after_it()
+    {
+        var s = State(ConsistencyMode.Sync, slots: 2);
+        var (a, b) = BringTwo(s);
+        RegisterAll(s, (A, a), (Bn, b));
+        s.Handle(A, new SlotPush(a.Assignment, Push(0, 0, 0, 1f, 0.25f)));
+        s.Handle(Bn, new SlotPush(b.Assignment, Push(1, 0, 0, 3f, 9f))); // round 1 closes: version 1
+
+        var stale = s.Handle(A, new SlotPush(a.Assignment, Push(0, 0, 1, 1f, 0.5f))); // computed on version 0
+
+        Assert.Equal(RejectionReason.TooStale, Assert.Single(To<GradientRejected>(stale, A)).Reason);
+        var c = Assert.Single(To<ServerCheckpoint>(s.Handle(new StopTraining("cancelled")), null));
+        Assert.Equal([2L, 1L], c.NextChunk);
+        Assert.Equal(new[] { new[] { 0.5f }, new[] { 9f } }, c.Hidden);
     }
 
     [Fact]
